@@ -1,0 +1,60 @@
+// The public surface of `webpubsub`. Every export is named here; nothing under internal/ is public.
+export { WebPubSubServiceClient } from "./client/WebPubSubServiceClient";
+export { WebPubSubGroup } from "./client/WebPubSubGroup";
+export type {
+  WebPubSubServiceClientOptions,
+  OperationOptions,
+  HubSendToAllOptions,
+  HubSendTextToAllOptions,
+  HubSendToUserOptions,
+  HubSendTextToUserOptions,
+  HubSendToConnectionOptions,
+  HubSendTextToConnectionOptions,
+  HubCloseConnectionOptions,
+  HubCloseAllConnectionsOptions,
+  HubCloseUserConnectionsOptions,
+  HubRemoveUserFromAllGroupsOptions,
+  HasConnectionOptions,
+  HubHasGroupOptions,
+  HubHasUserOptions,
+  Permission,
+  HubGrantPermissionOptions,
+  HubRevokePermissionOptions,
+  HubHasPermissionOptions,
+  GroupSendToAllOptions,
+  GroupSendTextToAllOptions,
+  GroupAddConnectionOptions,
+  GroupRemoveConnectionOptions,
+  GroupAddUserOptions,
+  GroupRemoveUserOptions,
+  GroupHasUserOptions,
+  GroupCloseAllConnectionsOptions,
+  HealthCheckOptions,
+  JSONTypes,
+  RequestBodyType,
+} from "./client/options";
+export type { GenerateClientTokenOptions, ClientTokenResponse, WebPubSubClientProtocol } from "./client/clientToken";
+export type {
+  WebPubSubGroupMember,
+  GroupListConnectionsOptions,
+  MemberPage,
+  PagedGroupMembers,
+  PagedGroupMembersIterator,
+} from "./client/listing";
+export type { CallOptions } from "./internal/pipeline";
+export type { RetryOptions } from "./internal/retry";
+export { odata } from "./odata";
+export { parseConnectionString, type ParsedConnectionString } from "./connectionString";
+export { AzureKeyCredential } from "./keyCredential";
+export type { KeyCredentialLike, TokenCredentialLike, AccessTokenLike } from "./credentials";
+export {
+  WebPubSubError,
+  ValidationError,
+  RestError,
+  NetworkError,
+  TimeoutError,
+  AbortError,
+  ClosedError,
+  type WebPubSubErrorCode,
+  type RestErrorDetail,
+} from "./errors";

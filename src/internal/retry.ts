@@ -1,0 +1,64 @@
+import { NetworkError, RestError, TimeoutError, type WebPubSubError } from "../errors";
+
+/** How failed calls are retried. Names match `@azure/web-pubsub`'s `retryOptions`. */
+export interface RetryOptions {
+  /**
+   * How many times a failed call is tried again (so at most `maxRetries + 1` attempts).
+   * @default 3
+   */
+  maxRetries?: number;
+  /**
+   * The first backoff delay; each further retry doubles it, with random jitter (×1 to ×2).
+   * @default 800
+   */
+  retryDelayInMs?: number;
+  /**
+   * The longest wait between attempts, also the cap on a server's `Retry-After`.
+   * @default 60000
+   */
+  maxRetryDelayInMs?: number;
+  /**
+   * Retry a message send even when the connection failed after the whole request was written, so the
+   * service may already have delivered it (at-least-once instead of at-most-once delivery).
+   * @default false
+   */
+  retryAfterSend?: boolean;
+}
+
+export const retryableStatuses: ReadonlySet<number> = new Set([408, 429, 500, 502, 503, 504]);
+
+/**
+ * The single retry predicate: the retry loop uses it, and errors expose its answer as `retryable`.
+ * A failure after the request was fully written is retried only for idempotent calls, unless opted in.
+ */
+export function isRetryableFailure(status: number | undefined, requestSent: boolean, idempotent: boolean, retryAfterSend: boolean): boolean {
+  if (status !== undefined) return retryableStatuses.has(status);
+  return !requestSent || idempotent || retryAfterSend;
+}
+
+/** The server's hint, from `retry-after-ms`, `x-ms-retry-after-ms` or `Retry-After` (seconds or HTTP date). */
+export function parseRetryAfter(headers: Record<string, string>): number | undefined {
+  for (const name of ["retry-after-ms", "x-ms-retry-after-ms"]) {
+    const value = headers[name];
+    if (value !== undefined) {
+      const ms = Number(value);
+      if (Number.isFinite(ms) && ms >= 0) return ms;
+    }
+  }
+  const value = headers["retry-after"];
+  if (value === undefined) return undefined;
+  if (/^\s*\d+(\.\d+)?\s*$/.test(value)) return Number(value) * 1000;
+  const date = Date.parse(value);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - Date.now());
+}
+
+/** Reads the retry decision and server hint back from an error produced by the pipeline. */
+export function retryHint(error: unknown): { retryable: boolean; retryAfterMs: number | undefined } {
+  if (error instanceof RestError || error instanceof NetworkError || error instanceof TimeoutError) {
+    return { retryable: (error as WebPubSubError).retryable, retryAfterMs: retryAfterOf.get(error) };
+  }
+  return { retryable: false, retryAfterMs: undefined };
+}
+
+// Kept off the public error objects: the wait is an implementation detail of this attempt.
+export const retryAfterOf = new WeakMap<object, number>();
