@@ -1,0 +1,59 @@
+import { describe, expect, it } from "vitest";
+import { parseConnectionString, ValidationError, WebPubSubServiceClient } from "../../src/index";
+
+const key = "SECRET-KEY-abcdefghijklmnop";
+
+describe("parseConnectionString", () => {
+  it.each([
+    [`Endpoint=https://x.webpubsub.azure.com;AccessKey=${key};Version=1.0;`, "https://x.webpubsub.azure.com"],
+    [`endpoint=https://x.webpubsub.azure.com;accesskey=${key};version=1.0`, "https://x.webpubsub.azure.com"],
+    [`  Endpoint = https://x.webpubsub.azure.com/ ; AccessKey = ${key} ; Version=1.0;`, "https://x.webpubsub.azure.com"],
+    [`Endpoint=HTTPS://X.webpubsub.azure.com;AccessKey=${key};Version=1.0;`, "https://x.webpubsub.azure.com"],
+    [`Endpoint=x.webpubsub.azure.com;AccessKey=${key};Version=1.0;`, "https://x.webpubsub.azure.com"],
+    [`Endpoint=http://localhost;Port=8080;AccessKey=${key};Version=1.0;`, "http://localhost:8080"],
+    [`Endpoint=http://localhost:1234;AccessKey=${key};Port=8080;Version=1.0;`, "http://localhost:8080"],
+    [`Endpoint=https://x.webpubsub.azure.com;AccessKey=${key}=with=equals;Version=1.0;`, "https://x.webpubsub.azure.com"],
+    [`AccessKey=${key};Endpoint=http://127.0.0.1:8080;Version=1.0;`, "http://127.0.0.1:8080"],
+  ])("%s → %s", (cs, endpoint) => {
+    const parsed = parseConnectionString(cs);
+    expect(parsed.endpoint).toBe(endpoint);
+    expect(parsed.accessKey.startsWith(key)).toBe(true);
+  });
+
+  it("keeps everything after the first '=' in the key", () => {
+    expect(parseConnectionString(`Endpoint=https://a;AccessKey=ab==;Version=1.0`).accessKey).toBe("ab==");
+  });
+
+  it.each([
+    ["", "non-empty"],
+    [`AccessKey=${key};Version=1.0;`, "no Endpoint"],
+    ["Endpoint=https://x.webpubsub.azure.com;Version=1.0;", "no AccessKey"],
+    [`Endpoint=https://x;AccessKey=${key};Port=abc;`, "Port \"abc\""],
+    [`Endpoint=https://x;AccessKey=${key};Port=70000;`, "Port \"70000\""],
+    [`Endpoint=https://x;AccessKey=${key};Port=-1;`, "Port \"-1\""],
+    [`Endpoint=ftp://x;AccessKey=${key};`, "http:// or https://"],
+    [`Endpoint=https://;AccessKey=${key};`, "not a valid URL"],
+    [`Endpoint=https://x;${key};`, "key=value"],
+  ])("rejects %j (%s) without echoing the key", (cs, fragment) => {
+    let error: unknown;
+    try {
+      parseConnectionString(cs);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ValidationError);
+    const e = error as ValidationError;
+    expect(e.message).toContain(fragment);
+    expect(e.argument).toBe("connectionString");
+    expect(e.message).not.toContain(key);
+    expect(String(e.stack)).not.toContain(key);
+    expect(JSON.stringify(e)).not.toContain(key);
+  });
+
+  it("the client constructor validates the hub name", () => {
+    const cs = `Endpoint=http://localhost:8080;AccessKey=${key};Version=1.0;`;
+    expect(() => new WebPubSubServiceClient(cs, "1bad")).toThrow(/hubName "1bad" is not a valid hub name/);
+    expect(() => new WebPubSubServiceClient(cs, "a".repeat(129))).toThrow(ValidationError);
+    expect(new WebPubSubServiceClient(cs, "Hub_1.x[y]").hubName).toBe("Hub_1.x[y]");
+  });
+});
