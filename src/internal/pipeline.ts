@@ -175,7 +175,7 @@ export class Pipeline {
     }
     let pathAndQuery = `${this.#basePath}${spec.path}?api-version=${encodeURIComponent(this.#config.apiVersion)}`;
     if (spec.query !== undefined) {
-      for (const [name, value] of spec.query) pathAndQuery += `&${name}=${encodeURIComponent(value)}`;
+      for (const [name, value] of spec.query) pathAndQuery += `&${name}=${encodeQueryValue(value)}`;
     }
     return { audience: this.#serviceOrigin + pathAndQuery, path: pathAndQuery };
   }
@@ -352,6 +352,12 @@ class ResponseHandler implements Dispatcher.DispatchHandler {
       { cause: error, retryable, requestSent: sent },
     );
   }
+}
+
+// Matches how @azure/web-pubsub writes query values, so both SDKs produce the same URL (and JWT audience).
+function encodeQueryValue(value: string): string {
+  const encoded = encodeURIComponent(value);
+  return encoded.includes("'") ? encoded.replace(/'/g, "%27") : encoded;
 }
 
 function parseHeaders(raw: Buffer[] | string[] | null): Record<string, string> {
