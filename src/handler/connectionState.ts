@@ -1,0 +1,33 @@
+// `ce-connectionState` carries the connection state as base64 of UTF-8 JSON. atob/btoa keep this edge-safe.
+
+/** Thrown when the header is not base64 JSON of an object. */
+export class InvalidConnectionStateError extends Error {
+  constructor() {
+    super("ce-connectionState is not base64-encoded JSON of an object");
+    this.name = "InvalidConnectionStateError";
+  }
+}
+
+/** Decodes the header; an absent or empty header is an empty state. */
+export function decodeConnectionState(header: string | null): Record<string, any> {
+  if (header === null || header.trim() === "") return {};
+  try {
+    const binary = atob(header.trim());
+    const bytes = Uint8Array.from(binary, (char) => char.charCodeAt(0));
+    const value: unknown = JSON.parse(new TextDecoder().decode(bytes));
+    if (typeof value !== "object" || value === null || Array.isArray(value)) throw new InvalidConnectionStateError();
+    return value as Record<string, any>;
+  } catch {
+    throw new InvalidConnectionStateError();
+  }
+}
+
+/** Encodes a state object for the reply header. */
+export function encodeConnectionState(states: Record<string, unknown>): string {
+  const bytes = new TextEncoder().encode(JSON.stringify(states));
+  let binary = "";
+  for (let i = 0; i < bytes.length; i += 0x8000) {
+    binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  }
+  return btoa(binary);
+}

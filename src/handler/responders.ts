@@ -1,0 +1,144 @@
+import { encodeConnectionState } from "./connectionState";
+import { textResponse, type EventHttpResponse } from "./message";
+import type {
+  ConnectResponse,
+  ConnectResponseHandler,
+  UserEventDataType,
+  UserEventResponseHandler,
+} from "./types";
+
+/** A response handler plus the reply it produces once the user calls `success` or `fail`. */
+export interface Responder<T> {
+  handler: T;
+  reply: Promise<EventHttpResponse>;
+  /** Whether `success` or `fail` was called. */
+  readonly done: boolean;
+  /** Produces a reply when the user's handler finished without calling either. */
+  settleDefault(): void;
+}
+
+const FAIL_CODES = new Set([400, 401, 500]);
+
+function failResponse(code: number, detail: string | undefined): EventHttpResponse {
+  // The anchor accepts only these codes; anything else is a programming error we report as 500.
+  return textResponse(FAIL_CODES.has(code) ? code : 500, detail ?? "");
+}
+
+function stateful(states: Record<string, any>) {
+  let modified = false;
+  return {
+    setState(name: string, value: unknown): void {
+      states[name] = value;
+      modified = true;
+    },
+    headers(): Record<string, string> {
+      return modified ? { "ce-connectionState": encodeConnectionState(states) } : {};
+    },
+  };
+}
+
+function createResponder<T>(
+  build: (settle: (response: EventHttpResponse) => void, state: ReturnType<typeof stateful>) => T,
+  states: Record<string, any>,
+  fallback: (headers: Record<string, string>) => EventHttpResponse,
+): Responder<T> {
+  let done = false;
+  let resolve!: (response: EventHttpResponse) => void;
+  const reply = new Promise<EventHttpResponse>((r) => (resolve = r));
+  const state = stateful(states);
+  const settle = (response: EventHttpResponse): void => {
+    // Later calls are ignored, as a second write to a finished HTTP response would be.
+    if (done) return;
+    done = true;
+    resolve(response);
+  };
+  return {
+    handler: build(settle, state),
+    reply,
+    get done() {
+      return done;
+    },
+    settleDefault: () => settle(fallback(state.headers())),
+  };
+}
+
+/** Builds the `connect` responder. */
+export function connectResponder(states: Record<string, any>): Responder<ConnectResponseHandler> {
+  return createResponder<ConnectResponseHandler>(
+    (settle, state) => ({
+      setState: state.setState,
+      success(response?: ConnectResponse) {
+        const headers = state.headers();
+        if (response === undefined) {
+          settle({ status: 200, headers });
+          return;
+        }
+        settle({
+          status: 200,
+          headers: { ...headers, "content-type": "application/json; charset=utf-8" },
+          body: JSON.stringify(response),
+        });
+      },
+      fail(code, detail) {
+        settle(failResponse(code, detail));
+      },
+    }),
+    states,
+    (headers) => ({ status: 200, headers }),
+  );
+}
+
+function toBytes(data: ArrayBuffer | ArrayBufferView): Uint8Array {
+  return data instanceof ArrayBuffer ? new Uint8Array(data) : new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+}
+
+function isBytes(data: unknown): data is ArrayBuffer | ArrayBufferView {
+  return data instanceof ArrayBuffer || ArrayBuffer.isView(data);
+}
+
+function encodeReply(
+  data: string | ArrayBuffer | ArrayBufferView | object,
+  dataType: UserEventDataType | undefined,
+): { contentType: string; body: string | Uint8Array } {
+  switch (dataType) {
+    case "json":
+      return {
+        contentType: "application/json; charset=utf-8",
+        // Strings and bytes are taken as already-serialised JSON, as in the anchor; other values are serialised.
+        body: typeof data === "string" ? data : isBytes(data) ? toBytes(data) : JSON.stringify(data),
+      };
+    case "text":
+      if (typeof data === "string") return { contentType: "text/plain; charset=utf-8", body: data };
+      if (isBytes(data)) return { contentType: "text/plain; charset=utf-8", body: toBytes(data) };
+      throw new TypeError('a "text" reply must be a string or bytes');
+    default:
+      if (typeof data === "string" || isBytes(data)) {
+        return { contentType: "application/octet-stream", body: typeof data === "string" ? data : toBytes(data) };
+      }
+      throw new TypeError("a binary reply must be a string, an ArrayBuffer or a typed array");
+  }
+}
+
+/** Builds the user event responder. */
+export function userEventResponder(states: Record<string, any>): Responder<UserEventResponseHandler> {
+  return createResponder<UserEventResponseHandler>(
+    (settle, state) => ({
+      setState: state.setState,
+      success(data, dataType) {
+        const headers = state.headers();
+        if (data === undefined) {
+          // Nothing to send back to the client.
+          settle({ status: 204, headers });
+          return;
+        }
+        const { contentType, body } = encodeReply(data, dataType);
+        settle({ status: 200, headers: { ...headers, "content-type": contentType }, body });
+      },
+      fail(code, detail) {
+        settle(failResponse(code, detail));
+      },
+    }),
+    states,
+    (headers) => ({ status: 204, headers }),
+  );
+}

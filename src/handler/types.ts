@@ -1,0 +1,157 @@
+// Public request/response shapes. Names and fields follow @azure/web-pubsub-express so users can migrate
+// by changing one import.
+
+/** The connection a CloudEvents request is about. */
+export interface ConnectionContext {
+  /** The hub the connection belongs to. */
+  hub: string;
+  /** The connection id. */
+  connectionId: string;
+  /** The event name, e.g. `connect`, `connected`, `message` or a custom user event name. */
+  eventName: string;
+  /** The host the request comes from (`WebHook-Request-Origin`, else `Host`). */
+  origin: string;
+  /** The user id, when the connection has one. */
+  userId?: string;
+  /** The subprotocol the connection negotiated, when any. */
+  subprotocol?: string;
+  /** Connection state set earlier with `setState` (round-tripped through `ce-connectionState`). */
+  states: Record<string, any>;
+}
+
+/** A client certificate presented at connect. */
+export interface Certificate {
+  /** The certificate thumbprint. */
+  thumbprint: string;
+  /** The PEM content, when the service forwards it. */
+  content?: string;
+}
+
+/** The blocking `connect` event. */
+export interface ConnectRequest {
+  context: ConnectionContext;
+  /** Claims of the client's access token. */
+  claims?: Record<string, string[]>;
+  /** Query string of the client's connect URL. */
+  query?: Record<string, string[]>;
+  /** @deprecated Use `query`; kept for @azure/web-pubsub-express compatibility. */
+  queries?: Record<string, string[]>;
+  /** Headers of the client's connect request. */
+  headers?: Record<string, string[]>;
+  /** Subprotocols the client offered. */
+  subprotocols?: string[];
+  /** Client certificates. */
+  clientCertificates?: Certificate[];
+}
+
+/** What a `connect` handler may change about the connection. */
+export interface ConnectResponse {
+  /** Groups to join. */
+  groups?: string[];
+  /** Roles to grant, e.g. `webpubsub.sendToGroup.chat`. */
+  roles?: string[];
+  /** The user id to assign. */
+  userId?: string;
+  /** The subprotocol to select (one the client offered). */
+  subprotocol?: string;
+}
+
+/** Replies to a `connect` event. Call exactly one of `success` or `fail`. */
+export interface ConnectResponseHandler {
+  /** Keeps `value` under `name` in the connection state (sent back on later events). */
+  setState(name: string, value: unknown): void;
+  /** Accepts the connection, optionally assigning a user id, groups, roles or subprotocol. */
+  success(response?: ConnectResponse): void;
+  /** Rejects the connection. `detail` is sent to the service (never put secrets in it). */
+  fail(code: 400 | 401 | 500, detail?: string): void;
+}
+
+/** Type of a user event payload. */
+export type UserEventDataType = "binary" | "text" | "json";
+
+/** A user event (blocking): a message the client sent. */
+export interface UserEventRequest {
+  context: ConnectionContext;
+  /**
+   * The payload: a string for `text`, the parsed value for `json`, bytes for `binary` (a `Buffer` on Node,
+   * a `Uint8Array` elsewhere).
+   */
+  data: string | ArrayBuffer | object;
+  /** How the payload was sent. */
+  dataType: UserEventDataType;
+}
+
+/** Replies to a user event. Call exactly one of `success` or `fail`. */
+export interface UserEventResponseHandler {
+  /** Keeps `value` under `name` in the connection state. */
+  setState(name: string, value: unknown): void;
+  /**
+   * Replies to the client with `data`. A non-string value with `dataType: "json"` is serialised for you.
+   * @param dataType - @default "binary" (as in @azure/web-pubsub-express)
+   */
+  success(data?: string | ArrayBuffer | ArrayBufferView | object, dataType?: UserEventDataType): void;
+  /** Fails the event. `detail` is sent to the service (never put secrets in it). */
+  fail(code: 400 | 401 | 500, detail?: string): void;
+}
+
+/** The non-blocking `connected` event. */
+export interface ConnectedRequest {
+  context: ConnectionContext;
+}
+
+/** The non-blocking `disconnected` event. */
+export interface DisconnectedRequest {
+  context: ConnectionContext;
+  /** Why the connection closed, when known. */
+  reason?: string;
+}
+
+/** The non-blocking group joined/left events. */
+export interface GroupEventRequest {
+  context: ConnectionContext;
+  /** The group joined or left. */
+  group: string;
+}
+
+/** Options for {@link WebPubSubEventHandler}. */
+export interface WebPubSubEventHandlerOptions {
+  /**
+   * Path the handler serves in framework adapters and `handleNodeRequest`.
+   * @default `/api/webpubsub/hubs/{hub}/`
+   */
+  path?: string;
+  /**
+   * Service endpoints allowed to deliver events (abuse protection), e.g. `https://contoso.webpubsub.azure.com`.
+   * @default every origin (`WebHook-Allowed-Origin: *`)
+   */
+  allowedEndpoints?: readonly string[];
+  /**
+   * Access keys used to verify `ce-signature` (give both keys during rotation). A function is called on
+   * each request so rotated keys take effect without a restart. Required unless `verifySignature` is false.
+   */
+  accessKeys?: readonly string[] | (() => readonly string[] | Promise<readonly string[]>);
+  /**
+   * Verify `ce-signature` on every event. Turn off only behind another authentication layer.
+   * @default true
+   */
+  verifySignature?: boolean;
+  /** Largest accepted request body in bytes; larger requests get 413. @default 4194304 (4 MiB) */
+  maxBodyBytes?: number;
+  /** Handles the blocking `connect` event. Without it, every connection is accepted as is. */
+  handleConnect?: (request: ConnectRequest, response: ConnectResponseHandler) => void | Promise<void>;
+  /** Handles user events. Without it, user events are acknowledged with no reply. */
+  handleUserEvent?: (request: UserEventRequest, response: UserEventResponseHandler) => void | Promise<void>;
+  /** Called for the `connected` event. */
+  onConnected?: (request: ConnectedRequest) => void | Promise<void>;
+  /** Called for the `disconnected` event. */
+  onDisconnected?: (request: DisconnectedRequest) => void | Promise<void>;
+  /** Called when a connection joined a group. */
+  onGroupJoined?: (request: GroupEventRequest) => void | Promise<void>;
+  /** Called when a connection left a group. */
+  onGroupLeft?: (request: GroupEventRequest) => void | Promise<void>;
+  /**
+   * Called when a handler throws; the service then gets a 500 with a generic body.
+   * @default errors are not reported anywhere
+   */
+  onError?: (error: unknown, context: ConnectionContext) => void;
+}
