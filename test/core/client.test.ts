@@ -13,7 +13,7 @@ afterEach(async () => {
   while (cleanups.length > 0) await cleanups.pop()?.();
 });
 
-async function setup(respond?: Parameters<typeof startRecordingServer>[0], options: ConstructorParameters<typeof WebPubSubServiceClient>[2] = {}) {
+async function setup(respond?: Parameters<typeof startRecordingServer>[0], options: import("../../src/index").WebPubSubServiceClientOptions = {}) {
   const server = await startRecordingServer(respond);
   const client = new WebPubSubServiceClient(`Endpoint=${server.url};AccessKey=${key};Version=1.0;`, "hub", options);
   cleanups.push(async () => {
