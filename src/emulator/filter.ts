@@ -1,0 +1,309 @@
+// The OData filter subset the service evaluates on sends and on add/remove-to-groups:
+// identifiers userId, connectionId, groups; string/integer/boolean/null literals; eq ne gt ge lt le;
+// and or not; `in` (a list, or groups); parentheses; and a handful of string functions.
+// A filter is parsed once into a tree of closures, then run against each connection.
+
+/** What a filter is evaluated against: one connection. */
+export interface FilterSubject {
+  userId: string | null;
+  connectionId: string;
+  groups: ReadonlySet<string>;
+}
+
+/** A compiled filter. */
+export type FilterPredicate = (subject: FilterSubject) => boolean;
+
+/** The filter text is not valid OData; the message matches the service's 400. */
+export class FilterSyntaxError extends Error {
+  readonly filter: string;
+  constructor(filter: string, detail: string) {
+    super(`Invalid syntax for '${filter}': ${detail}`);
+    this.name = "FilterSyntaxError";
+    this.filter = filter;
+  }
+}
+
+type Value = string | number | boolean | null | ReadonlySet<string>;
+type Expr = (s: FilterSubject) => Value;
+
+type Token =
+  | { kind: "string"; value: string; pos: number }
+  | { kind: "number"; value: number; pos: number }
+  | { kind: "word"; value: string; pos: number }
+  | { kind: "punct"; value: "(" | ")" | ","; pos: number }
+  | { kind: "end"; pos: number };
+
+function tokenize(text: string): Token[] {
+  const tokens: Token[] = [];
+  let i = 0;
+  while (i < text.length) {
+    const c = text[i] as string;
+    if (c === " " || c === "\t" || c === "\n" || c === "\r") {
+      i++;
+    } else if (c === "'") {
+      const start = i++;
+      let value = "";
+      for (;;) {
+        if (i >= text.length) throw new FilterSyntaxError(text, `unterminated string literal at position ${start}.`);
+        const d = text[i] as string;
+        if (d === "'") {
+          if (text[i + 1] === "'") {
+            value += "'";
+            i += 2;
+            continue;
+          }
+          i++;
+          break;
+        }
+        value += d;
+        i++;
+      }
+      tokens.push({ kind: "string", value, pos: start });
+    } else if (c === "(" || c === ")" || c === ",") {
+      tokens.push({ kind: "punct", value: c, pos: i++ });
+    } else if (/[0-9-]/.test(c)) {
+      const m = /^-?\d+(\.\d+)?/.exec(text.slice(i));
+      if (m === null) throw new FilterSyntaxError(text, `unexpected '${c}' at position ${i}.`);
+      tokens.push({ kind: "number", value: Number(m[0]), pos: i });
+      i += m[0].length;
+    } else if (/[A-Za-z_]/.test(c)) {
+      const m = /^[A-Za-z_][A-Za-z0-9_]*/.exec(text.slice(i)) as RegExpExecArray;
+      tokens.push({ kind: "word", value: m[0], pos: i });
+      i += m[0].length;
+    } else {
+      throw new FilterSyntaxError(text, `unexpected character '${c}' at position ${i}.`);
+    }
+  }
+  tokens.push({ kind: "end", pos: text.length });
+  return tokens;
+}
+
+const comparisons = new Set(["eq", "ne", "gt", "ge", "lt", "le"]);
+
+const functions: Record<string, { arity: [number, number]; fn: (args: Value[]) => Value }> = {
+  tolower: { arity: [1, 1], fn: ([a]) => (typeof a === "string" ? a.toLowerCase() : null) },
+  toupper: { arity: [1, 1], fn: ([a]) => (typeof a === "string" ? a.toUpperCase() : null) },
+  trim: { arity: [1, 1], fn: ([a]) => (typeof a === "string" ? a.trim() : null) },
+  length: { arity: [1, 1], fn: ([a]) => (typeof a === "string" ? a.length : a instanceof Set ? a.size : null) },
+  startswith: { arity: [2, 2], fn: ([a, b]) => typeof a === "string" && typeof b === "string" && a.startsWith(b) },
+  endswith: { arity: [2, 2], fn: ([a, b]) => typeof a === "string" && typeof b === "string" && a.endsWith(b) },
+  contains: { arity: [2, 2], fn: ([a, b]) => typeof a === "string" && typeof b === "string" && a.includes(b) },
+  indexof: { arity: [2, 2], fn: ([a, b]) => (typeof a === "string" && typeof b === "string" ? a.indexOf(b) : null) },
+  concat: { arity: [2, 2], fn: ([a, b]) => (typeof a === "string" && typeof b === "string" ? a + b : null) },
+  substring: {
+    arity: [2, 3],
+    fn: ([a, start, len]) => {
+      if (typeof a !== "string" || typeof start !== "number") return null;
+      return len === undefined ? a.substring(start) : typeof len === "number" ? a.substr(start, len) : null;
+    },
+  },
+};
+
+class Parser {
+  #i = 0;
+  constructor(
+    private readonly text: string,
+    private readonly tokens: Token[],
+  ) {}
+
+  parse(): Expr {
+    const expr = this.#or();
+    const t = this.#peek();
+    if (t.kind !== "end") throw this.#error(`unexpected ${describe(t)} at position ${t.pos}.`);
+    return expr;
+  }
+
+  #peek(): Token {
+    return this.tokens[this.#i] as Token;
+  }
+  #next(): Token {
+    return this.tokens[this.#i++] as Token;
+  }
+  #isWord(value: string): boolean {
+    const t = this.#peek();
+    return t.kind === "word" && t.value === value;
+  }
+  #expect(value: "(" | ")" | ","): void {
+    const t = this.#next();
+    if (t.kind !== "punct" || t.value !== value) throw this.#error(`expected '${value}' but found ${describe(t)} at position ${t.pos}.`);
+  }
+  #error(detail: string): FilterSyntaxError {
+    return new FilterSyntaxError(this.text, detail);
+  }
+
+  #or(): Expr {
+    let left = this.#and();
+    while (this.#isWord("or")) {
+      this.#next();
+      const l = left;
+      const r = this.#and();
+      left = (s) => truthy(l(s)) || truthy(r(s));
+    }
+    return left;
+  }
+
+  #and(): Expr {
+    let left = this.#not();
+    while (this.#isWord("and")) {
+      this.#next();
+      const l = left;
+      const r = this.#not();
+      left = (s) => truthy(l(s)) && truthy(r(s));
+    }
+    return left;
+  }
+
+  #not(): Expr {
+    if (this.#isWord("not")) {
+      this.#next();
+      const inner = this.#not();
+      return (s) => !truthy(inner(s));
+    }
+    return this.#comparison();
+  }
+
+  #comparison(): Expr {
+    const left = this.#primary();
+    const t = this.#peek();
+    if (t.kind === "word" && comparisons.has(t.value)) {
+      this.#next();
+      const right = this.#primary();
+      return compare(t.value, left, right);
+    }
+    if (t.kind === "word" && t.value === "in") {
+      this.#next();
+      if (this.#isWord("groups")) {
+        this.#next();
+        return (s) => {
+          const v = left(s);
+          return typeof v === "string" && s.groups.has(v);
+        };
+      }
+      const list = this.#list();
+      return (s) => {
+        const v = left(s);
+        return list.some((item) => item(s) === v);
+      };
+    }
+    return left;
+  }
+
+  #list(): Expr[] {
+    this.#expect("(");
+    const items = [this.#primary()];
+    while (this.#peek().kind === "punct" && (this.#peek() as { value: string }).value === ",") {
+      this.#next();
+      items.push(this.#primary());
+    }
+    this.#expect(")");
+    return items;
+  }
+
+  #primary(): Expr {
+    const t = this.#next();
+    switch (t.kind) {
+      case "string": {
+        const v = t.value;
+        return () => v;
+      }
+      case "number": {
+        const v = t.value;
+        return () => v;
+      }
+      case "punct":
+        if (t.value === "(") {
+          const inner = this.#or();
+          this.#expect(")");
+          return inner;
+        }
+        throw this.#error(`unexpected '${t.value}' at position ${t.pos}.`);
+      case "end":
+        throw this.#error("unexpected end of the expression.");
+      case "word":
+        break;
+    }
+    const word = t.value;
+    switch (word) {
+      case "userId":
+        return (s) => s.userId;
+      case "connectionId":
+        return (s) => s.connectionId;
+      case "groups":
+        return (s) => s.groups;
+      case "true":
+        return () => true;
+      case "false":
+        return () => false;
+      case "null":
+        return () => null;
+    }
+    const fn = functions[word];
+    if (fn === undefined || !(this.#peek().kind === "punct" && (this.#peek() as { value: string }).value === "(")) {
+      throw this.#error(`unknown identifier '${word}' at position ${t.pos}; use userId, connectionId, groups or a function such as startswith().`);
+    }
+    const args = this.#list();
+    if (args.length < fn.arity[0] || args.length > fn.arity[1]) {
+      throw this.#error(`${word}() takes ${fn.arity[0] === fn.arity[1] ? fn.arity[0] : `${fn.arity[0]} or ${fn.arity[1]}`} arguments, got ${args.length}.`);
+    }
+    return (s) => fn.fn(args.map((a) => a(s)));
+  }
+}
+
+function compare(op: string, left: Expr, right: Expr): Expr {
+  switch (op) {
+    case "eq":
+      return (s) => left(s) === right(s);
+    case "ne":
+      return (s) => left(s) !== right(s);
+  }
+  return (s) => {
+    const a = left(s);
+    const b = right(s);
+    if (a === null || b === null || typeof a !== typeof b || (typeof a !== "string" && typeof a !== "number")) return false;
+    // Strings compare ordinally, as the service does.
+    const x = a as string | number;
+    const y = b as string | number;
+    switch (op) {
+      case "gt":
+        return x > y;
+      case "ge":
+        return x >= y;
+      case "lt":
+        return x < y;
+      default:
+        return x <= y;
+    }
+  };
+}
+
+function truthy(v: Value): boolean {
+  return v === true;
+}
+
+function describe(t: Token): string {
+  switch (t.kind) {
+    case "end":
+      return "the end of the expression";
+    case "string":
+      return `'${t.value}'`;
+    default:
+      return `'${String(t.value)}'`;
+  }
+}
+
+const cache = new Map<string, FilterPredicate>();
+
+/**
+ * Compiles a filter (cached: a hot send path sees the same few filters again and again).
+ * @throws FilterSyntaxError when the text is not a valid filter.
+ */
+export function compileFilter(text: string): FilterPredicate {
+  const hit = cache.get(text);
+  if (hit !== undefined) return hit;
+  if (text.trim() === "") throw new FilterSyntaxError(text, "the filter is empty.");
+  const expr = new Parser(text, tokenize(text)).parse();
+  const predicate: FilterPredicate = (s) => expr(s) === true;
+  if (cache.size >= 256) cache.delete(cache.keys().next().value as string);
+  cache.set(text, predicate);
+  return predicate;
+}
