@@ -1,0 +1,42 @@
+import { jwtVerify, type JWTPayload } from "jose";
+
+const clockToleranceSeconds = 5;
+
+/** Why a token was refused (logged by the emulator; never includes the token). */
+export class TokenRejected extends Error {}
+
+/**
+ * Verifies an HS256 JWT signed with the access key and returns its claims. `audiences` are the accepted
+ * `aud` values, compared case-insensitively (the service accepts the request URL with or without query,
+ * and client tokens in http or ws form).
+ */
+export async function verifyToken(token: string, key: Uint8Array, audiences: readonly string[]): Promise<JWTPayload> {
+  let payload: JWTPayload;
+  try {
+    ({ payload } = await jwtVerify(token, key, { algorithms: ["HS256"], clockTolerance: clockToleranceSeconds, requiredClaims: ["exp"] }));
+  } catch (error) {
+    const code = (error as { code?: string }).code;
+    throw new TokenRejected(
+      code === "ERR_JWT_EXPIRED" ? "the token has expired" : code === "ERR_JWS_SIGNATURE_VERIFICATION_FAILED" ? "the token's signature does not match the access key" : "the token is not a valid HS256 JWT",
+    );
+  }
+  const aud = payload.aud;
+  const values = (Array.isArray(aud) ? aud : aud === undefined ? [] : [aud]).map(normalizeAudience);
+  const accepted = audiences.map(normalizeAudience);
+  if (!values.some((v) => accepted.includes(v))) throw new TokenRejected("the token's audience does not match this URL");
+  return payload;
+}
+
+function normalizeAudience(value: string): string {
+  let v = value.toLowerCase();
+  if (v.startsWith("ws://")) v = `http://${v.slice(5)}`;
+  else if (v.startsWith("wss://")) v = `https://${v.slice(6)}`;
+  return v.endsWith("/") ? v.slice(0, -1) : v;
+}
+
+/** The bearer token from an `Authorization` header, if any. */
+export function bearer(header: string | undefined): string | undefined {
+  if (header === undefined) return undefined;
+  const m = /^Bearer\s+(\S+)$/i.exec(header.trim());
+  return m?.[1];
+}

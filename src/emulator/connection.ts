@@ -1,0 +1,134 @@
+import type WebSocket from "ws";
+import { decode, type EncodedMessage, type ReceivedMessage } from "./messages";
+
+export type ClientProtocol = "simple" | "json" | "reliable";
+
+const subprotocolNames: Record<ClientProtocol, string | undefined> = {
+  simple: undefined,
+  json: "json.webpubsub.azure.v1",
+  reliable: "json.reliable.webpubsub.azure.v1",
+};
+
+/** One client connection of a hub, and the socket it currently uses (reliable ones can swap sockets). */
+export class ClientConnection {
+  readonly groups = new Set<string>();
+  readonly roles: Set<string>;
+  /** Connection state set by event handlers (`ce-connectionState`). */
+  state: string | undefined;
+  socket: WebSocket | undefined;
+  readonly reconnectionToken: string | undefined;
+  /** Reliable: next sequence id, messages not yet acknowledged, and the grace timer after a drop. */
+  #sequence = 0;
+  readonly #unacked: { id: number; frame: string }[] = [];
+  graceTimer: NodeJS.Timeout | undefined;
+  readonly #ackIds = new Set<number>();
+  readonly #waiters: { resolve: (m: ReceivedMessage) => void; timer: NodeJS.Timeout }[] = [];
+  readonly #inbox: ReceivedMessage[] = [];
+  readonly connectedAt = new Date();
+  closed = false;
+
+  constructor(
+    readonly hub: string,
+    readonly connectionId: string,
+    readonly userId: string | null,
+    readonly protocol: ClientProtocol,
+    roles: Iterable<string>,
+    reconnectionToken: string | undefined,
+    /** Keep received messages for `nextMessage()` even when nobody awaits them yet (tests), bounded. */
+    private readonly record: boolean,
+  ) {
+    this.roles = new Set(roles);
+    this.reconnectionToken = reconnectionToken;
+  }
+
+  get subprotocol(): string | undefined {
+    return subprotocolNames[this.protocol];
+  }
+
+  /** Delivers a message in this connection's protocol (and to anyone awaiting it in a test). */
+  deliver(message: EncodedMessage): void {
+    if (this.closed) return;
+    this.#record(message);
+    const socket = this.socket;
+    if (this.protocol === "simple") {
+      if (socket?.readyState === 1) {
+        const { data, binary } = message.simple;
+        socket.send(data, { binary });
+      }
+      return;
+    }
+    if (this.protocol === "json") {
+      if (socket?.readyState === 1) socket.send(message.json);
+      return;
+    }
+    const id = ++this.#sequence;
+    const frame = message.withSequence(id);
+    this.#unacked.push({ id, frame });
+    // Bound what a dead reliable client can pin in memory.
+    if (this.#unacked.length > 10_000) this.#unacked.shift();
+    if (socket?.readyState === 1) socket.send(frame);
+  }
+
+  /** Sends a protocol frame (ack, system, pong) to JSON-subprotocol clients. */
+  sendControl(frame: object): void {
+    if (this.protocol !== "simple" && this.socket?.readyState === 1) this.socket.send(JSON.stringify(frame));
+  }
+
+  sendRaw(data: string | Buffer, binary: boolean): void {
+    if (this.socket?.readyState === 1) this.socket.send(data, { binary });
+  }
+
+  /** Reliable: the client has everything up to `sequenceId`. */
+  acknowledge(sequenceId: number): void {
+    while (this.#unacked.length > 0 && (this.#unacked[0] as { id: number }).id <= sequenceId) this.#unacked.shift();
+  }
+
+  /** Reliable: re-sends what the client has not acknowledged, after it reconnected. */
+  replay(): void {
+    for (const { frame } of this.#unacked) this.socket?.send(frame);
+  }
+
+  /** False when this ackId was seen before on this connection (the service answers `Duplicate`). */
+  rememberAck(ackId: number): boolean {
+    if (this.#ackIds.has(ackId)) return false;
+    if (this.#ackIds.size >= 10_000) this.#ackIds.delete(this.#ackIds.values().next().value as number);
+    this.#ackIds.add(ackId);
+    return true;
+  }
+
+  /** Resolves with the next message this connection receives (or one already queued for inspection). */
+  nextMessage(timeoutMs: number): Promise<ReceivedMessage> {
+    const queued = this.#inbox.shift();
+    if (queued !== undefined) return Promise.resolve(queued);
+    return new Promise((resolve, reject) => {
+      const waiter = {
+        resolve,
+        timer: setTimeout(() => {
+          const i = this.#waiters.indexOf(waiter);
+          if (i >= 0) this.#waiters.splice(i, 1);
+          reject(new Error(`connection ${this.connectionId} received no message within ${timeoutMs} ms`));
+        }, timeoutMs),
+      };
+      this.#waiters.push(waiter);
+    });
+  }
+
+  #record(message: EncodedMessage): void {
+    const waiter = this.#waiters.shift();
+    if (waiter !== undefined) {
+      clearTimeout(waiter.timer);
+      waiter.resolve(decode(message.message));
+    } else if (this.record) {
+      this.#inbox.push(decode(message.message));
+      if (this.#inbox.length > 1000) this.#inbox.shift();
+    }
+  }
+
+  dispose(): void {
+    this.closed = true;
+    if (this.graceTimer !== undefined) clearTimeout(this.graceTimer);
+    for (const w of this.#waiters.splice(0)) clearTimeout(w.timer);
+    this.#inbox.length = 0;
+    this.#unacked.length = 0;
+  }
+}

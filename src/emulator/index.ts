@@ -1,0 +1,209 @@
+// webpubsub/emulator: a local Azure Web PubSub service (REST data plane + WebSocket clients) for
+// development and tests. Never loaded by the main entry.
+import { createServer, type Server } from "node:http";
+import type { AddressInfo, Socket } from "node:net";
+import { HubRegistry, type EmulatorCore } from "./core";
+import type { ReceivedMessage } from "./messages";
+import { RestApi } from "./rest";
+import { Upstream, type HubSettings } from "./upstream";
+import { ClientEndpoint } from "./websocket";
+
+export type { HubSettings } from "./upstream";
+export type { ReceivedMessage, DataType } from "./messages";
+export { compileFilter, FilterSyntaxError, type FilterSubject, type FilterPredicate } from "./filter";
+
+/** The access key of Microsoft's local emulator, used by default so its connection string works here too. */
+export const defaultAccessKey = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789ABCDEFGH";
+
+/** Options for {@link startEmulator}. */
+export interface EmulatorOptions {
+  /**
+   * The port to listen on; 0 picks a free one.
+   * @default 8080
+   */
+  port?: number;
+  /**
+   * The interface to listen on.
+   * @default "127.0.0.1"
+   */
+  host?: string;
+  /**
+   * The access key tokens must be signed with.
+   * @default "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789ABCDEFGH" (Microsoft's emulator's key)
+   */
+  accessKey?: string;
+  /** Receives one line per connection and request (nothing is logged by default). Never given keys or tokens. */
+  log?: (line: string) => void;
+  /** Event handlers per hub name, e.g. `{ chat: { url: "http://localhost:3000/eventhandler/{event}" } }`. */
+  hubs?: Record<string, HubSettings>;
+  /**
+   * How long a dropped `json.reliable.webpubsub.azure.v1` connection waits for its client to reconnect.
+   * @default 30000
+   */
+  reconnectionGraceMs?: number;
+  /**
+   * Keep what each connection receives for {@link Emulator.nextMessage} even when nothing awaits it yet
+   * (bounded to 1000 per connection). Turn off for load tests.
+   * @default true
+   */
+  recordMessages?: boolean;
+  /**
+   * Largest REST request body accepted (413 beyond).
+   * @default 16 MiB
+   */
+  maxBodyBytes?: number;
+}
+
+/** A client connection, as the emulator sees it. */
+export interface ConnectionInfo {
+  hub: string;
+  connectionId: string;
+  userId: string | null;
+  groups: string[];
+  roles: string[];
+  /** `json.webpubsub.azure.v1`, `json.reliable.webpubsub.azure.v1`, or undefined for simple clients. */
+  subprotocol: string | undefined;
+  /** False while a dropped reliable connection waits for its client to come back. */
+  online: boolean;
+}
+
+/** A running emulator. */
+export interface Emulator {
+  /** `Endpoint=http://<host>:<port>;AccessKey=<key>;Version=1.0;` */
+  readonly connectionString: string;
+  /** `http://<host>:<port>` */
+  readonly endpoint: string;
+  readonly port: number;
+  /** Hubs that have connections or groups. */
+  hubs(): string[];
+  /** Current client connections, of one hub or all. */
+  connections(hub?: string): ConnectionInfo[];
+  /** Resolves with the next message the connection receives (or the oldest one not yet taken). */
+  nextMessage(connectionId: string, options?: { timeoutMs?: number }): Promise<ReceivedMessage>;
+  /** Resolves once `predicate` holds for the hub's connections (polling briefly), e.g. `n => n.length === 2`. */
+  waitForConnections(hub: string, predicate: (connections: ConnectionInfo[]) => boolean, options?: { timeoutMs?: number }): Promise<ConnectionInfo[]>;
+  /** Stops listening, closes every socket and clears every timer. */
+  close(): Promise<void>;
+  [Symbol.asyncDispose](): Promise<void>;
+}
+
+/**
+ * Starts a local Web PubSub emulator.
+ *
+ * @example
+ * ```ts
+ * const emulator = await startEmulator({ port: 0 });
+ * const client = new WebPubSubServiceClient(emulator.connectionString, "chat");
+ * // ... connect clients, publish, assert with emulator.nextMessage(connectionId)
+ * await emulator.close();
+ * ```
+ */
+export async function startEmulator(options: EmulatorOptions = {}): Promise<Emulator> {
+  const host = options.host ?? "127.0.0.1";
+  const port = options.port ?? 8080;
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new TypeError(`port ${String(port)} is not a port number (0–65535).`);
+  const accessKey = options.accessKey ?? defaultAccessKey;
+  if (typeof accessKey !== "string" || accessKey === "") throw new TypeError("accessKey must be a non-empty string.");
+  const log = options.log ?? (() => {});
+  const registry = new HubRegistry();
+  const upstreams = new Map<string, Upstream>();
+  let origin = `${host}:${port}`;
+
+  const core: EmulatorCore = {
+    accessKey,
+    keyBytes: new TextEncoder().encode(accessKey),
+    log,
+    reconnectionGraceMs: options.reconnectionGraceMs ?? 30_000,
+    recordMessages: options.recordMessages ?? true,
+    hub: (name) => registry.get(name),
+    existingHub: (name) => registry.find(name),
+    prune: (hub) => registry.prune(hub),
+    upstream: (hub) => {
+      const key = hub.toLowerCase();
+      let upstream = upstreams.get(key);
+      if (upstream === undefined) {
+        const settings = Object.entries(options.hubs ?? {}).find(([name]) => name.toLowerCase() === key)?.[1];
+        if (settings === undefined) return undefined;
+        upstream = new Upstream(settings, accessKey, origin, log);
+        upstreams.set(key, upstream);
+      }
+      return upstream;
+    },
+  };
+  const clients = new ClientEndpoint(core);
+  const rest = new RestApi(core, clients, options.maxBodyBytes ?? 16 * 1024 * 1024);
+  const sockets = new Set<Socket>();
+  const server: Server = createServer({ keepAliveTimeout: 65_000 }, (req, res) => {
+    void rest.handle(req, res);
+  });
+  server.on("connection", (socket) => {
+    sockets.add(socket);
+    socket.once("close", () => sockets.delete(socket));
+  });
+  server.on("upgrade", (req, socket, head) => clients.handleUpgrade(req, socket, head));
+  server.on("clientError", (_error, socket) => socket.destroy());
+
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(port, host, () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
+  const actualPort = (server.address() as AddressInfo).port;
+  const endpointHost = host.includes(":") ? `[${host}]` : host === "0.0.0.0" ? "127.0.0.1" : host;
+  origin = `${endpointHost}:${actualPort}`;
+  const endpoint = `http://${origin}`;
+  log(`emulator listening on ${endpoint}`);
+
+  const info = (hubName: string, c: import("./connection").ClientConnection): ConnectionInfo => ({
+    hub: hubName,
+    connectionId: c.connectionId,
+    userId: c.userId,
+    groups: [...c.groups],
+    roles: [...c.roles],
+    subprotocol: c.subprotocol,
+    online: c.socket !== undefined,
+  });
+  const connections = (hub?: string): ConnectionInfo[] => {
+    const hubs = hub === undefined ? registry.all() : [registry.find(hub)].filter((h) => h !== undefined);
+    return hubs.flatMap((h) => [...h.connections.values()].map((c) => info(h.name, c)));
+  };
+  let closed: Promise<void> | undefined;
+  const emulator: Emulator = {
+    connectionString: `Endpoint=${endpoint};AccessKey=${accessKey};Version=1.0;`,
+    endpoint,
+    port: actualPort,
+    hubs: () => registry.all().map((h) => h.name),
+    connections,
+    nextMessage(connectionId, opts) {
+      for (const hub of registry.all()) {
+        const c = hub.connections.get(connectionId);
+        if (c !== undefined) return c.nextMessage(opts?.timeoutMs ?? 5000);
+      }
+      return Promise.reject(new Error(`no connection ${connectionId}`));
+    },
+    async waitForConnections(hub, predicate, opts) {
+      const deadline = Date.now() + (opts?.timeoutMs ?? 5000);
+      for (;;) {
+        const list = connections(hub);
+        if (predicate(list)) return list;
+        if (Date.now() > deadline) throw new Error(`hub ${hub}: the expected connections did not appear in time (have ${list.length})`);
+        await new Promise((r) => setTimeout(r, 10));
+      }
+    },
+    close() {
+      closed ??= new Promise<void>((resolve) => {
+        for (const hub of registry.all()) for (const c of [...hub.connections.values()]) hub.remove(c);
+        clients.closeAll();
+        server.close(() => resolve());
+        for (const socket of sockets) socket.destroy();
+      });
+      return closed;
+    },
+    [Symbol.asyncDispose]() {
+      return this.close();
+    },
+  };
+  return emulator;
+}

@@ -1,0 +1,125 @@
+import { createHmac, randomUUID } from "node:crypto";
+import type { ClientConnection } from "./connection";
+
+/** Where a hub's events go (like the service's event handler settings). */
+export interface HubSettings {
+  /**
+   * The upstream URL; `{hub}` and `{event}` are replaced, e.g. `http://localhost:3000/eventhandler/{hub}/{event}`.
+   */
+  url: string;
+  /**
+   * System events to send up. `connect` is blocking: the handler can accept, amend or reject the connection.
+   * @default ["connect", "connected", "disconnected"]
+   */
+  systemEvents?: ("connect" | "connected" | "disconnected")[];
+  /**
+   * User events to send up: `"*"` for all, or a list of event names (`message` is what simple clients send).
+   * @default "*"
+   */
+  userEvents?: "*" | string[];
+}
+
+export interface ConnectReply {
+  userId?: string;
+  groups?: string[];
+  roles?: string[];
+  subprotocol?: string;
+}
+
+export type UpstreamResult =
+  | { ok: true; status: number; body: Buffer; contentType: string | undefined; state: string | null }
+  | { ok: false; status: number; message: string };
+
+/** Sends CloudEvents (binary mode) to the configured event handler, signed with the emulator's key. */
+export class Upstream {
+  readonly #validated = new Map<string, Promise<boolean>>();
+
+  constructor(
+    private readonly settings: HubSettings,
+    private readonly accessKey: string,
+    private readonly origin: string,
+    private readonly log: (line: string) => void,
+  ) {}
+
+  wants(kind: "system" | "user", event: string): boolean {
+    if (kind === "system") return (this.settings.systemEvents ?? ["connect", "connected", "disconnected"]).includes(event as "connect");
+    const user = this.settings.userEvents ?? "*";
+    return user === "*" || user.includes(event);
+  }
+
+  async send(
+    hub: string,
+    connection: { connectionId: string; userId: string | null; subprotocol: string | undefined; state?: string | undefined },
+    type: string,
+    eventName: string,
+    body: Buffer | string,
+    contentType: string,
+  ): Promise<UpstreamResult> {
+    const url = this.settings.url.replace(/\{hub\}/g, encodeURIComponent(hub)).replace(/\{event\}/g, encodeURIComponent(eventName));
+    if (!(await this.#abuseProtection(url))) {
+      return { ok: false, status: 502, message: `the event handler at ${new URL(url).origin} did not pass abuse protection (OPTIONS)` };
+    }
+    const headers: Record<string, string> = {
+      "content-type": contentType,
+      "ce-specversion": "1.0",
+      "ce-awpsversion": "1.0",
+      "ce-type": type,
+      "ce-source": `/hubs/${hub}/client/${connection.connectionId}`,
+      "ce-id": randomUUID(),
+      "ce-time": new Date().toISOString(),
+      "ce-signature": `sha256=${createHmac("sha256", this.accessKey).update(connection.connectionId).digest("hex")}`,
+      "ce-connectionId": connection.connectionId,
+      "ce-hub": hub,
+      "ce-eventName": eventName,
+      "webhook-request-origin": this.origin,
+    };
+    if (connection.userId !== null) headers["ce-userId"] = connection.userId;
+    if (connection.subprotocol !== undefined) headers["ce-subprotocol"] = connection.subprotocol;
+    if (connection.state !== undefined) headers["ce-connectionState"] = connection.state;
+    try {
+      const response = await fetch(url, { method: "POST", headers, body: typeof body === "string" ? body : new Uint8Array(body), signal: AbortSignal.timeout(30_000) });
+      const bytes = Buffer.from(await response.arrayBuffer());
+      this.log(`upstream ${type} → ${response.status}`);
+      if (response.status >= 200 && response.status < 300) {
+        return {
+          ok: true,
+          status: response.status,
+          body: bytes,
+          contentType: response.headers.get("content-type") ?? undefined,
+          state: response.headers.get("ce-connectionstate"),
+        };
+      }
+      return { ok: false, status: response.status, message: bytes.toString("utf8").slice(0, 500) };
+    } catch (error) {
+      this.log(`upstream ${type} failed: ${(error as Error).message}`);
+      return { ok: false, status: 502, message: "the event handler could not be reached" };
+    }
+  }
+
+  /** CloudEvents abuse protection: the handler must allow this origin once per URL. */
+  #abuseProtection(url: string): Promise<boolean> {
+    let check = this.#validated.get(url);
+    if (check === undefined) {
+      check = fetch(url, { method: "OPTIONS", headers: { "webhook-request-origin": this.origin, "ce-awpsversion": "1.0" }, signal: AbortSignal.timeout(10_000) }).then(
+        async (response) => {
+          await response.arrayBuffer();
+          const allowed = response.headers.get("webhook-allowed-origin") ?? "";
+          const ok = response.ok && allowed.split(",").some((o) => o.trim() === "*" || o.trim().toLowerCase() === this.origin.toLowerCase());
+          if (!ok) this.#validated.delete(url);
+          return ok;
+        },
+        () => {
+          this.#validated.delete(url);
+          return false;
+        },
+      );
+      this.#validated.set(url, check);
+    }
+    return check;
+  }
+}
+
+/** Applies a `ce-connectionState` reply header to the connection. */
+export function keepState(connection: ClientConnection, header: string | null | undefined): void {
+  if (header !== null && header !== undefined) connection.state = header === "" ? undefined : header;
+}
