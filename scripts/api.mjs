@@ -6,8 +6,10 @@ import { fileURLToPath } from "node:url";
 
 const local = process.argv.includes("--local");
 const root = fileURLToPath(new URL("..", import.meta.url));
+import { mkdirSync } from "node:fs";
 const entries = ["index", "emulator", "token", "handler", "express", "fastify"];
 let failed = false;
+mkdirSync(`${root}api`, { recursive: true });
 
 for (const entry of entries) {
   const dts = `${root}dist/${entry}.d.ts`;

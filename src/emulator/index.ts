@@ -82,6 +82,11 @@ export interface Emulator {
   nextMessage(connectionId: string, options?: { timeoutMs?: number }): Promise<ReceivedMessage>;
   /** Resolves once `predicate` holds for the hub's connections (polling briefly), e.g. `n => n.length === 2`. */
   waitForConnections(hub: string, predicate: (connections: ConnectionInfo[]) => boolean, options?: { timeoutMs?: number }): Promise<ConnectionInfo[]>;
+  /**
+   * Cuts a connection's socket without a close frame, as a network failure would (reliable clients may
+   * then recover it). Returns false when there is no such online connection.
+   */
+  dropConnection(connectionId: string): boolean;
   /** Stops listening, closes every socket and clears every timer. */
   close(): Promise<void>;
   [Symbol.asyncDispose](): Promise<void>;
@@ -182,6 +187,16 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
         if (c !== undefined) return c.nextMessage(opts?.timeoutMs ?? 5000);
       }
       return Promise.reject(new Error(`no connection ${connectionId}`));
+    },
+    dropConnection(connectionId) {
+      for (const hub of registry.all()) {
+        const socket = hub.connections.get(connectionId)?.socket;
+        if (socket !== undefined) {
+          socket.terminate();
+          return true;
+        }
+      }
+      return false;
     },
     async waitForConnections(hub, predicate, opts) {
       const deadline = Date.now() + (opts?.timeoutMs ?? 5000);

@@ -5,7 +5,7 @@
 export interface EventHttpRequest {
   method: string;
   headers: Headers;
-  /** Reads the body; rejects with {@link BodyTooLargeError} past the limit. */
+  /** Reads the body; rejects with a `BodyTooLargeError` past the limit. */
   readBody(limit: number): Promise<Uint8Array>;
 }
 
