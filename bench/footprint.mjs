@@ -1,0 +1,115 @@
+// 4. Footprint: tarball size, then installed production size and package count (npm install --omit=dev).
+import { execFile } from "node:child_process";
+import { mkdtemp, readdir, lstat, rm, stat, readFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { ROOT, fmt, fmtBytes, ratio, table } from "./util.mjs";
+
+export const name = "footprint";
+export const title = "Install footprint (production dependencies)";
+
+const npm = (args, cwd) =>
+  new Promise((resolve, reject) => {
+    execFile("npm", args, { cwd, maxBuffer: 64 << 20, env: { ...process.env, npm_config_fund: "false", npm_config_audit: "false", npm_config_update_notifier: "false" } }, (err, stdout, stderr) => {
+      if (err) reject(new Error(`npm ${args.join(" ")} failed: ${(stderr || err.message).trim().split("\n").slice(-5).join(" / ")}`));
+      else resolve(stdout);
+    });
+  });
+
+/** Total bytes of regular files and number of packages (dirs with a package.json directly under a node_modules). */
+async function measure(dir) {
+  let bytes = 0;
+  let files = 0;
+  const packages = new Set();
+  const walk = async (d) => {
+    for (const e of await readdir(d, { withFileTypes: true })) {
+      const p = path.join(d, e.name);
+      if (e.isDirectory()) await walk(p);
+      else if (e.isFile()) {
+        bytes += (await lstat(p)).size;
+        files++;
+        if (e.name === "package.json") {
+          const parent = path.dirname(p);
+          const up = path.basename(path.dirname(parent));
+          const up2 = path.basename(path.dirname(path.dirname(parent)));
+          if (up === "node_modules" || (up.startsWith("@") && up2 === "node_modules")) packages.add(parent);
+        }
+      }
+    }
+  };
+  await walk(dir);
+  const names = [...packages].map((p) => path.relative(dir, p));
+  return { bytes, files, count: packages.size, names };
+}
+
+async function installInto(spec, label, log) {
+  const dir = await mkdtemp(path.join(tmpdir(), `wps-fp-${label}-`));
+  try {
+    await npm(["init", "-y"], dir);
+    const t0 = performance.now();
+    await npm(["install", "--omit=dev", "--no-audit", "--no-fund", "--no-package-lock", spec], dir);
+    const secs = (performance.now() - t0) / 1000;
+    const m = await measure(path.join(dir, "node_modules"));
+    log(`  ${label}: ${fmtBytes(m.bytes)} in ${m.count} packages (${m.files} files), install ${secs.toFixed(1)} s`);
+    return { ...m, secs };
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+export async function run({ log }) {
+  const packDir = await mkdtemp(path.join(tmpdir(), "wps-pack-"));
+  const res = {};
+  const notes = [];
+  try {
+    let tarball;
+    try {
+      const out = await npm(["pack", "--json", "--pack-destination", packDir], ROOT);
+      const info = JSON.parse(out)[0];
+      tarball = path.join(packDir, info.filename);
+      res.tarball = { packed: (await stat(tarball)).size, unpacked: info.unpackedSize, files: info.entryCount };
+      log(`  webpubsub tarball: ${fmtBytes(res.tarball.packed)} (${fmtBytes(res.tarball.unpacked)} unpacked, ${res.tarball.files} files)`);
+    } catch (e) {
+      notes.push(`npm pack failed: ${e.message}`);
+      log(`  npm pack failed: ${e.message}`);
+    }
+    try {
+      const out = await npm(["pack", "--json", "--dry-run", "@azure/web-pubsub@1.2.0"], packDir);
+      const info = JSON.parse(out)[0];
+      res.anchorTarball = { packed: info.size, unpacked: info.unpackedSize, files: info.entryCount };
+    } catch (e) {
+      notes.push(`anchor tarball info failed: ${e.message}`);
+    }
+    for (const [label, spec] of [
+      ["webpubsub", tarball],
+      ["anchor", "@azure/web-pubsub@1.2.0"],
+    ]) {
+      if (!spec) continue;
+      try {
+        res[label] = await installInto(spec, label, log);
+      } catch (e) {
+        notes.push(`${label} install failed: ${e.message}`);
+        log(`  ${label} install failed: ${e.message}`);
+      }
+    }
+  } finally {
+    await rm(packDir, { recursive: true, force: true });
+  }
+  const w = res.webpubsub;
+  const a = res.anchor;
+  const rows = [
+    ["tarball (packed)", fmtBytes(res.tarball?.packed), fmtBytes(res.anchorTarball?.packed), ratio(res.anchorTarball?.packed, res.tarball?.packed)],
+    ["tarball (unpacked)", fmtBytes(res.tarball?.unpacked), fmtBytes(res.anchorTarball?.unpacked), ratio(res.anchorTarball?.unpacked, res.tarball?.unpacked)],
+    ["installed node_modules", fmtBytes(w?.bytes), fmtBytes(a?.bytes), ratio(a?.bytes, w?.bytes)],
+    ["installed packages", w ? String(w.count) : "n/a", a ? String(a.count) : "n/a", ratio(a?.count, w?.count)],
+    ["installed files", w ? fmt(w.files) : "n/a", a ? fmt(a.files) : "n/a", ratio(a?.files, w?.files)],
+  ];
+  const list = (m) => (m ? m.names.sort().join(", ") : "n/a");
+  notes.push(`webpubsub installs: ${list(w)}`);
+  notes.push(`@azure/web-pubsub@1.2.0 installs: ${list(a)}`);
+  notes.push("Sizes are the sum of regular-file bytes (not disk blocks). The webpubsub tarball is `npm pack` of this checkout (dist/ as built, source maps included).");
+  return {
+    tables: [{ title: "Footprint", markdown: table(["measure", "webpubsub", "@azure/web-pubsub 1.2.0", "anchor / webpubsub"], rows) }],
+    notes,
+  };
+}
