@@ -1,0 +1,165 @@
+// 5. Emulator fan-out: N `ws` clients on the emulator (child process), time one sendToAll until the last
+// client has it; floor: a bare `ws` server in a child process broadcasting on HTTP POST.
+import { Pool } from "undici";
+import WebSocket from "ws";
+import { HUB, fmt, fmtBytes, importWebpubsub, median, ratio, sleep, startChild, table } from "./util.mjs";
+
+export const name = "fanout";
+export const title = "Emulator fan-out (one sendToAll to N WebSocket clients)";
+
+const BATCH = 500;
+
+async function connectAll(url, n) {
+  const sockets = [];
+  const state = { round: -1, received: 0, target: n, done: null };
+  const t0 = performance.now();
+  for (let i = 0; i < n; i += BATCH) {
+    const batch = [];
+    for (let j = i; j < Math.min(n, i + BATCH); j++) {
+      const ws = new WebSocket(url);
+      sockets.push(ws);
+      ws.on("message", (data) => {
+        // count only this round's message
+        if (data.toString().includes(`"round":${state.round},`)) {
+          if (++state.received === state.target) state.done?.();
+        }
+      });
+      batch.push(
+        new Promise((resolve, reject) => {
+          ws.once("open", resolve);
+          ws.once("error", reject);
+          ws.once("unexpected-response", (_req, res) => reject(new Error(`HTTP ${res.statusCode} on upgrade`)));
+        }),
+      );
+    }
+    await Promise.all(batch);
+  }
+  const connectMs = performance.now() - t0;
+  return { sockets, state, connectMs };
+}
+
+async function measureTarget({ label, proc, makeUrl, makeSend, n, rounds, log }) {
+  const child = await proc();
+  const sender = await makeSend(child);
+  try {
+    const rssBefore = await child.rss();
+    const { sockets, state, connectMs } = await connectAll(await makeUrl(child), n);
+    await sleep(300);
+    const rssConnected = await child.rss();
+    const times = [];
+    const sendCpu = [];
+    for (let r = 0; r < rounds + 1; r++) {
+      state.round = r;
+      state.received = 0;
+      const all = new Promise((resolve, reject) => {
+        state.done = resolve;
+        setTimeout(() => reject(new Error(`${label}: only ${state.received}/${n} clients got round ${r} within 60 s`)), 60_000).unref();
+      });
+      const msg = { round: r, text: "fan-out benchmark message", at: Date.now() };
+      const t0 = performance.now();
+      await sender.send(msg);
+      await all;
+      const ms = performance.now() - t0;
+      if (r > 0) times.push(ms); // round 0 is a warm-up
+      await sleep(100);
+    }
+    const rssAfter = await child.rss();
+    const res = {
+      n,
+      connectMs,
+      connPerSec: (n * 1000) / connectMs,
+      ms: median(times),
+      times,
+      rssBefore,
+      rssConnected,
+      rssAfter,
+      perConn: (rssConnected - rssBefore) / n,
+    };
+    log(
+      `  ${label} N=${fmt(n)}: fan-out ${fmt(res.ms, 1)} ms (rounds ${times.map((t) => t.toFixed(0)).join("/")}), ` +
+        `connect ${fmt(res.connPerSec)} conn/s, RSS ${fmtBytes(rssBefore)} → ${fmtBytes(rssConnected)} → ${fmtBytes(rssAfter)}`,
+    );
+    for (const ws of sockets) ws.terminate();
+    return res;
+  } finally {
+    await sender.close();
+    await child.close();
+  }
+}
+
+export async function run({ quick, log }) {
+  const { WebPubSubServiceClient } = await importWebpubsub();
+  const sizes = quick ? [1000] : [1000, 10000];
+  const rounds = quick ? 3 : 5;
+  const emulatorTarget = {
+    label: "emulator",
+    proc: () => startChild("emulator-proc.mjs"),
+    makeSend: async (child) => {
+      const client = new WebPubSubServiceClient(child.info.connectionString, HUB);
+      return { send: (msg) => client.sendToAll(msg), close: () => client.close() };
+    },
+    makeUrl: async (child) => {
+      const client = new WebPubSubServiceClient(child.info.connectionString, HUB);
+      const { url } = await client.getClientAccessToken();
+      await client.close();
+      return url;
+    },
+  };
+  const floorTarget = {
+    label: "bare ws floor",
+    proc: () => startChild("ws-floor-proc.mjs"),
+    makeSend: async (child) => {
+      const pool = new Pool(`http://127.0.0.1:${child.info.port}`);
+      return {
+        send: async (msg) => {
+          const r = await pool.request({ method: "POST", path: "/", body: JSON.stringify(msg), headers: { "content-type": "application/json" } });
+          await r.body.dump();
+          if (r.statusCode !== 202) throw new Error(`floor status ${r.statusCode}`);
+        },
+        close: () => pool.close(),
+      };
+    },
+    makeUrl: async (child) => `ws://127.0.0.1:${child.info.port}/client/hubs/${HUB}`,
+  };
+
+  const rows = [];
+  const memRows = [];
+  for (const n of sizes) {
+    const e = await measureTarget({ ...emulatorTarget, n, rounds, log });
+    const f = await measureTarget({ ...floorTarget, n, rounds, log });
+    rows.push([fmt(n), fmt(e.ms, 1), fmt(f.ms, 1), ratio(e.ms, f.ms), fmt(e.connPerSec), fmt(f.connPerSec), ratio(f.connPerSec, e.connPerSec)]);
+    memRows.push([
+      fmt(n),
+      fmtBytes(e.rssBefore),
+      fmtBytes(e.rssConnected),
+      fmtBytes(e.rssAfter),
+      fmtBytes(e.perConn),
+      fmtBytes(f.rssConnected),
+      fmtBytes(f.perConn),
+      ratio(e.rssConnected, f.rssConnected),
+    ]);
+  }
+  return {
+    tables: [
+      {
+        title: `Fan-out latency (send → last client received, median of ${rounds} sends after 1 warm-up) and connect rate`,
+        markdown: table(
+          ["clients", "emulator ms", "bare ws floor ms", "emulator / floor (time)", "emulator connect/s", "floor connect/s", "floor / emulator (connect rate)"],
+          rows,
+        ),
+      },
+      {
+        title: "Server process RSS",
+        markdown: table(
+          ["clients", "emulator idle", "emulator connected", "emulator after sends", "emulator per connection", "floor connected", "floor per connection", "emulator / floor (connected RSS)"],
+          memRows,
+        ),
+      },
+    ],
+    notes: [
+      `Clients are \`ws\` sockets in the bench process (opened ${BATCH} at a time, all sharing one client-access URL); servers run in their own child process, started fresh per measurement.`,
+      "Emulator started with recordMessages: false. The emulator send is a webpubsub REST sendToAll; the floor send is an undici POST whose body the ws server broadcasts with ws.send() per client.",
+      "Times include the REST round trip and the clients' own receive processing (same for both); the machine has 2 cores shared by clients and server.",
+    ],
+  };
+}
