@@ -83,6 +83,11 @@ export interface Emulator {
   /** Resolves once `predicate` holds for the hub's connections (polling briefly), e.g. `n => n.length === 2`. */
   waitForConnections(hub: string, predicate: (connections: ConnectionInfo[]) => boolean, options?: { timeoutMs?: number }): Promise<ConnectionInfo[]>;
   /**
+   * Sets (or with `undefined`, removes) a hub's event handler settings while running, as the portal's
+   * event handler page would; new events use them at once.
+   */
+  setHub(hub: string, settings: HubSettings | undefined): void;
+  /**
    * Cuts a connection's socket without a close frame, as a network failure would (reliable clients may
    * then recover it). Returns false when there is no such online connection.
    */
@@ -112,6 +117,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   const log = options.log ?? (() => {});
   const registry = new HubRegistry();
   const upstreams = new Map<string, Upstream>();
+  const hubSettings = new Map<string, HubSettings>(Object.entries(options.hubs ?? {}).map(([name, settings]) => [name.toLowerCase(), settings]));
   let origin = `${host}:${port}`;
 
   const core: EmulatorCore = {
@@ -127,7 +133,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       const key = hub.toLowerCase();
       let upstream = upstreams.get(key);
       if (upstream === undefined) {
-        const settings = Object.entries(options.hubs ?? {}).find(([name]) => name.toLowerCase() === key)?.[1];
+        const settings = hubSettings.get(key);
         if (settings === undefined) return undefined;
         upstream = new Upstream(settings, accessKey, origin, log);
         upstreams.set(key, upstream);
@@ -187,6 +193,12 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
         if (c !== undefined) return c.nextMessage(opts?.timeoutMs ?? 5000);
       }
       return Promise.reject(new Error(`no connection ${connectionId}`));
+    },
+    setHub(hub, settings) {
+      const key = hub.toLowerCase();
+      upstreams.delete(key);
+      if (settings === undefined) hubSettings.delete(key);
+      else hubSettings.set(key, settings);
     },
     dropConnection(connectionId) {
       for (const hub of registry.all()) {
