@@ -214,10 +214,13 @@ export class Pipeline {
     }
     const dispatcher = await this.#getDispatcher();
     const response = await new Promise<PipelineResponse>((resolve, reject) => {
-      const handler = new ResponseHandler(resolve, reject, signal, spec, timeoutInMs, totalBound, totalTimeoutInMs, retry.retryAfterSend);
+      const handler = new ResponseHandler(resolve, reject, signal, spec, attemptTimeout, timeoutInMs, totalBound, totalTimeoutInMs, retry.retryAfterSend);
       try {
+        // Our own timer enforces the timeouts: undici's are coarse (they tick every ~0.5 s), so they are
+        // set only as a generous backstop.
+        const backstop = attemptTimeout + 1000;
         dispatcher.dispatch(
-          { origin: this.#targetOrigin, method: spec.method, path, headers, body: body ?? null, headersTimeout: attemptTimeout, bodyTimeout: attemptTimeout },
+          { origin: this.#targetOrigin, method: spec.method, path, headers, body: body ?? null, headersTimeout: backstop, bodyTimeout: backstop },
           handler,
         );
       } catch (error) {
@@ -267,43 +270,76 @@ class ResponseHandler implements Dispatcher.DispatchHandler {
   #settled = false;
   #abort: ((error?: Error) => void) | undefined;
   #onAbort: (() => void) | undefined;
+  #timer: NodeJS.Timeout;
+  #gotHeaders = false;
 
   constructor(
     private readonly resolve: (response: PipelineResponse) => void,
     private readonly reject: (error: unknown) => void,
     private readonly signal: AbortSignal | undefined,
     private readonly spec: RequestSpec,
+    attemptTimeout: number,
     private readonly timeoutInMs: number,
     private readonly totalBound: boolean,
     private readonly totalTimeoutInMs: number,
     private readonly retryAfterSend: boolean,
   ) {
     if (signal !== undefined) {
-      this.#onAbort = () => this.#abort?.(new AbortError(undefined, { cause: signal.reason }));
+      this.#onAbort = () => this.#fail(new AbortError(undefined, { cause: signal.reason }));
       signal.addEventListener("abort", this.#onAbort, { once: true });
     }
+    // One timer per attempt: it covers the wait for headers, then is refreshed by every body chunk.
+    this.#timer = setTimeout(() => this.#fail(this.#timeoutError()), attemptTimeout);
   }
 
   onConnect(abort: (error?: Error) => void): void {
     this.#abort = abort;
-    if (this.signal?.aborted) abort(new AbortError(undefined, { cause: this.signal.reason }));
+    // Settled before undici got to it (timed out or aborted while queued): drop the request.
+    if (this.#settled) abort(new AbortError());
+  }
+
+  onBodySent(): void {
+    // An upload that is making progress is not a stalled request.
+    this.#timer.refresh();
   }
 
   onRequestSent(): void {
     this.#requestSent = true;
+    this.#timer.refresh();
   }
 
   onHeaders(statusCode: number, rawHeaders: Buffer[] | string[]): boolean {
     this.#status = statusCode;
     this.#rawHeaders = rawHeaders;
     this.#requestSent = true;
+    this.#gotHeaders = true;
+    this.#timer.refresh();
     return true;
   }
 
   onData(chunk: Buffer): boolean {
     this.#size += chunk.length;
     if (this.#size <= maxResponseBytes) this.#chunks.push(chunk);
+    this.#timer.refresh();
     return true;
+  }
+
+  /** Ends the attempt with `error`: cancels the request if undici has started it, else rejects now. */
+  #fail(error: WebPubSubError): void {
+    if (this.#settled) return;
+    if (this.#abort !== undefined) this.#abort(error);
+    else this.onError(error);
+  }
+
+  #timeoutError(): TimeoutError {
+    const which = this.totalBound ? "total" : "attempt";
+    const ms = this.totalBound ? this.totalTimeoutInMs : this.timeoutInMs;
+    const replayable = this.spec.body?.streamed !== true;
+    const retryable = !this.totalBound && replayable && isRetryableFailure(undefined, this.#requestSent, this.spec.idempotent, this.retryAfterSend);
+    return new TimeoutError(
+      `${this.spec.method} ${this.spec.path}: no ${this.#gotHeaders ? "response data" : "response"} within ${which === "total" ? "totalTimeoutInMs" : "timeoutInMs"} (${ms} ms).`,
+      { timeout: which, timeoutInMs: ms, retryable },
+    );
   }
 
   onComplete(): void {
@@ -320,6 +356,7 @@ class ResponseHandler implements Dispatcher.DispatchHandler {
   #settle(): boolean {
     if (this.#settled) return false;
     this.#settled = true;
+    clearTimeout(this.#timer);
     if (this.#onAbort !== undefined) this.signal?.removeEventListener("abort", this.#onAbort);
     return true;
   }
