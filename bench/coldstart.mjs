@@ -88,6 +88,7 @@ export async function run({ quick, log }) {
     ],
     notes: [
       "Timers run inside the child around the dynamic import (ESM entry of each package); the first send goes to the separate local 202 server.",
+      "The (b) whole-process time of webpubsub includes ~90 ms of process teardown after process.exit() that any undici request causes (a bare undici Pool request + exit shows the same); node:http, which the anchor uses, does not. So (b) in-process time is the fairer startup-latency number.",
     ],
   };
 }
