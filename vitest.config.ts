@@ -6,5 +6,7 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 30_000,
     pool: "forks",
+    // Memory assertions in the reliability suites collect garbage first.
+    poolOptions: { forks: { execArgv: ["--expose-gc"] } },
   },
 });

@@ -82,6 +82,8 @@ export class Pipeline {
   #dispatcher: Dispatcher | Promise<Dispatcher> | undefined;
   #ownsDispatcher = false;
   #closed = false;
+  #inFlight = 0;
+  #drained: (() => void) | undefined;
   #bearer: { token: string; refreshAt: number } | undefined;
 
   constructor(config: PipelineConfig) {
@@ -98,8 +100,15 @@ export class Pipeline {
     return this.#closed;
   }
 
-  async request(spec: RequestSpec): Promise<PipelineResponse> {
-    if (this.#closed) throw new ClosedError();
+  request(spec: RequestSpec): Promise<PipelineResponse> {
+    if (this.#closed) return Promise.reject(new ClosedError());
+    this.#inFlight++;
+    return this.#request(spec).finally(() => {
+      if (--this.#inFlight === 0) this.#drained?.();
+    });
+  }
+
+  async #request(spec: RequestSpec): Promise<PipelineResponse> {
     const options = spec.options;
     const retry = options?.retryOptions === undefined ? this.#retry : resolveRetry(options.retryOptions, this.#retry, "options.retryOptions");
     const timeoutInMs = pickTimeout(options?.timeoutInMs ?? options?.requestOptions?.timeout, this.#config.timeoutInMs, defaultTimeoutInMs, "timeoutInMs");
@@ -243,7 +252,6 @@ export class Pipeline {
       });
       this.#dispatcher = pool;
       this.#ownsDispatcher = true;
-      if (this.#closed) void pool.close();
       return pool;
     });
     this.#dispatcher = pending;
@@ -254,6 +262,8 @@ export class Pipeline {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    // Calls already made finish (including their retries) before the pool goes away.
+    if (this.#inFlight > 0) await new Promise<void>((resolve) => (this.#drained = resolve));
     this.#tokens.clear();
     const dispatcher = await this.#dispatcher;
     if (dispatcher !== undefined && this.#ownsDispatcher) await dispatcher.close();
