@@ -2,6 +2,7 @@ import type { Dispatcher } from "undici";
 import { AbortError, ClosedError, NetworkError, RestError, TimeoutError, ValidationError, WebPubSubError } from "../errors";
 import { isTokenCredential, webPubSubScope, type KeyCredentialLike, type TokenCredentialLike } from "../credentials";
 import type { EncodedBody } from "./content";
+import { redactDeep, redactor, type Redactor } from "./redact";
 import { RestTokenCache } from "./restToken";
 import { isRetryableFailure, parseRetryAfter, retryAfterOf, retryHint, type RetryOptions } from "./retry";
 import { checkInteger } from "./validate";
@@ -238,7 +239,17 @@ export class Pipeline {
     });
     spec.options?.onResponse?.({ status: response.status, headers: response.headers });
     if ((response.status >= 200 && response.status < 300) || (response.status === 404 && spec.notFoundIsResult === true)) return response;
-    throw toRestError(spec.method, path, response);
+    throw toRestError(spec.method, path, response, this.#redactor(headers["authorization"], spec.body));
+  }
+
+  /** What must not appear in an error built from this response: the key, the token and the body sent. */
+  #redactor(authorization: string | undefined, body: RequestSpec["body"]): Redactor {
+    const credential = this.#config.credential;
+    const sent = body?.data;
+    let bodyText: string | undefined;
+    if (typeof sent === "string") bodyText = sent;
+    else if (sent instanceof Uint8Array && sent.byteLength <= 65_536) bodyText = Buffer.from(sent.buffer, sent.byteOffset, sent.byteLength).toString("utf8");
+    return redactor([isTokenCredential(credential) ? undefined : credential.key, authorization?.slice("Bearer ".length), bodyText]);
   }
 
   #getDispatcher(): Dispatcher | Promise<Dispatcher> {
@@ -416,17 +427,17 @@ function parseHeaders(raw: Buffer[] | string[] | null): Record<string, string> {
   return headers;
 }
 
-function toRestError(method: string, path: string, response: PipelineResponse): RestError {
+function toRestError(method: string, path: string, response: PipelineResponse, redact: Redactor): RestError {
   const { status, headers } = response;
   let details: unknown;
   let code = headers["x-ms-error-code"];
   let serviceMessage: string | undefined;
   const type = headers["content-type"] ?? "";
   if (response.body.length > 0) {
-    const text = response.body.toString("utf8");
+    const text = redact(response.body.toString("utf8"));
     if (/json/i.test(type)) {
       try {
-        details = JSON.parse(text);
+        details = redactDeep(JSON.parse(text), redact);
       } catch {
         details = text;
       }
