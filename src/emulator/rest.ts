@@ -255,6 +255,8 @@ export class RestApi {
     let parsed: { groups?: unknown; filter?: unknown };
     try {
       parsed = JSON.parse((body ?? Buffer.alloc(0)).toString("utf8")) as typeof parsed;
+      // `null` parses fine but is no object (reading .groups from it used to answer 500).
+      if (typeof parsed !== "object" || parsed === null) throw new TypeError("not an object");
     } catch {
       throw new HttpFailure(400, "Error.BadRequest", "The request body must be JSON: {\"groups\": [...], \"filter\": \"...\"}.", "groupsToAdd");
     }

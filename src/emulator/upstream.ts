@@ -17,6 +17,12 @@ export interface HubSettings {
    * @default "*"
    */
   userEvents?: "*" | string[];
+  /**
+   * How long to wait for the event handler before giving up (the connection is then refused with 502,
+   * or the user event acked with an error).
+   * @default 10000 for the abuse-protection OPTIONS, 30000 for events
+   */
+  timeoutMs?: number;
 }
 
 export interface ConnectReply {
@@ -77,7 +83,7 @@ export class Upstream {
     if (connection.subprotocol !== undefined) headers["ce-subprotocol"] = connection.subprotocol;
     if (connection.state !== undefined) headers["ce-connectionState"] = connection.state;
     try {
-      const response = await fetch(url, { method: "POST", headers, body: typeof body === "string" ? body : new Uint8Array(body), signal: AbortSignal.timeout(30_000) });
+      const response = await fetch(url, { method: "POST", headers, body: typeof body === "string" ? body : new Uint8Array(body), signal: AbortSignal.timeout(this.settings.timeoutMs ?? 30_000) });
       const bytes = Buffer.from(await response.arrayBuffer());
       this.log(`upstream ${type} → ${response.status}`);
       if (response.status >= 200 && response.status < 300) {
@@ -100,7 +106,7 @@ export class Upstream {
   #abuseProtection(url: string): Promise<boolean> {
     let check = this.#validated.get(url);
     if (check === undefined) {
-      check = fetch(url, { method: "OPTIONS", headers: { "webhook-request-origin": this.origin, "ce-awpsversion": "1.0" }, signal: AbortSignal.timeout(10_000) }).then(
+      check = fetch(url, { method: "OPTIONS", headers: { "webhook-request-origin": this.origin, "ce-awpsversion": "1.0" }, signal: AbortSignal.timeout(this.settings.timeoutMs ?? 10_000) }).then(
         async (response) => {
           await response.arrayBuffer();
           const allowed = response.headers.get("webhook-allowed-origin") ?? "";

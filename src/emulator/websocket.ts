@@ -5,7 +5,6 @@ import { WebSocketServer, type RawData, type WebSocket } from "ws";
 import { bearer, TokenRejected, verifyToken } from "./auth";
 import { ClientConnection, type ClientProtocol } from "./connection";
 import type { EmulatorCore } from "./core";
-import type { Hub } from "./hub";
 import { contentTypeToDataType, type DataType } from "./messages";
 import { hasRole } from "./permissions";
 import { keepState, type ConnectReply } from "./upstream";
@@ -14,7 +13,8 @@ const hubPattern = /^[A-Za-z][A-Za-z0-9_`,.[\]]{0,127}$/;
 const maxFrameBytes = 1024 * 1024;
 
 interface Pending {
-  hub: Hub;
+  /** The hub's name; its state is created only once the socket is open (refused clients leave none). */
+  hub: string;
   protocol: ClientProtocol;
   userId: string | null;
   roles: string[];
@@ -89,9 +89,8 @@ export class ClientEndpoint {
       .map((p) => p.trim())
       .filter(Boolean);
     const protocol: ClientProtocol = offered.includes("json.reliable.webpubsub.azure.v1") ? "reliable" : offered.includes("json.webpubsub.azure.v1") ? "json" : "simple";
-    const hub = this.core.hub(hubName);
     const pending: Pending = {
-      hub,
+      hub: hubName,
       protocol,
       userId: typeof claims.sub === "string" && claims.sub !== "" ? claims.sub : null,
       roles: stringList(claims["role"]),
@@ -104,7 +103,7 @@ export class ClientEndpoint {
     // Reliable clients come back with their connection id and reconnection token.
     const resumeId = url.searchParams.get("awps_connection_id");
     if (resumeId !== null) {
-      const existing = hub.connections.get(resumeId);
+      const existing = this.core.existingHub(hubName)?.connections.get(resumeId);
       const tokenOk = existing !== undefined && existing.reconnectionToken === url.searchParams.get("awps_reconnection_token");
       if (existing !== undefined && tokenOk && existing.protocol === "reliable" && existing.socket === undefined && !existing.closed) {
         pending.resume = existing;
@@ -162,8 +161,9 @@ export class ClientEndpoint {
       connection.replay();
     } else {
       const id = (pending as Pending & { id?: string }).id ?? newConnectionId();
+      const hub = this.core.hub(pending.hub);
       connection = new ClientConnection(
-        pending.hub.name,
+        hub.name,
         id,
         pending.userId,
         pending.protocol,
@@ -173,8 +173,8 @@ export class ClientEndpoint {
       );
       connection.state = pending.state;
       connection.socket = ws;
-      pending.hub.add(connection, pending.groups);
-      this.core.log(`ws ${id} connected to hub ${pending.hub.name}${pending.userId === null ? "" : ` as ${pending.userId}`} (${pending.protocol})`);
+      hub.add(connection, pending.groups);
+      this.core.log(`ws ${id} connected to hub ${hub.name}${pending.userId === null ? "" : ` as ${pending.userId}`} (${pending.protocol})`);
       const connected: Record<string, unknown> = { type: "system", event: "connected", userId: pending.userId, connectionId: id };
       if (connection.reconnectionToken !== undefined) connected["reconnectionToken"] = connection.reconnectionToken;
       connection.sendControl(connected);
