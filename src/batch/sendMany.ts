@@ -1,3 +1,4 @@
+import { setMaxListeners } from "node:events";
 import { AbortError, ValidationError } from "../errors";
 import type { WebPubSubServiceClient } from "../client/WebPubSubServiceClient";
 import { retryHint } from "../internal/retry";
@@ -142,6 +143,8 @@ export async function sendMany<T = BatchMessage>(
   if (outer?.aborted) throw new AbortError(undefined, { cause: outer.reason });
 
   const controller = new AbortController();
+  // Every send in flight listens on this one signal; that is by design, not a leak.
+  setMaxListeners(0, controller.signal);
   const onAbort = () => controller.abort(outer?.reason);
   outer?.addEventListener("abort", onAbort, { once: true });
   const signal = controller.signal;

@@ -1,4 +1,5 @@
 import { ValidationError } from "../errors";
+import { signHs256 } from "../internal/hs256";
 import { checkStringArray, checkId } from "../internal/validate";
 
 /** Which kind of client the token is for; it picks the URL path. */
@@ -88,28 +89,19 @@ export function toWebSocketUrl(httpUrl: string): string {
   return httpUrl.replace(/^http(s?):\/\//i, "ws$1://");
 }
 
-let signModule: Promise<typeof import("jose/jwt/sign")> | undefined;
-const keyCache = new Map<string, Uint8Array>();
-
 /**
- * Signs a client access token with jose (loaded on first use: most processes that publish never mint).
- * Claims match `@azure/web-pubsub`: `aud`, `iat`, `exp`, `sub` when a user id is given, `role`, `webpubsub.group`.
+ * Signs a client access token. Claims match `@azure/web-pubsub`: `role` and `webpubsub.group` when given,
+ * `iat`, `exp`, `aud`, and `sub` when a user id is given.
  */
 export async function signClientToken(audience: string, key: string, o: CheckedTokenOptions): Promise<{ token: string; expiresOn: Date }> {
-  signModule ??= import("jose/jwt/sign");
-  const { SignJWT } = await signModule;
   const now = Math.floor(Date.now() / 1000);
   const exp = now + Math.round(o.minutes * 60);
   const claims: Record<string, unknown> = {};
   if (o.roles !== undefined) claims["role"] = o.roles;
   if (o.groups !== undefined) claims["webpubsub.group"] = o.groups;
-  const jwt = new SignJWT(claims).setProtectedHeader({ alg: "HS256", typ: "JWT" }).setIssuedAt(now).setExpirationTime(exp).setAudience(audience);
-  if (o.userId !== undefined) jwt.setSubject(o.userId);
-  let secret = keyCache.get(key);
-  if (secret === undefined) {
-    if (keyCache.size > 16) keyCache.clear();
-    secret = new TextEncoder().encode(key);
-    keyCache.set(key, secret);
-  }
-  return { token: await jwt.sign(secret), expiresOn: new Date(exp * 1000) };
+  claims["iat"] = now;
+  claims["exp"] = exp;
+  claims["aud"] = audience;
+  if (o.userId !== undefined) claims["sub"] = o.userId;
+  return { token: signHs256(claims, key), expiresOn: new Date(exp * 1000) };
 }

@@ -1,9 +1,8 @@
-import { createHmac } from "node:crypto";
+import { signHs256 } from "./hs256";
 
 // REST calls authenticate with an HS256 JWT whose `aud` is the request URL. Signing is cheap (~5 µs) but
 // steady traffic to the same URL should not pay it per request, so tokens are cached per audience.
 
-const header = Buffer.from('{"alg":"HS256","typ":"JWT"}').toString("base64url");
 const lifetimeSeconds = 3600;
 // Reuse a token until it has less than this left, so a slow request never arrives with an expired one.
 const refreshMarginSeconds = 600;
@@ -39,7 +38,5 @@ export class RestTokenCache {
 }
 
 export function signRestToken(audience: string, key: string, nowSeconds = Math.floor(Date.now() / 1000)): string {
-  const payload = Buffer.from(JSON.stringify({ aud: audience, iat: nowSeconds, exp: nowSeconds + lifetimeSeconds })).toString("base64url");
-  const input = `${header}.${payload}`;
-  return `${input}.${createHmac("sha256", key).update(input).digest("base64url")}`;
+  return signHs256({ aud: audience, iat: nowSeconds, exp: nowSeconds + lifetimeSeconds }, key);
 }
