@@ -13,7 +13,7 @@ export class TokenRejected extends Error {}
 export async function verifyToken(token: string, key: Uint8Array, audiences: readonly string[]): Promise<JWTPayload> {
   let payload: JWTPayload;
   try {
-    ({ payload } = await jwtVerify(token, key, { algorithms: ["HS256"], clockTolerance: clockToleranceSeconds, requiredClaims: ["exp"] }));
+    ({ payload } = await jwtVerify(token, await cryptoKeyFor(key), { algorithms: ["HS256"], clockTolerance: clockToleranceSeconds, requiredClaims: ["exp"] }));
   } catch (error) {
     const code = (error as { code?: string }).code;
     throw new TokenRejected(
@@ -25,6 +25,17 @@ export async function verifyToken(token: string, key: Uint8Array, audiences: rea
   const accepted = audiences.map(normalizeAudience);
   if (!values.some((v) => accepted.includes(v))) throw new TokenRejected("the token's audience does not match this URL");
   return payload;
+}
+
+// Importing the raw key on every verification doubled the cost of a connect; import it once per key.
+const cryptoKeys = new WeakMap<Uint8Array, Promise<CryptoKey>>();
+function cryptoKeyFor(key: Uint8Array): Promise<CryptoKey> {
+  let cached = cryptoKeys.get(key);
+  if (cached === undefined) {
+    cached = crypto.subtle.importKey("raw", key as Uint8Array<ArrayBuffer>, { name: "HMAC", hash: "SHA-256" }, false, ["verify"]);
+    cryptoKeys.set(key, cached);
+  }
+  return cached;
 }
 
 function normalizeAudience(value: string): string {

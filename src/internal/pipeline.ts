@@ -43,8 +43,14 @@ export interface RequestSpec {
 
 export interface PipelineResponse {
   status: number;
-  headers: Record<string, string>;
+  /** undici's raw header list; {@link headersOf} parses it (only errors and `onResponse` need it). */
+  rawHeaders: Buffer[] | string[] | null;
   body: Buffer;
+}
+
+/** The response headers by lower-case name. */
+export function headersOf(response: PipelineResponse): Record<string, string> {
+  return parseHeaders(response.rawHeaders);
 }
 
 export interface PipelineConfig {
@@ -101,12 +107,14 @@ export class Pipeline {
     return this.#closed;
   }
 
-  request(spec: RequestSpec): Promise<PipelineResponse> {
-    if (this.#closed) return Promise.reject(new ClosedError());
+  async request(spec: RequestSpec): Promise<PipelineResponse> {
+    if (this.#closed) throw new ClosedError();
     this.#inFlight++;
-    return this.#request(spec).finally(() => {
+    try {
+      return await this.#request(spec);
+    } finally {
       if (--this.#inFlight === 0) this.#drained?.();
-    });
+    }
   }
 
   async #request(spec: RequestSpec): Promise<PipelineResponse> {
@@ -165,9 +173,13 @@ export class Pipeline {
   }
 
   /** A bearer token for a `TokenCredential`, or a JWT signed with the key for `audience`. */
-  async #authorization(audience: string, signal: AbortSignal | undefined): Promise<string> {
+  #authorization(audience: string, signal: AbortSignal | undefined): string | Promise<string> {
     const credential = this.#config.credential;
     if (!isTokenCredential(credential)) return `Bearer ${this.#tokens.get(audience, credential.key)}`;
+    return this.#bearerToken(credential, signal);
+  }
+
+  async #bearerToken(credential: TokenCredentialLike, signal: AbortSignal | undefined): Promise<string> {
     const now = Date.now();
     if (this.#bearer !== undefined && this.#bearer.refreshAt > now) return `Bearer ${this.#bearer.token}`;
     const token = await credential.getToken(webPubSubScope, signal === undefined ? {} : { abortSignal: signal });
@@ -206,8 +218,10 @@ export class Pipeline {
     const totalBound = remaining < timeoutInMs;
     const attemptTimeout = Math.max(1, Math.floor(totalBound ? remaining : timeoutInMs));
     const signal = spec.options?.abortSignal;
+    // Key credentials sign synchronously; awaiting only when needed keeps a microtask off every request.
+    const auth = this.#authorization(audience, signal);
     const headers: Record<string, string> = {
-      authorization: await this.#authorization(audience, signal),
+      authorization: typeof auth === "string" ? auth : await auth,
       "user-agent": this.#config.userAgent,
     };
     const custom = spec.options?.requestOptions?.customHeaders;
@@ -222,7 +236,8 @@ export class Pipeline {
     } else if (spec.method === "POST" || spec.method === "PUT") {
       headers["content-length"] = "0";
     }
-    const dispatcher = await this.#getDispatcher();
+    const pending = this.#getDispatcher();
+    const dispatcher = pending instanceof Promise ? await pending : pending;
     const response = await new Promise<PipelineResponse>((resolve, reject) => {
       const handler = new ResponseHandler(resolve, reject, signal, spec, attemptTimeout, timeoutInMs, totalBound, totalTimeoutInMs, retry.retryAfterSend);
       try {
@@ -237,7 +252,7 @@ export class Pipeline {
         handler.onError(error as Error);
       }
     });
-    spec.options?.onResponse?.({ status: response.status, headers: response.headers });
+    spec.options?.onResponse?.({ status: response.status, headers: headersOf(response) });
     if ((response.status >= 200 && response.status < 300) || (response.status === 404 && spec.notFoundIsResult === true)) return response;
     throw toRestError(spec.method, path, response, this.#redactor(headers["authorization"], spec.body));
   }
@@ -366,7 +381,7 @@ class ResponseHandler implements Dispatcher.DispatchHandler {
   onComplete(): void {
     if (this.#settle()) {
       const body = this.#chunks.length === 1 ? (this.#chunks[0] as Buffer) : Buffer.concat(this.#chunks);
-      this.resolve({ status: this.#status, headers: parseHeaders(this.#rawHeaders), body });
+      this.resolve({ status: this.#status, rawHeaders: this.#rawHeaders, body });
     }
   }
 
@@ -428,7 +443,8 @@ function parseHeaders(raw: Buffer[] | string[] | null): Record<string, string> {
 }
 
 function toRestError(method: string, path: string, response: PipelineResponse, redact: Redactor): RestError {
-  const { status, headers } = response;
+  const status = response.status;
+  const headers = headersOf(response);
   let details: unknown;
   let code = headers["x-ms-error-code"];
   let serviceMessage: string | undefined;
