@@ -166,19 +166,21 @@ export async function sendMany<T = BatchMessage>(
     options.onProgress({ started: read, succeeded: result.succeeded, failed: result.failed, inFlight, throttledMs: Math.round(result.throttledMs), elapsedMs: Math.round(now - started) });
   };
 
-  // Every worker pulls from the same iterator, so at most `concurrency` items are alive at once.
-  const iterator: Iterator<T> | AsyncIterator<T> = Symbol.asyncIterator in items ? (items as AsyncIterable<T>)[Symbol.asyncIterator]() : (items as Iterable<T>)[Symbol.iterator]();
+  // Every worker pulls from the same iterator, so at most `concurrency` items are alive at once. A sync
+  // iterable is read synchronously; an async one through a chain, so two workers never call next() at once.
+  const isAsync = Symbol.asyncIterator in items;
+  const iterator: Iterator<T> | AsyncIterator<T> = isAsync ? (items as AsyncIterable<T>)[Symbol.asyncIterator]() : (items as Iterable<T>)[Symbol.iterator]();
   let pulling: Promise<unknown> = Promise.resolve();
-  const next = (): Promise<{ item: T; index: number } | undefined> => {
-    const turn = pulling.then(async () => {
-      if (exhausted || stop || signal.aborted) return undefined;
-      const step = await iterator.next();
-      if (step.done === true) {
-        exhausted = true;
-        return undefined;
-      }
-      return { item: step.value, index: read++ };
-    });
+  const take = (step: IteratorResult<T>): { item: T; index: number } | undefined => {
+    if (step.done === true) {
+      exhausted = true;
+      return undefined;
+    }
+    return { item: step.value, index: read++ };
+  };
+  const next = (): { item: T; index: number } | undefined | Promise<{ item: T; index: number } | undefined> => {
+    if (!isAsync) return exhausted || stop || signal.aborted ? undefined : take((iterator as Iterator<T>).next());
+    const turn = pulling.then(async () => (exhausted || stop || signal.aborted ? undefined : take(await iterator.next())));
     pulling = turn.catch(() => undefined);
     return turn;
   };
@@ -193,7 +195,7 @@ export async function sendMany<T = BatchMessage>(
   const runItem = async (item: T, index: number) => {
     let attempts = 0;
     for (;;) {
-      await waitForGate();
+      if (pausedUntil > 0 && pausedUntil > performance.now()) await waitForGate();
       attempts++;
       try {
         await sendOne(item, { client, abortSignal: signal, index });
@@ -229,7 +231,9 @@ export async function sendMany<T = BatchMessage>(
   };
 
   const worker = async () => {
-    for (let entry = await next(); entry !== undefined; entry = await next()) {
+    for (let pending = next(); ; pending = next()) {
+      const entry = pending instanceof Promise ? await pending : pending;
+      if (entry === undefined) break;
       inFlight++;
       try {
         await runItem(entry.item, entry.index);
@@ -257,6 +261,10 @@ export async function sendMany<T = BatchMessage>(
   return result;
 }
 
+// The batch retries, with one throttle for all items; the call itself must not retry as well. One shared
+// object, so the client validates it once.
+const noClientRetries = Object.freeze({ maxRetries: 0 });
+
 function defaultSend(item: BatchMessage, context: { client: WebPubSubServiceClient; abortSignal: AbortSignal; index: number }): Promise<void> {
   if (item === null || typeof item !== "object" || !("message" in item)) {
     return Promise.reject(new ValidationError(`items[${context.index}] must be an object with a "message" (and at most one of group, userId, connectionId).`, { argument: `items[${context.index}]` }));
@@ -265,15 +273,11 @@ function defaultSend(item: BatchMessage, context: { client: WebPubSubServiceClie
   if (targets > 1) {
     return Promise.reject(new ValidationError(`items[${context.index}] names more than one target; use one of group, userId or connectionId.`, { argument: `items[${context.index}]` }));
   }
-  const options = {
-    abortSignal: context.abortSignal,
-    // The batch retries, with one throttle for all items; the call itself must not retry as well.
-    retryOptions: { maxRetries: 0 },
-    ...(item.contentType === undefined ? {} : { contentType: item.contentType }),
-    ...(item.filter === undefined ? {} : { filter: item.filter }),
-    ...(item.excludedConnections === undefined ? {} : { excludedConnections: item.excludedConnections }),
-    ...(item.messageTtlSeconds === undefined ? {} : { messageTtlSeconds: item.messageTtlSeconds }),
-  };
+  const options: Record<string, unknown> = { abortSignal: context.abortSignal, retryOptions: noClientRetries };
+  if (item.contentType !== undefined) options["contentType"] = item.contentType;
+  if (item.filter !== undefined) options["filter"] = item.filter;
+  if (item.excludedConnections !== undefined) options["excludedConnections"] = item.excludedConnections;
+  if (item.messageTtlSeconds !== undefined) options["messageTtlSeconds"] = item.messageTtlSeconds;
   const client = context.client;
   // The client's overloads are typed per content type; the batch forwards whatever the item says.
   const message = item.message as string;

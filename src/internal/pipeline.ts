@@ -103,6 +103,18 @@ export class Pipeline {
     this.#dispatcher = config.dispatcher;
   }
 
+  // Callers that pass the same retryOptions object on every call (batches do) validate it once.
+  readonly #retryCache = new WeakMap<RetryOptions, Required<RetryOptions>>();
+  #resolvedRetry(options: RetryOptions): Required<RetryOptions> {
+    if (typeof options !== "object" || options === null) return resolveRetry(options, this.#retry, "options.retryOptions");
+    let resolved = this.#retryCache.get(options);
+    if (resolved === undefined) {
+      resolved = resolveRetry(options, this.#retry, "options.retryOptions");
+      this.#retryCache.set(options, resolved);
+    }
+    return resolved;
+  }
+
   get closed(): boolean {
     return this.#closed;
   }
@@ -119,7 +131,7 @@ export class Pipeline {
 
   async #request(spec: RequestSpec): Promise<PipelineResponse> {
     const options = spec.options;
-    const retry = options?.retryOptions === undefined ? this.#retry : resolveRetry(options.retryOptions, this.#retry, "options.retryOptions");
+    const retry = options?.retryOptions === undefined ? this.#retry : this.#resolvedRetry(options.retryOptions);
     const timeoutInMs = pickTimeout(options?.timeoutInMs ?? options?.requestOptions?.timeout, this.#config.timeoutInMs, defaultTimeoutInMs, "timeoutInMs");
     const totalTimeoutInMs = pickTimeout(options?.totalTimeoutInMs, this.#config.totalTimeoutInMs, defaultTotalTimeoutInMs, "totalTimeoutInMs");
     const signal = options?.abortSignal;

@@ -153,10 +153,16 @@ describe("@azure/web-pubsub against the emulator", () => {
   });
 });
 
-describe("@azure/web-pubsub-client against the emulator", () => {
+describe("@azure/web-pubsub-client against the emulator, with tokens minted by our SDK", () => {
+  let ours: WebPubSubServiceClient;
+  beforeAll(() => {
+    ours = new WebPubSubServiceClient(emulator.connectionString, "ms");
+  });
+  afterAll(() => ours.close());
+
   it("two clients join a group, exchange group messages and receive server messages", async () => {
-    const alice = microsoftClient((await azure.getClientAccessToken({ userId: "alice", roles: ["webpubsub.joinLeaveGroup", "webpubsub.sendToGroup"] })).url);
-    const bob = microsoftClient((await azure.getClientAccessToken({ userId: "bob", roles: ["webpubsub.joinLeaveGroup", "webpubsub.sendToGroup"] })).url);
+    const alice = microsoftClient((await ours.getClientAccessToken({ userId: "alice", roles: ["webpubsub.joinLeaveGroup", "webpubsub.sendToGroup"] })).url);
+    const bob = microsoftClient((await ours.getClientAccessToken({ userId: "bob", roles: ["webpubsub.joinLeaveGroup", "webpubsub.sendToGroup"] })).url);
     const aliceConnected = nextEvent<{ connectionId: string; userId: string }>(alice, "connected");
     await alice.start();
     await bob.start();
@@ -176,25 +182,23 @@ describe("@azure/web-pubsub-client against the emulator", () => {
     await azure.sendToUser("bob", { from: "server" });
     expect((await server).message).toMatchObject({ data: { from: "server" }, dataType: "json" });
 
-    const ours = new WebPubSubServiceClient(emulator.connectionString, "ms");
     // A REST send to a group reaches PubSub clients as a message from the server.
     const viaOurs = nextEvent<{ message: { data: unknown; dataType: string } }>(alice, "server-message");
     await ours.group("chat").sendToAll("from our SDK", { contentType: "text/plain" });
     expect((await viaOurs).message).toMatchObject({ data: "from our SDK", dataType: "text" });
-    await ours.close();
     alice.stop();
     bob.stop();
   });
 
   it("a permission the token lacks is refused with an ack error", async () => {
-    const client = microsoftClient((await azure.getClientAccessToken({ userId: "limited" })).url);
+    const client = microsoftClient((await ours.getClientAccessToken({ userId: "limited" })).url);
     await client.start();
     await expect(client.joinGroup("secret")).rejects.toMatchObject({ name: "SendMessageError" });
     client.stop();
   });
 
   it("recovers the same connection after the socket is cut, without losing messages", async () => {
-    const client = microsoftClient(async () => (await azure.getClientAccessToken({ userId: "roamer", roles: ["webpubsub.joinLeaveGroup"] })).url);
+    const client = microsoftClient(async () => (await ours.getClientAccessToken({ userId: "roamer", roles: ["webpubsub.joinLeaveGroup"] })).url);
     const connected = nextEvent<{ connectionId: string }>(client, "connected");
     await client.start();
     const { connectionId } = await connected;
@@ -213,7 +217,7 @@ describe("@azure/web-pubsub-client against the emulator", () => {
   });
 
   it("reconnects with a new connection when the old one cannot be recovered", async () => {
-    const client = microsoftClient(async () => (await azure.getClientAccessToken({ userId: "phoenix" })).url);
+    const client = microsoftClient(async () => (await ours.getClientAccessToken({ userId: "phoenix" })).url);
     const first = nextEvent<{ connectionId: string }>(client, "connected");
     await client.start();
     const { connectionId } = await first;

@@ -31,9 +31,9 @@ function runSample(file: string, args: string[], env: Record<string, string>) {
 describe("tutorial", () => {
   it("the subscriber prints what the publisher sends", async () => {
     const env = { WebPubSubConnectionString: emulator.connectionString };
-    const subscriber = runSample("tutorial/subscribe.ts", ["tutorial"], env);
+    const subscriber = runSample("subscribe.ts", ["tutorial"], env);
     await expect.poll(() => subscriber.output.stdout, { timeout: 15_000 }).toContain("connected to hub tutorial");
-    const publisher = runSample("tutorial/publish.ts", ["Hello World", "tutorial"], env);
+    const publisher = runSample("publish.ts", ["Hello World", "tutorial"], env);
     expect(await publisher.exited).toBe(0);
     expect(publisher.output.stdout).toContain("sent: Hello World");
     await expect.poll(() => subscriber.output.stdout, { timeout: 5000 }).toContain("Message received: Hello World");

@@ -1,5 +1,5 @@
 // The classic tutorial, subscriber side: get a client URL from the service and print every message.
-// Run: WebPubSubConnectionString="Endpoint=...;AccessKey=...;Version=1.0;" npx tsx samples/tutorial/subscribe.ts [hub]
+// Run: WebPubSubConnectionString="Endpoint=...;AccessKey=...;Version=1.0;" npx tsx samples/subscribe.ts [hub]
 import WebSocket from "ws";
 import { WebPubSubServiceClient } from "webpubsub";
 

@@ -1,5 +1,5 @@
 // The classic tutorial, publisher side: send one text message to everyone in the hub.
-// Run: WebPubSubConnectionString="..." npx tsx samples/tutorial/publish.ts "Hello World" [hub]
+// Run: WebPubSubConnectionString="..." npx tsx samples/publish.ts "Hello World" [hub]
 import { WebPubSubServiceClient } from "webpubsub";
 
 const connectionString = process.env["WebPubSubConnectionString"];
