@@ -2,6 +2,9 @@
 // Only types come from "express", so loading this entry never loads Express itself.
 import type { NextFunction, Request, RequestHandler, Response } from "express";
 import { WebPubSubEventHandler as CoreEventHandler } from "../handler/WebPubSubEventHandler";
+
+/** The framework-agnostic handler this entry's `WebPubSubEventHandler` extends (`handleRequest`, `handleNodeRequest`). */
+export { CoreEventHandler as WebPubSubEventHandlerBase };
 import { checkNegotiate, negotiateUrl, type NegotiateClient, type NegotiateOptions } from "../handler/negotiate";
 
 export type {

@@ -2,6 +2,9 @@
 // Only types come from "fastify", so loading this entry never loads Fastify itself.
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from "fastify";
 import { WebPubSubEventHandler as CoreEventHandler } from "../handler/WebPubSubEventHandler";
+
+/** The framework-agnostic handler this entry's `WebPubSubEventHandler` extends (`handleRequest`, `handleNodeRequest`). */
+export { CoreEventHandler as WebPubSubEventHandlerBase };
 import { BodyTooLargeError } from "../handler/message";
 import { checkNegotiate, negotiateUrl, type NegotiateClient, type NegotiateOptions } from "../handler/negotiate";
 
