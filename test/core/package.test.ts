@@ -50,6 +50,31 @@ describe("packaging", () => {
     expect(out.isValidation).toBe(true);
   });
 
+  it("every subpath require()s on this Node; the CJS emulator verifies tokens (jose bundled) for the CJS client", async () => {
+    const file = join(sandbox, "subpaths.cjs");
+    writeFileSync(
+      file,
+      `const { WebPubSubServiceClient } = require("webpubsub");
+const { startEmulator } = require("webpubsub/emulator");
+const token = require("webpubsub/token");
+const handler = require("webpubsub/handler");
+const express = require("webpubsub/express");
+const fastify = require("webpubsub/fastify");
+(async () => {
+  const emulator = await startEmulator({ port: 0 });
+  const client = new WebPubSubServiceClient(emulator.connectionString, "cjs");
+  await client.sendToAll({ from: "cjs" });
+  const exists = await client.groupExists("none");
+  const minted = await token.mintClientAccessToken({ endpoint: emulator.endpoint, accessKey: "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789ABCDEFGH", hub: "cjs" });
+  await client.close();
+  await emulator.close();
+  console.log(JSON.stringify({ exists, minted: minted.url.startsWith("ws://"), kinds: [typeof handler.WebPubSubEventHandler, typeof express.negotiate, typeof fastify.negotiate] }));
+})().catch((e) => { console.error(e); process.exit(1); });`,
+    );
+    const { stdout } = await run(process.execPath, [file], { cwd: sandbox });
+    expect(JSON.parse(stdout)).toEqual({ exists: false, minted: true, kinds: ["function", "function", "function"] });
+  });
+
   it("import works from ESM", async () => {
     const file = join(sandbox, "consumer.mjs");
     writeFileSync(file, script(`import { WebPubSubServiceClient, ValidationError, WebPubSubError } from "webpubsub";`).replace("${URL}", server.url));
