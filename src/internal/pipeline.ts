@@ -308,6 +308,27 @@ export class Pipeline {
   }
 }
 
+// Many calls often share one signal (a batch, a shutdown controller). Registering one listener per signal
+// and keeping the calls in a Set is cheaper than an EventTarget listener per call, and does not trip
+// Node's MaxListenersExceededWarning at the 11th concurrent call.
+const abortWatchers = new WeakMap<AbortSignal, Set<() => void>>();
+
+function watchAbort(signal: AbortSignal, onAbort: () => void): () => void {
+  let watchers = abortWatchers.get(signal);
+  if (watchers === undefined) {
+    const set = new Set<() => void>();
+    watchers = set;
+    abortWatchers.set(signal, set);
+    signal.addEventListener("abort", () => {
+      for (const watcher of [...set]) watcher();
+      set.clear();
+    }, { once: true });
+  }
+  watchers.add(onAbort);
+  const set = watchers;
+  return () => void set.delete(onAbort);
+}
+
 /** undici's callback-style handler: no response stream objects, which keeps the per-request cost low. */
 class ResponseHandler implements Dispatcher.DispatchHandler {
   #status = 0;
@@ -317,7 +338,7 @@ class ResponseHandler implements Dispatcher.DispatchHandler {
   #requestSent = false;
   #settled = false;
   #abort: ((error?: Error) => void) | undefined;
-  #onAbort: (() => void) | undefined;
+  #unwatch: (() => void) | undefined;
   #timer: NodeJS.Timeout;
   #gotHeaders = false;
 
@@ -333,11 +354,12 @@ class ResponseHandler implements Dispatcher.DispatchHandler {
     private readonly retryAfterSend: boolean,
   ) {
     if (signal !== undefined) {
-      this.#onAbort = () => this.#fail(new AbortError(undefined, { cause: signal.reason }));
-      signal.addEventListener("abort", this.#onAbort, { once: true });
+      this.#unwatch = watchAbort(signal, () => this.#fail(new AbortError(undefined, { cause: signal.reason })));
     }
     // One timer per attempt: it covers the wait for headers, then is refreshed by every body chunk.
     this.#timer = setTimeout(() => this.#fail(this.#timeoutError()), attemptTimeout);
+    // Aborted between attempts: settle now; undici's onConnect then drops the request unsent.
+    if (signal?.aborted === true) this.#fail(new AbortError(undefined, { cause: signal.reason }));
   }
 
   onConnect(abort: (error?: Error) => void): void {
@@ -405,7 +427,7 @@ class ResponseHandler implements Dispatcher.DispatchHandler {
     if (this.#settled) return false;
     this.#settled = true;
     clearTimeout(this.#timer);
-    if (this.#onAbort !== undefined) this.signal?.removeEventListener("abort", this.#onAbort);
+    this.#unwatch?.();
     return true;
   }
 

@@ -73,4 +73,27 @@ describe("overload", () => {
     await expect(client.sendToAll("late")).rejects.toMatchObject({ name: "ClosedError" });
     await server.close();
   }, 60_000);
+
+  it("one AbortSignal shared by 1000 calls in flight: no listener warning, one abort cancels them all", async () => {
+    const { server } = await serverCountingSockets(() => {
+      /* never answers */
+    });
+    const client = new WebPubSubServiceClient(`Endpoint=${server.url};AccessKey=${key};Version=1.0;`, "hub", { connections: 32 });
+    const warnings: string[] = [];
+    const onWarning = (w: Error) => warnings.push(w.name);
+    process.on("warning", onWarning);
+    const controller = new AbortController();
+    const calls = Array.from({ length: 1000 }, (_, n) => client.groupExists(`g${n}`, { abortSignal: controller.signal }));
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const t0 = performance.now();
+    controller.abort();
+    const results = await Promise.allSettled(calls);
+    expect(performance.now() - t0).toBeLessThan(1000);
+    expect(results.every((r) => r.status === "rejected" && (r.reason as Error).name === "AbortError")).toBe(true);
+    await new Promise((resolve) => setImmediate(resolve));
+    process.off("warning", onWarning);
+    expect(warnings).not.toContain("MaxListenersExceededWarning");
+    await client.close();
+    await server.close();
+  });
 });
