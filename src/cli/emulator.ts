@@ -47,7 +47,9 @@ export async function run(argv: string[]): Promise<number> {
   }
   const log = values.quiet ? undefined : (line: string) => process.stdout.write(`${new Date().toISOString()} ${line}\n`);
   const emulator = await startEmulator({ port, host: values.host, accessKey: values["access-key"], hubs, ...(log === undefined ? {} : { log }) });
-  process.stdout.write(`Web PubSub emulator listening on ${emulator.endpoint}\nConnection string:\n  ${emulator.connectionString}\nPress Ctrl+C to stop.\n`);
+  // With logging on, the emulator has already said where it listens.
+  const where = log === undefined ? `Web PubSub emulator listening on ${emulator.endpoint}\n` : "";
+  process.stdout.write(`${where}Connection string:\n  ${emulator.connectionString}\nPress Ctrl+C to stop.\n`);
   await new Promise<void>((resolve) => {
     const stop = () => resolve();
     process.once("SIGINT", stop);
