@@ -1,11 +1,11 @@
 // README example: the code blocks a newcomer copies are run as written (only the connection string is
 // pointed at the emulator), so the README cannot drift from the API.
-import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startEmulator, type Emulator } from "../src/emulator/index";
+import { runNode } from "./helpers/spawn";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const readme = readFileSync(join(root, "README.md"), "utf8");
@@ -30,19 +30,11 @@ function blockAfter(heading: string): string {
   return (match as RegExpExecArray)[1] as string;
 }
 
-/** Runs a snippet in a child process (asynchronously: the emulator lives in this process). */
-function run(code: string): Promise<{ status: number | null; stdout: string; stderr: string }> {
+/** Runs a snippet in a child process with tsx. */
+function run(code: string) {
   const file = join(dir, `example-${Math.random().toString(36).slice(2)}.ts`);
   writeFileSync(file, code);
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["--import", "tsx", file], { env: { ...process.env, WebPubSubConnectionString: emulator.connectionString } });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-    child.on("error", reject);
-    child.on("close", (status) => resolve({ status, stdout, stderr }));
-  });
+  return runNode(["--import", "tsx", file], { env: { WebPubSubConnectionString: emulator.connectionString } });
 }
 
 describe("README example", () => {
@@ -57,7 +49,7 @@ describe("README example", () => {
     await socket.opened;
     const result = await run(code);
     expect(result.stderr).toBe("");
-    expect(result.status).toBe(0);
+    expect(result.code).toBe(0);
     for (let i = 0; i < 4; i++) received.push(String((await socket.next()).data));
     expect(received).toEqual(['{"type":"greeting","text":"hello"}', "Hello World", '{"text":"hi lobby"}', '{"text":"just for you"}']);
     socket.close();
@@ -74,7 +66,7 @@ await client.close();
 `;
     const result = await run(code);
     expect(result.stderr).toBe("");
-    expect(result.status).toBe(0);
+    expect(result.code).toBe(0);
     expect(result.stdout).toMatch(/50 sent, 0 failed/);
   });
 });

@@ -8,22 +8,15 @@ import { jwtVerify } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { WebPubSubServiceClient } from "../../src/index";
 import { startEmulator, type Emulator } from "../../src/emulator/index";
+import { runNode } from "../helpers/spawn";
 import { TestSocket } from "../helpers/ws";
 
 const cli = fileURLToPath(new URL("../../dist/cli.js", import.meta.url));
 const key = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789ABCDEFGH";
 
-function runCli(args: string[], env: Record<string, string> = {}, stdin?: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [cli, ...args], { env: { ...process.env, WebPubSubConnectionString: "", ...env } });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code, stdout, stderr }));
-    child.stdin.end(stdin ?? "");
-  });
+function runCli(args: string[], env: Record<string, string> = {}, stdin?: string) {
+  // An empty connection string unless the test gives one: the machine's own must not leak in.
+  return runNode([cli, ...args], { env: { WebPubSubConnectionString: "", ...env }, ...(stdin === undefined ? {} : { stdin }) });
 }
 
 let emulator: Emulator;

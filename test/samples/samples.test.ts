@@ -1,9 +1,10 @@
 // Every sample, run the way its header says, against the emulator.
-import { spawn, type ChildProcess } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ClosedError, WebPubSubServiceClient } from "webpubsub";
 import { startEmulator, type Emulator } from "webpubsub/emulator";
+import { startNode } from "../helpers/spawn";
 import { TestSocket } from "../helpers/ws";
 
 const samples = fileURLToPath(new URL("../../samples/", import.meta.url));
@@ -19,13 +20,9 @@ afterAll(async () => {
 });
 
 function runSample(file: string, args: string[], env: Record<string, string>) {
-  const child = spawn(process.execPath, ["--import", "tsx", `${samples}${file}`, ...args], { env: { ...process.env, ...env } });
-  children.push(child);
-  const output = { stdout: "", stderr: "" };
-  child.stdout?.on("data", (d: Buffer) => (output.stdout += d.toString()));
-  child.stderr?.on("data", (d: Buffer) => (output.stderr += d.toString()));
-  const exited = new Promise<number | null>((resolve) => child.on("close", resolve));
-  return { child, output, exited };
+  const run = startNode(["--import", "tsx", `${samples}${file}`, ...args], { env });
+  children.push(run.child);
+  return { ...run, exited: run.exited.then((r) => r.code) };
 }
 
 describe("tutorial", () => {
