@@ -4,5 +4,5 @@ export { mintClientAccessToken } from "./mint";
 export type { ClientAccessToken, MintClientAccessTokenOptions } from "./mint";
 export type { ClientProtocol } from "./clientUrl";
 export { verifyEventSignature } from "./verifySignature";
-export { parseConnectionString } from "./connectionString";
-export type { ParsedConnectionString } from "./connectionString";
+export { parseConnectionString } from "../connectionString";
+export type { ParsedConnectionString } from "../connectionString";
