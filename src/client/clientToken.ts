@@ -72,22 +72,8 @@ export function checkTokenOptions(options: GenerateClientTokenOptions | undefine
   };
 }
 
-/** The client path for a protocol, as the service routes it. */
-export function clientPath(hub: string, protocol: WebPubSubClientProtocol): string {
-  switch (protocol) {
-    case "mqtt":
-      return `clients/mqtt/hubs/${hub}`;
-    case "socketio":
-      return `clients/socketio/hubs/${hub}`;
-    default:
-      return `client/hubs/${hub}`;
-  }
-}
-
-/** `https://host/` → `wss://host/` (and http → ws), the way the service's client endpoint is addressed. */
-export function toWebSocketUrl(httpUrl: string): string {
-  return httpUrl.replace(/^http(s?):\/\//i, "ws$1://");
-}
+// The client endpoint's path and ws(s) form are shared with the edge-safe `webpubsub/token` entry.
+export { clientPath, toWebSocketUrl } from "../token/clientUrl";
 
 /**
  * Signs a client access token. Claims match `@azure/web-pubsub`: `role` and `webpubsub.group` when given,
