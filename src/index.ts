@@ -32,7 +32,9 @@ export type {
   HealthCheckOptions,
   JSONTypes,
   RequestBodyType,
+  GroupAdminClientOptions,
 } from "./client/options";
+export type { RequestLogEvent, WebPubSubServiceClientLogOptions } from "./logging";
 export type { GenerateClientTokenOptions, ClientTokenResponse, WebPubSubClientProtocol } from "./client/clientToken";
 export type {
   WebPubSubGroupMember,

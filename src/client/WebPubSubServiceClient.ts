@@ -2,6 +2,7 @@ import { parseConnectionString, normalizeEndpoint } from "../connectionString";
 import { isKeyCredential, isTokenCredential, type KeyCredentialLike, type TokenCredentialLike } from "../credentials";
 import { ValidationError } from "../errors";
 import { Pipeline, type CallOptions } from "../internal/pipeline";
+import type { RequestLogEvent } from "../logging";
 import { checkGroup, checkHub, checkId, checkOptionalString, checkPermission, checkStringArray } from "../internal/validate";
 import { checkTokenOptions, clientPath, signClientToken, toWebSocketUrl, type ClientTokenResponse, type GenerateClientTokenOptions } from "./clientToken";
 import type {
@@ -109,6 +110,8 @@ export class WebPubSubServiceClient {
       timeoutInMs: options.timeoutInMs,
       totalTimeoutInMs: options.totalTimeoutInMs,
       userAgent: prefix ? `${prefix} ${userAgent}` : userAgent,
+      logger: checkLogger(options.logger),
+      loggableQuery: new Set(["api-version", ...(options.loggingOptions?.additionalAllowedQueryParameters ?? []).map((name) => String(name).toLowerCase())]),
     });
     this.#base = `/api/hubs/${seg(this.hubName)}`;
   }
@@ -326,4 +329,10 @@ function positiveInt(value: unknown, argument: string): number {
     throw new ValidationError(`${argument} ${String(value)} is not allowed: it must be a positive integer.`, { argument });
   }
   return value;
+}
+
+function checkLogger(logger: unknown): ((event: RequestLogEvent) => void) | undefined {
+  if (logger === undefined) return undefined;
+  if (typeof logger !== "function") throw new ValidationError("options.logger must be a function receiving one event per request attempt.", { argument: "options.logger" });
+  return logger as (event: RequestLogEvent) => void;
 }

@@ -1,6 +1,7 @@
 import type { Dispatcher } from "undici";
 import type { CallOptions } from "../internal/pipeline";
 import type { RetryOptions } from "../internal/retry";
+import type { RequestLogEvent, WebPubSubServiceClientLogOptions } from "../logging";
 
 /** Options for {@link WebPubSubServiceClient}. A superset of `@azure/web-pubsub`'s client options. */
 export interface WebPubSubServiceClientOptions {
@@ -46,9 +47,21 @@ export interface WebPubSubServiceClientOptions {
   dispatcher?: Dispatcher;
   /** Prepended to the `User-Agent` header. */
   userAgentOptions?: { userAgentPrefix?: string };
-  /** Accepted for compatibility with `@azure/web-pubsub`; this SDK never logs headers or query values. */
-  loggingOptions?: { additionalAllowedHeaderNames?: string[]; additionalAllowedQueryParameters?: string[] };
+  /**
+   * Receives one event per REST attempt (method, redacted URL, status, duration, request id, error code).
+   * Nothing is logged without it.
+   * @example
+   * ```ts
+   * new WebPubSubServiceClient(cs, "chat", { logger: (e) => console.log(`${e.method} ${e.url} ${e.status ?? e.errorCode} ${e.durationMs} ms`) });
+   * ```
+   */
+  logger?: (event: RequestLogEvent) => void;
+  /** As in `@azure/web-pubsub`: query parameters whose values may appear in `logger` events. */
+  loggingOptions?: WebPubSubServiceClientLogOptions;
 }
+
+/** Options of `@azure/web-pubsub`'s group client; kept as a type so code naming it still compiles. */
+export type GroupAdminClientOptions = Record<string, never>;
 
 /** Options accepted by every operation: cancellation, timeouts and a per-call retry override. */
 export type OperationOptions = CallOptions;

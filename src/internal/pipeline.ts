@@ -2,6 +2,7 @@ import type { Dispatcher } from "undici";
 import { AbortError, ClosedError, NetworkError, RestError, TimeoutError, ValidationError, WebPubSubError } from "../errors";
 import { isTokenCredential, webPubSubScope, type KeyCredentialLike, type TokenCredentialLike } from "../credentials";
 import type { EncodedBody } from "./content";
+import { loggableUrl, type RequestLogEvent } from "../logging";
 import { redactDeep, redactor, type Redactor } from "./redact";
 import { RestTokenCache } from "./restToken";
 import { isRetryableFailure, parseRetryAfter, retryAfterOf, retryHint, type RetryOptions } from "./retry";
@@ -65,6 +66,9 @@ export interface PipelineConfig {
   timeoutInMs?: number | undefined;
   totalTimeoutInMs?: number | undefined;
   userAgent: string;
+  logger?: ((event: RequestLogEvent) => void) | undefined;
+  /** Lower-case query parameter names whose values may be logged (`api-version` always is). */
+  loggableQuery?: ReadonlySet<string> | undefined;
 }
 
 const defaultRetry = { maxRetries: 3, retryDelayInMs: 800, maxRetryDelayInMs: 60_000, retryAfterSend: false };
@@ -139,7 +143,11 @@ export class Pipeline {
 
     const { audience, path } = this.#target(spec);
     const deadline = performance.now() + totalTimeoutInMs;
-    const attempt = (): Promise<PipelineResponse> => this.#attempt(spec, audience, path, timeoutInMs, deadline, totalTimeoutInMs, retry);
+    const logger = this.#config.logger;
+    const attempt =
+      logger === undefined
+        ? (): Promise<PipelineResponse> => this.#attempt(spec, audience, path, timeoutInMs, deadline, totalTimeoutInMs, retry)
+        : this.#loggedAttempt(logger, spec, audience, path, timeoutInMs, deadline, totalTimeoutInMs, retry);
 
     let first: unknown;
     try {
@@ -182,6 +190,41 @@ export class Pipeline {
       if (signal?.aborted && !(error instanceof AbortError)) throw new AbortError(undefined, { cause: signal.reason });
       throw error;
     }
+  }
+
+  /** `#attempt`, reporting each try to the user's logger (which must never break the call). */
+  #loggedAttempt(
+    logger: (event: RequestLogEvent) => void,
+    ...args: [RequestSpec, string, string, number, number, number, Required<RetryOptions>]
+  ): () => Promise<PipelineResponse> {
+    const [spec, , path] = args;
+    const url = loggableUrl(path, this.#config.loggableQuery ?? new Set(["api-version"]));
+    let n = 0;
+    const emit = (event: RequestLogEvent) => {
+      try {
+        logger(event);
+      } catch {
+        // A failing logger is the logger's problem, not the call's.
+      }
+    };
+    return async () => {
+      const attempt = ++n;
+      const started = performance.now();
+      try {
+        const response = await this.#attempt(...args);
+        emit({ level: "info", method: spec.method, url, attempt, status: response.status, durationMs: Math.round(performance.now() - started) });
+        return response;
+      } catch (error) {
+        const e = error as Partial<RestError>;
+        const event: RequestLogEvent = { level: "warning", method: spec.method, url, attempt, durationMs: Math.round(performance.now() - started) };
+        if (e.statusCode !== undefined) event.status = e.statusCode;
+        if (e.requestId !== undefined) event.requestId = e.requestId;
+        if (e.errorCode !== undefined) event.errorCode = e.errorCode;
+        if (e.retryable !== undefined) event.retryable = e.retryable;
+        emit(event);
+        throw error;
+      }
+    };
   }
 
   /** A bearer token for a `TokenCredential`, or a JWT signed with the key for `audience`. */
