@@ -13,7 +13,7 @@ export class TokenRejected extends Error {}
 export async function verifyToken(token: string, key: Uint8Array, audiences: readonly string[]): Promise<JWTPayload> {
   let payload: JWTPayload;
   try {
-    ({ payload } = await jwtVerify(token, await cryptoKeyFor(key), { algorithms: ["HS256"], clockTolerance: clockToleranceSeconds, requiredClaims: ["exp"] }));
+    payload = await verifiedPayload(token, key);
   } catch (error) {
     const code = (error as { code?: string }).code;
     throw new TokenRejected(
@@ -24,6 +24,26 @@ export async function verifyToken(token: string, key: Uint8Array, audiences: rea
   const values = (Array.isArray(aud) ? aud : aud === undefined ? [] : [aud]).map(normalizeAudience);
   const accepted = audiences.map(normalizeAudience);
   if (!values.some((v) => accepted.includes(v))) throw new TokenRejected("the token's audience does not match this URL");
+  return payload;
+}
+
+// Tests connect hundreds of clients with one URL, and REST callers reuse a token per URL: a token whose
+// signature was verified with this key needs no second check, only its expiry (checked again here, with
+// the same tolerance as jose). Bounded; entries go when they expire or the cache is full.
+const verified = new WeakMap<Uint8Array, Map<string, JWTPayload>>();
+const maxVerified = 4096;
+
+async function verifiedPayload(token: string, key: Uint8Array): Promise<JWTPayload> {
+  let cache = verified.get(key);
+  const hit = cache?.get(token);
+  if (hit !== undefined) {
+    if ((hit.exp as number) + clockToleranceSeconds > Date.now() / 1000) return hit;
+    cache?.delete(token);
+  }
+  const { payload } = await jwtVerify(token, await cryptoKeyFor(key), { algorithms: ["HS256"], clockTolerance: clockToleranceSeconds, requiredClaims: ["exp"] });
+  if (cache === undefined) verified.set(key, (cache = new Map()));
+  if (cache.size >= maxVerified) cache.delete(cache.keys().next().value as string);
+  cache.set(token, payload);
   return payload;
 }
 
