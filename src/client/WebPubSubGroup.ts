@@ -1,4 +1,4 @@
-import type { Pipeline } from "../internal/pipeline";
+import { Pipeline } from "../internal/pipeline";
 import { checkId } from "../internal/validate";
 import { listGroupMembers, type GroupListConnectionsOptions, type PagedGroupMembers } from "./listing";
 import type {
@@ -28,8 +28,9 @@ export class WebPubSubGroup {
   readonly #base: string;
   readonly #hubBase: string;
 
-  /** @internal */
-  constructor(pipeline: Pipeline, hubName: string, groupName: string, apiVersion: string, endpoint: string) {
+  /** @internal Use `client.group(name)`. */
+  constructor(pipeline: unknown, hubName: string, groupName: string, apiVersion: string, endpoint: string) {
+    if (!(pipeline instanceof Pipeline)) throw new TypeError("WebPubSubGroup is created by client.group(name), not with new.");
     this.#pipeline = pipeline;
     this.hubName = hubName;
     this.groupName = groupName;
