@@ -1,13 +1,13 @@
 // The chat sample end to end in headless Chromium: two pages negotiate, connect to the emulator with the
 // json.webpubsub.azure.v1 protocol, one sends, the event handler broadcasts, the other page shows it.
-import { existsSync } from "node:fs";
 import { chromium, type Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startChatServer, type ChatServer } from "../../samples/chat/server";
+import { chromiumArgs, chromiumBinary } from "../helpers/optionalBinary";
 
-const executablePath = process.env["CHROMIUM_PATH"] ?? "/usr/bin/chromium";
-// CI installs Chromium (.ci/run); on a machine without it this suite says so instead of passing silently.
-const haveBrowser = existsSync(executablePath);
+// CI installs Chromium (.ci/run) and requires this suite; elsewhere it is skipped with a notice when missing.
+const chromiumBin = chromiumBinary();
+const haveBrowser = chromiumBin.run;
 
 let chat: ChatServer;
 let browser: Browser;
@@ -15,7 +15,7 @@ let browser: Browser;
 beforeAll(async () => {
   if (!haveBrowser) return;
   chat = await startChatServer();
-  browser = await chromium.launch({ executablePath, args: ["--headless", "--no-sandbox", "--disable-gpu"] });
+  browser = await chromium.launch({ executablePath: chromiumBin.path as string, args: chromiumArgs });
 }, 60_000);
 afterAll(async () => {
   await browser?.close();
@@ -44,7 +44,7 @@ describe("chat sample in a browser", () => {
     expect(chat.emulator?.connections("chat").map((c) => c.userId).sort()).toEqual(["alice", "bob"]);
   }, 60_000);
 
-  it.runIf(!haveBrowser)(`needs Chromium at ${executablePath} (apt-get install -y chromium)`, () => {
-    throw new Error(`Chromium is not installed at ${executablePath}; .ci/run installs it with apt-get install -y chromium`);
+  it.runIf(chromiumBin.missingButRequired)(`requires Chromium: ${chromiumBin.notice}`, () => {
+    throw new Error(chromiumBin.notice);
   });
 });
