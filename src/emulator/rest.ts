@@ -31,6 +31,14 @@ export class RestApi {
   ) {}
 
   async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const emit = this.core.observation.emit;
+    if (emit === undefined) return this.#handle(req, res);
+    const t0 = performance.now();
+    await this.#handle(req, res);
+    emit({ kind: "rest", hub: hubOf(req), method: req.method ?? "GET", path: req.url ?? "/", status: res.statusCode, ms: performance.now() - t0, ...reachOf(res) });
+  }
+
+  async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     try {
       await this.#route(req, res);
     } catch (error) {
@@ -239,7 +247,8 @@ export class RestApi {
     const excludedList = call.url.searchParams.getAll("excluded");
     const excluded = allowed.excluded && excludedList.length > 0 ? new Set(excludedList) : undefined;
     const filter = this.#filter(call, allowed.filter);
-    call.hub.broadcast(targets, { dataType, payload, from: "server" }, excluded, filter);
+    const reached = call.hub.broadcast(targets, { dataType, payload, from: "server" }, excluded, filter);
+    if (this.core.observation.emit !== undefined) reach.set(call.res, reached);
     send(call.res, 202);
   }
 
@@ -355,6 +364,23 @@ function safeDecode(segment: string): string {
     return decodeURIComponent(segment);
   } catch {
     throw new HttpFailure(400, "Error.BadRequest", "The path is not validly percent-encoded.");
+  }
+}
+
+// How many connections a send reached, kept for the watchers' REST event (only while someone watches).
+const reach = new WeakMap<ServerResponse, number>();
+function reachOf(res: ServerResponse): { reach?: number } {
+  const n = reach.get(res);
+  return n === undefined ? {} : { reach: n };
+}
+
+function hubOf(req: IncomingMessage): string | undefined {
+  const m = /^\/api\/hubs\/([^/?]+)/.exec(req.url ?? "");
+  if (m === null) return undefined;
+  try {
+    return decodeURIComponent(m[1] as string);
+  } catch {
+    return undefined;
   }
 }
 

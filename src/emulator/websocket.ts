@@ -54,6 +54,7 @@ export class ClientEndpoint {
         if (typeof pending === "object" && "status" in pending) {
           refuse(socket, pending.status, pending.message);
           this.core.log(`ws refused (${pending.status}): ${pending.message}`);
+          this.core.observation.emit?.({ kind: "refused", path: pathOnly(req), status: pending.status, reason: pending.message });
           return;
         }
         this.#wss.handleUpgrade(req, socket, head, (ws) => this.#open(ws, pending));
@@ -158,6 +159,7 @@ export class ClientEndpoint {
       connection.graceTimer = undefined;
       connection.socket = ws;
       this.core.log(`ws ${connection.connectionId} recovered (hub ${connection.hub})`);
+      this.core.observation.emit?.({ kind: "recovered", hub: connection.hub, connectionId: connection.connectionId, userId: connection.userId, subprotocol: connection.subprotocol });
       connection.replay();
     } else {
       const id = (pending as Pending & { id?: string }).id ?? newConnectionId();
@@ -173,6 +175,7 @@ export class ClientEndpoint {
       );
       connection.state = pending.state;
       connection.socket = ws;
+      this.core.observation.emit?.({ kind: "connected", hub: hub.name, connectionId: id, userId: pending.userId, subprotocol: connection.subprotocol });
       hub.add(connection, pending.groups);
       this.core.log(`ws ${id} connected to hub ${hub.name}${pending.userId === null ? "" : ` as ${pending.userId}`} (${pending.protocol})`);
       const connected: Record<string, unknown> = { type: "system", event: "connected", userId: pending.userId, connectionId: id };
@@ -181,6 +184,8 @@ export class ClientEndpoint {
       void this.#systemEvent(connection, "connected", "{}");
     }
     ws.on("message", (data, isBinary) => {
+      connection.lastActivityAt = Date.now();
+      this.core.observation.emit?.({ kind: "frame", hub: connection.hub, connectionId: connection.connectionId, userId: connection.userId, bytes: rawBytes(data), binary: isBinary });
       this.#onFrame(connection, data, isBinary).catch((error: unknown) => this.core.log(`ws ${connection.connectionId} frame failed: ${(error as Error).message}`));
     });
     ws.once("close", (code) => {
@@ -191,6 +196,7 @@ export class ClientEndpoint {
       if (connection.protocol === "reliable" && !connection.closed && code !== 1000 && code !== 1001) {
         connection.graceTimer = setTimeout(() => this.#drop(connection, "reconnection grace period ended"), this.core.reconnectionGraceMs);
         connection.graceTimer.unref?.();
+        this.core.observation.emit?.({ kind: "offline", hub: connection.hub, connectionId: connection.connectionId, userId: connection.userId, subprotocol: connection.subprotocol, reason: `socket closed (${code})` });
         return;
       }
       this.#drop(connection, code === 1000 || code === 1001 ? "closed by the client" : `socket closed (${code})`);
@@ -203,6 +209,7 @@ export class ClientEndpoint {
     hub?.remove(connection);
     connection.closed = true;
     this.core.log(`ws ${connection.connectionId} disconnected: ${reason}`);
+    this.core.observation.emit?.({ kind: "disconnected", hub: connection.hub, connectionId: connection.connectionId, userId: connection.userId, subprotocol: connection.subprotocol, reason });
     void this.#systemEvent(connection, "disconnected", JSON.stringify({ reason }));
     if (hub !== undefined) this.core.prune(hub);
   }
@@ -223,7 +230,7 @@ export class ClientEndpoint {
   }
 
   async #onFrame(connection: ClientConnection, data: RawData, isBinary: boolean): Promise<void> {
-    const bytes = Array.isArray(data) ? Buffer.concat(data) : Buffer.isBuffer(data) ? data : Buffer.from(data);
+    const bytes = rawBytes(data);
     if (connection.protocol === "simple") {
       await this.#userEvent(connection, "message", bytes, isBinary ? "application/octet-stream" : "text/plain", undefined);
       return;
@@ -380,6 +387,14 @@ function headersAsLists(req: IncomingMessage): Record<string, string[]> {
     out[k] = Array.isArray(v) ? v : [v];
   }
   return out;
+}
+
+function rawBytes(data: RawData): Buffer {
+  return Array.isArray(data) ? Buffer.concat(data) : Buffer.isBuffer(data) ? data : Buffer.from(data);
+}
+
+function pathOnly(req: IncomingMessage): string {
+  return (req.url ?? "/").replace(/\?.*$/s, "");
 }
 
 export function newConnectionId(): string {
