@@ -11,7 +11,7 @@ export class Hub {
 
   constructor(
     readonly name: string,
-    private readonly observation?: Observation,
+    readonly observation?: Observation,
   ) {}
 
   add(connection: ClientConnection, groups: Iterable<string>): void {

@@ -73,6 +73,16 @@ export interface GroupEvent {
 /** Everything `Emulator.watch()` reports. */
 export type EmulatorEvent = RestEvent | FrameEvent | UpstreamEvent | ConnectionEvent | RefusedEvent | GroupEvent;
 
+// How many connections a REST send reached, kept for the watchers' REST event (only while someone watches).
+const reaches = new WeakMap<object, number>();
+export function noteReach(response: object, reached: number): void {
+  reaches.set(response, reached);
+}
+export function reachOf(response: object): { reach?: number } {
+  const n = reaches.get(response);
+  return n === undefined ? {} : { reach: n };
+}
+
 /** The listeners of one emulator. `emit` is defined only while at least one listens. */
 export class Observation {
   readonly #listeners = new Set<(event: EmulatorEvent) => void>();
