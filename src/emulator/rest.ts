@@ -2,6 +2,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { bearer, TokenRejected, verifyToken } from "./auth";
 import type { EmulatorCore } from "./core";
+import { reachOf } from "./observe";
 import { HttpFailure, readBody, send, sendFailure, supportedApiVersions } from "./http";
 import { grantRole, hasRole, type PermissionKind } from "./permissions";
 import { closeConnections, generateToken, groupsByFilter, listConnections, sendMessage } from "./restCalls";
@@ -19,6 +20,14 @@ export class RestApi {
   ) {}
 
   async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const emit = this.core.observation.emit;
+    if (emit === undefined) return this.#handle(req, res);
+    const t0 = performance.now();
+    await this.#handle(req, res);
+    emit({ kind: "rest", hub: hubOf(req), method: req.method ?? "GET", path: req.url ?? "/", status: res.statusCode, ms: performance.now() - t0, ...reachOf(res) });
+  }
+
+  async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     try {
       await this.#route(req, res);
     } catch (error) {
@@ -185,6 +194,16 @@ export class RestApi {
     throw new HttpFailure(404, "Error.NotFound", `No REST route for ${route.split(" ")[0]} ${call.url.pathname}.`);
   }
 
+}
+
+function hubOf(req: IncomingMessage): string | undefined {
+  const m = /^\/api\/hubs\/([^/?]+)/.exec(req.url ?? "");
+  if (m === null) return undefined;
+  try {
+    return decodeURIComponent(m[1] as string);
+  } catch {
+    return undefined;
+  }
 }
 
 function pathOf(req: IncomingMessage): string {

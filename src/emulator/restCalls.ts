@@ -5,6 +5,7 @@ import type { EmulatorCore } from "./core";
 import { compileFilter, FilterSyntaxError, type FilterPredicate } from "./filter";
 import { HttpFailure, send } from "./http";
 import { contentTypeToDataType } from "./messages";
+import { noteReach } from "./observe";
 import { checkGroup, filterParam, intParam, requireVersion, type Call } from "./restParams";
 import type { ClientEndpoint } from "./websocket";
 
@@ -36,7 +37,8 @@ export function sendMessage(call: Call, targets: Iterable<ClientConnection>, bod
   const excluded = allowed.excluded && excludedList.length > 0 ? new Set(excludedList) : undefined;
   const filter = filterParam(call, allowed.filter);
   const message = allowed.group === undefined ? { dataType, payload, from: "server" as const } : { dataType, payload, from: "group" as const, group: allowed.group };
-  call.hub.broadcast(targets, message, excluded, filter);
+  const reached = call.hub.broadcast(targets, message, excluded, filter);
+  if (call.hub.observation?.emit !== undefined) noteReach(call.res, reached);
   send(call.res, 202);
 }
 

@@ -2,7 +2,7 @@
 import { randomBytes } from "node:crypto";
 import type { IncomingMessage } from "node:http";
 import type { Duplex } from "node:stream";
-import { WebSocketServer, type WebSocket } from "ws";
+import { WebSocketServer, type RawData, type WebSocket } from "ws";
 import { ClientConnection } from "./connection";
 import type { EmulatorCore } from "./core";
 import { FrameHandler } from "./frames";
@@ -44,6 +44,7 @@ export class ClientEndpoint {
         if (typeof pending === "object" && "status" in pending) {
           refuse(socket, pending.status, pending.message);
           this.core.log(`ws refused (${pending.status}): ${pending.message}`);
+          this.core.observation.emit?.({ kind: "refused", path: (req.url ?? "/").replace(/\?.*$/s, ""), status: pending.status, reason: pending.message });
           return;
         }
         this.#wss.handleUpgrade(req, socket, head, (ws) => this.#open(ws, pending));
@@ -71,6 +72,7 @@ export class ClientEndpoint {
       connection.graceTimer = undefined;
       connection.socket = ws;
       this.core.log(`ws ${connection.connectionId} recovered (hub ${connection.hub})`);
+      this.core.observation.emit?.({ kind: "recovered", hub: connection.hub, connectionId: connection.connectionId, userId: connection.userId, subprotocol: connection.subprotocol });
       connection.replay();
     } else {
       const id = pending.id ?? newConnectionId();
@@ -86,6 +88,7 @@ export class ClientEndpoint {
       );
       connection.state = pending.state;
       connection.socket = ws;
+      this.core.observation.emit?.({ kind: "connected", hub: hub.name, connectionId: id, userId: pending.userId, subprotocol: connection.subprotocol });
       hub.add(connection, pending.groups);
       this.core.log(`ws ${id} connected to hub ${hub.name}${pending.userId === null ? "" : ` as ${pending.userId}`} (${pending.protocol})`);
       // The schema's `userId` is a string when the connection has one, and absent otherwise (never null).
@@ -96,6 +99,8 @@ export class ClientEndpoint {
       void this.#systemEvent(connection, "connected", "{}");
     }
     ws.on("message", (data, isBinary) => {
+      connection.lastActivityAt = Date.now();
+      this.core.observation.emit?.({ kind: "frame", hub: connection.hub, connectionId: connection.connectionId, userId: connection.userId, bytes: rawBytes(data), binary: isBinary });
       this.#frames.onFrame(connection, data, isBinary).catch((error: unknown) => this.core.log(`ws ${connection.connectionId} frame failed: ${(error as Error).message}`));
     });
     ws.once("close", (code) => {
@@ -106,6 +111,7 @@ export class ClientEndpoint {
       if (connection.protocol === "reliable" && !connection.closed && code !== 1000 && code !== 1001) {
         connection.graceTimer = setTimeout(() => this.#drop(connection, "reconnection grace period ended"), this.core.reconnectionGraceMs);
         connection.graceTimer.unref?.();
+        this.core.observation.emit?.({ kind: "offline", hub: connection.hub, connectionId: connection.connectionId, userId: connection.userId, subprotocol: connection.subprotocol, reason: `socket closed (${code})` });
         return;
       }
       this.#drop(connection, code === 1000 || code === 1001 ? "closed by the client" : `socket closed (${code})`);
@@ -118,6 +124,7 @@ export class ClientEndpoint {
     hub?.remove(connection);
     connection.closed = true;
     this.core.log(`ws ${connection.connectionId} disconnected: ${reason}`);
+    this.core.observation.emit?.({ kind: "disconnected", hub: connection.hub, connectionId: connection.connectionId, userId: connection.userId, subprotocol: connection.subprotocol, reason });
     void this.#systemEvent(connection, "disconnected", JSON.stringify({ reason }));
     if (hub !== undefined) this.core.prune(hub);
   }
@@ -143,6 +150,10 @@ export class ClientEndpoint {
     this.#sockets.clear();
     this.#wss.close();
   }
+}
+
+function rawBytes(data: RawData): Buffer {
+  return Array.isArray(data) ? Buffer.concat(data) : Buffer.isBuffer(data) ? data : Buffer.from(data);
 }
 
 function truncate(text: string, bytes: number): string {
