@@ -33,8 +33,8 @@ export interface ConnectReply {
 }
 
 export type UpstreamResult =
-  | { ok: true; status: number; body: Buffer; contentType: string | undefined; state: string | null }
-  | { ok: false; status: number; message: string };
+  | { ok: true; status: number; body: Buffer; contentType: string | undefined; state: string | null; headers: Headers }
+  | { ok: false; status: number; message: string; body?: Buffer };
 
 /** Sends CloudEvents (binary mode) to the configured event handler, signed with the emulator's key. */
 export class Upstream {
@@ -60,6 +60,8 @@ export class Upstream {
     eventName: string,
     body: Buffer | string,
     contentType: string,
+    /** Protocol-specific CloudEvents attributes (MQTT: ce-physicalConnectionId, ce-sessionId, mqtt-* properties). */
+    extraHeaders?: Record<string, string>,
   ): Promise<UpstreamResult> {
     const url = this.settings.url.replace(/\{hub\}/g, encodeURIComponent(hub)).replace(/\{event\}/g, encodeURIComponent(eventName));
     if (!(await this.#abuseProtection(url))) {
@@ -82,6 +84,7 @@ export class Upstream {
     if (connection.userId !== null) headers["ce-userId"] = connection.userId;
     if (connection.subprotocol !== undefined) headers["ce-subprotocol"] = connection.subprotocol;
     if (connection.state !== undefined) headers["ce-connectionState"] = connection.state;
+    if (extraHeaders !== undefined) Object.assign(headers, extraHeaders);
     try {
       const response = await fetch(url, { method: "POST", headers, body: typeof body === "string" ? body : new Uint8Array(body), signal: AbortSignal.timeout(this.settings.timeoutMs ?? 30_000) });
       const bytes = Buffer.from(await response.arrayBuffer());
@@ -93,9 +96,10 @@ export class Upstream {
           body: bytes,
           contentType: response.headers.get("content-type") ?? undefined,
           state: response.headers.get("ce-connectionstate"),
+          headers: response.headers,
         };
       }
-      return { ok: false, status: response.status, message: bytes.toString("utf8").slice(0, 500) };
+      return { ok: false, status: response.status, message: bytes.toString("utf8").slice(0, 500), body: bytes };
     } catch (error) {
       this.log(`upstream ${type} failed: ${(error as Error).message}`);
       return { ok: false, status: 502, message: "the event handler could not be reached" };
