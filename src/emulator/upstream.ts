@@ -1,5 +1,6 @@
 import { createHmac, randomUUID } from "node:crypto";
 import type { ClientConnection } from "./connection";
+import type { Observation } from "./observe";
 
 /** Where a hub's events go (like the service's event handler settings). */
 export interface HubSettings {
@@ -25,6 +26,8 @@ export interface HubSettings {
   timeoutMs?: number;
 }
 
+type UpstreamConnection = { connectionId: string; userId: string | null; subprotocol: string | undefined; state?: string | undefined };
+
 export interface ConnectReply {
   userId?: string;
   groups?: string[];
@@ -45,6 +48,7 @@ export class Upstream {
     private readonly accessKey: string,
     private readonly origin: string,
     private readonly log: (line: string) => void,
+    private readonly observation?: Observation,
   ) {}
 
   wants(kind: "system" | "user", event: string): boolean {
@@ -55,13 +59,31 @@ export class Upstream {
 
   async send(
     hub: string,
-    connection: { connectionId: string; userId: string | null; subprotocol: string | undefined; state?: string | undefined },
+    connection: UpstreamConnection,
     type: string,
     eventName: string,
     body: Buffer | string,
     contentType: string,
     /** Protocol-specific CloudEvents attributes (MQTT: ce-physicalConnectionId, ce-sessionId, mqtt-* properties). */
     extraHeaders?: Record<string, string>,
+  ): Promise<UpstreamResult> {
+    const emit = this.observation?.emit;
+    if (emit === undefined) return this.#send(hub, connection, type, eventName, body, contentType, extraHeaders);
+    const t0 = performance.now();
+    const result = await this.#send(hub, connection, type, eventName, body, contentType, extraHeaders);
+    const outcome = result.ok ? {} : { error: result.message.slice(0, 200) || `status ${result.status}` };
+    emit({ kind: "upstream", hub, connectionId: connection.connectionId, userId: connection.userId, event: type, status: result.status, ms: performance.now() - t0, ...outcome });
+    return result;
+  }
+
+  async #send(
+    hub: string,
+    connection: UpstreamConnection,
+    type: string,
+    eventName: string,
+    body: Buffer | string,
+    contentType: string,
+    extraHeaders: Record<string, string> | undefined,
   ): Promise<UpstreamResult> {
     const url = this.settings.url.replace(/\{hub\}/g, encodeURIComponent(hub)).replace(/\{event\}/g, encodeURIComponent(eventName));
     if (!(await this.#abuseProtection(url))) {

@@ -56,7 +56,7 @@ async function until<T>(read: () => T | undefined, timeoutMs = 3000): Promise<T>
 describe.each([
   [4, "3.1.1"],
   [5, "5.0"],
-] as const)("MQTT %s (%s)", (protocolVersion) => {
+] as const)("MQTT %s (%s)", (protocolVersion, _name) => {
   it("connects with a token our SDK mints; the client ID is the connection id and the subprotocol is mqtt", async () => {
     const id = `dev${protocolVersion}a`;
     await connectMqtt(await mqttUrl({ userId: "sensor" }), { protocolVersion, clientId: id });

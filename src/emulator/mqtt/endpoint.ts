@@ -59,6 +59,7 @@ export class MqttEndpoint {
         if ("status" in handshake) {
           refuse(socket, handshake.status, handshake.message);
           this.core.log(`mqtt refused (${handshake.status}): ${handshake.message}`);
+          this.core.observation.emit?.({ kind: "refused", path: (req.url ?? "/").replace(/\?.*$/s, ""), status: handshake.status, reason: handshake.message });
           return;
         }
         this.#wss.handleUpgrade(req, socket, head, (ws) => void this.#open(ws, handshake));
@@ -136,6 +137,9 @@ export class MqttEndpoint {
         });
       },
       (message, tooLarge) => violation(tooLarge ? V5.packetTooLarge : V5.malformedPacket, message),
+      (bytes) => {
+        if (session !== undefined) this.core.observation.emit?.({ kind: "frame", hub: session.hub, connectionId: session.connectionId, userId: session.userId, bytes, binary: true });
+      },
     );
     const connectTimer = setTimeout(() => {
       this.core.log("mqtt connection closed: no CONNECT in time");

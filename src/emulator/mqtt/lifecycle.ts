@@ -63,8 +63,14 @@ export class SessionLifecycle {
     }
     link.write(this.#connack(link, present, decision, requested > this.sessionExpiryMs));
     this.core.log(`mqtt ${session.connectionId} connected to hub ${hub.name} (MQTT ${link.version === 5 ? "5.0" : "3.1.1"}, ${present ? "session resumed" : "new session"})`);
-    if (present) session.resend();
-    else void sessionEvent(this.core, session, link.physicalId, "connected");
+    const observed = { hub: hub.name, connectionId: session.connectionId, userId: session.userId, subprotocol: "mqtt" };
+    if (present) {
+      this.core.observation.emit?.({ kind: "recovered", ...observed });
+      session.resend();
+    } else {
+      this.core.observation.emit?.({ kind: "connected", ...observed });
+      void sessionEvent(this.core, session, link.physicalId, "connected");
+    }
     return session;
   }
 
@@ -121,6 +127,7 @@ export class SessionLifecycle {
       this.end(session, link.physicalId);
       return;
     }
+    this.core.observation.emit?.({ kind: "offline", hub: session.hub, connectionId: session.connectionId, userId: session.userId, subprotocol: "mqtt", reason: session.lastDisconnect.reason ?? "connection lost" });
     session.expiryTimer = setTimeout(() => this.end(session, link.physicalId), session.expiryMs);
     session.expiryTimer.unref?.();
   }
@@ -138,6 +145,7 @@ export class SessionLifecycle {
     hub?.remove(session);
     session.closed = true;
     this.core.log(`mqtt ${session.connectionId} session ended${session.lastDisconnect.reason === null ? "" : `: ${session.lastDisconnect.reason}`}`);
+    this.core.observation.emit?.({ kind: "disconnected", hub: session.hub, connectionId: session.connectionId, userId: session.userId, subprotocol: "mqtt", reason: session.lastDisconnect.reason ?? "closed by the client" });
     void sessionEvent(this.core, session, physicalId, "disconnected");
     if (hub !== undefined) this.core.prune(hub);
   }

@@ -26,6 +26,8 @@ export class MqttLink {
     private readonly lib: PacketLibrary,
     onPacket: (packet: Packet) => void,
     onProtocolError: (message: string, tooLarge: boolean) => void,
+    /** Sees every WebSocket message as it arrives (the emulator's watchers). */
+    onBytes?: (bytes: Buffer) => void,
   ) {
     this.#parser = lib.parser();
     this.#parser.on("packet", (packet: Packet) => {
@@ -38,6 +40,7 @@ export class MqttLink {
       if (this.closed) return;
       this.#touch();
       const bytes = Array.isArray(data) ? Buffer.concat(data) : Buffer.isBuffer(data) ? data : Buffer.from(data);
+      onBytes?.(bytes);
       // A packet may span frames; the parser keeps the unfinished part. Bound what it may keep.
       const buffered = this.#parser.parse(bytes);
       const announced = (this.#parser as unknown as { packet?: { length?: number } }).packet?.length ?? -1;
