@@ -1,3 +1,6 @@
+import { dirname, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import type { Plugin } from "esbuild";
 import { defineConfig } from "tsup";
 
 // Public entry points. Each one is also listed in package.json "exports" and has an API report.
@@ -8,6 +11,19 @@ const entry = {
   express: "src/express/index.ts",
   fastify: "src/fastify/index.ts",
   handler: "src/handler/index.ts",
+};
+
+const src = resolve(dirname(fileURLToPath(import.meta.url)), "src");
+
+// The build for every runtime but Node: `src/internal/platform/index.ts` (node:crypto, the undici pool) is
+// replaced by `platform/web.ts` (WebCrypto, fetch), so no `node:` module or undici is in that build at all.
+const webPlatform: Plugin = {
+  name: "webpubsub-web-platform",
+  setup(build) {
+    build.onResolve({ filter: /(^|\/)platform$/ }, (args) =>
+      args.importer.startsWith(src) ? { path: resolve(dirname(args.importer), args.path, "web.ts") } : undefined,
+    );
+  },
 };
 
 export default defineConfig([
@@ -30,6 +46,17 @@ export default defineConfig([
     target: "node20",
     platform: "node",
     noExternal: ["jose", "p-retry", "is-network-error"],
+  },
+  {
+    // dist/web: the fetch + WebCrypto build of the main entry, chosen by the workerd, edge-light, deno, bun,
+    // browser and worker conditions (and by `webpubsub-fetch` for a small Node bundle). Its types are
+    // dist/index.d.ts: the API is the same.
+    entry: { "web/index": "src/index.ts" },
+    format: ["esm"],
+    sourcemap: true,
+    target: "es2022",
+    platform: "neutral",
+    esbuildPlugins: [webPlatform],
   },
   {
     entry: { cli: "src/cli/index.ts" },
