@@ -1,3 +1,4 @@
+import { existsSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Plugin } from "esbuild";
@@ -15,14 +16,17 @@ const entry = {
 
 const src = resolve(dirname(fileURLToPath(import.meta.url)), "src");
 
-// The build for every runtime but Node: `src/internal/platform/index.ts` (node:crypto, the undici pool) is
-// replaced by `platform/web.ts` (WebCrypto, fetch), so no `node:` module or undici is in that build at all.
-const webPlatform: Plugin = {
-  name: "webpubsub-web-platform",
+// The build for every runtime but Node: where a module `x.ts` has a sibling `x.web.ts`, the web build uses
+// the sibling (`internal/platform.ts` → node:crypto; `platform.web.ts` → WebCrypto; the undici transport →
+// fetch), so that build holds no `node:` module and no undici at all.
+const webVariants: Plugin = {
+  name: "webpubsub-web-variants",
   setup(build) {
-    build.onResolve({ filter: /(^|\/)platform$/ }, (args) =>
-      args.importer.startsWith(src) ? { path: resolve(dirname(args.importer), args.path, "web.ts") } : undefined,
-    );
+    build.onResolve({ filter: /^\.\.?\// }, (args) => {
+      if (!args.importer.startsWith(src)) return undefined;
+      const variant = `${resolve(dirname(args.importer), args.path)}.web.ts`;
+      return existsSync(variant) ? { path: variant } : undefined;
+    });
   },
 };
 
@@ -56,7 +60,7 @@ export default defineConfig([
     sourcemap: true,
     target: "es2022",
     platform: "neutral",
-    esbuildPlugins: [webPlatform],
+    esbuildPlugins: [webVariants],
   },
   {
     entry: { cli: "src/cli/index.ts" },

@@ -20,7 +20,6 @@ export interface RuntimeHost {
 export interface Runtime {
   readonly name: string;
   readonly binary: OptionalBinary;
-  /** The version the binary reports, for the test name and the README table. */
   start(sandbox: string): Promise<RuntimeHost>;
 }
 
@@ -112,27 +111,36 @@ export const bun: Runtime = {
   start: (sandbox) => serve("bun", bun.binary.path!, ["host.bun.mjs"], sandbox),
 };
 
-export const workerd: Runtime = {
-  name: "workerd",
-  binary: optionalBinary("workerd", [env["WORKERD_BIN"], join(modules, "@cloudflare/workerd-linux-64/bin/workerd")], "npm ci (the workerd package's @cloudflare/workerd-<platform> binary)"),
-  start: async (sandbox) => {
-    await bundle(sandbox, "worker.mjs", ["workerd", "worker", "browser"], "esm", "worker.bundle.js");
-    // No nodejs_compat flag: the Worker gets no node: modules, as in a default Cloudflare project. Outbound
-    // fetch may reach loopback (the emulator), which workerd's default "internet" service refuses.
-    writeFileSync(
-      join(sandbox, "config.capnp"),
-      `using Workerd = import "/workerd/workerd.capnp";
+const workerdBinary = optionalBinary("workerd", [env["WORKERD_BIN"], join(modules, "@cloudflare/workerd-linux-64/bin/workerd")], "npm ci (the workerd package's @cloudflare/workerd-<platform> binary)");
+
+/**
+ * Bundles `entry` (in `sandbox`) as wrangler does and serves it with workerd on a free loopback port, with
+ * `vars` as text bindings (env.NAME).
+ */
+export async function startWorker(sandbox: string, entry: string, vars: Record<string, string> = {}): Promise<RuntimeHost> {
+  await bundle(sandbox, entry, ["workerd", "worker", "browser"], "esm", "worker.bundle.js");
+  const bindings = Object.entries(vars).map(([name, text]) => `(name = ${JSON.stringify(name)}, text = ${JSON.stringify(text)})`);
+  // No nodejs_compat flag: the Worker gets no node: modules, as in a default Cloudflare project. Outbound
+  // fetch may reach loopback (the emulator), which workerd's default "internet" service refuses.
+  writeFileSync(
+    join(sandbox, "config.capnp"),
+    `using Workerd = import "/workerd/workerd.capnp";
 const config :Workerd.Config = (
   services = [
-    (name = "main", worker = (modules = [(name = "worker", esModule = embed "worker.bundle.js")], compatibilityDate = "2025-09-01", globalOutbound = "loopback")),
+    (name = "main", worker = (modules = [(name = "worker", esModule = embed "worker.bundle.js")], compatibilityDate = "2025-09-01", bindings = [${bindings.join(", ")}], globalOutbound = "loopback")),
     (name = "loopback", network = (allow = ["public", "private", "local"])),
   ],
   sockets = [(name = "http", address = "127.0.0.1:0", http = (), service = "main")],
 );
 `,
-    );
-    return serve("workerd", workerd.binary.path!, ["serve", "config.capnp", "--control-fd=3"], sandbox, true);
-  },
+  );
+  return serve("workerd", workerdBinary.path!, ["serve", "config.capnp", "--control-fd=3"], sandbox, true);
+}
+
+export const workerd: Runtime = {
+  name: "workerd",
+  binary: workerdBinary,
+  start: (sandbox) => startWorker(sandbox, "worker.mjs"),
 };
 
 export const edgeRuntime: Runtime = {

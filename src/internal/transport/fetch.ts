@@ -1,4 +1,5 @@
-import { TransportFailure, type AttemptControl, type Transport, type TransportRequest, type TransportResponse } from "./types";
+import { ValidationError } from "../../errors";
+import { TransportFailure, type AttemptControl, type Transport, type TransportOptions, type TransportRequest, type TransportResponse } from "./types";
 
 // The transport for every runtime but Node (and for Node when the fetch build is chosen): the platform's own
 // `fetch`, which pools and keeps connections alive by itself. Deadlines, retries, errors and redaction stay in
@@ -49,7 +50,7 @@ export class FetchTransport implements Transport {
     try {
       bytes = await readBody(response, control);
     } catch (error) {
-      throw failure(error, control, "response");
+      throw error instanceof TransportFailure ? error : failure(error, control, "response");
     }
     const responseHeaders = response.headers;
     return {
@@ -69,7 +70,7 @@ export class FetchTransport implements Transport {
   }
 }
 
-/** Reads the whole body, refreshing the idle timer per chunk; past `maxResponseBytes` the rest is dropped. */
+/** Reads the whole body, refreshing the idle timer per chunk; fails past `maxResponseBytes`. */
 async function readBody(response: Response, control: AttemptControl): Promise<Uint8Array> {
   if (response.body === null) return new Uint8Array(0);
   const reader = response.body.getReader();
@@ -80,11 +81,8 @@ async function readBody(response: Response, control: AttemptControl): Promise<Ui
     if (done) break;
     control.progress();
     if (size + value.byteLength > control.maxResponseBytes) {
-      // Enough to report an error: keep what fits and stop downloading.
-      chunks.push(value.subarray(0, control.maxResponseBytes - size));
-      size = control.maxResponseBytes;
       await reader.cancel().catch(() => undefined);
-      break;
+      throw new TransportFailure(`The response is larger than ${control.maxResponseBytes} bytes.`, { code: "ERR_RESPONSE_TOO_LARGE", requestSent: true });
     }
     chunks.push(value);
     size += value.byteLength;
@@ -140,4 +138,17 @@ function failure(error: unknown, control: AttemptControl, stage: "request" | "re
   // Some runtimes (Deno) quote the URL; its query may hold a filter, which errors never show.
   const reason = raw.replace(/(\b[a-z]+:\/\/[^\s?)]*)\?[^\s)]*/gi, "$1");
   return new TransportFailure(reason, { code: code || (requestSent ? "ERR_CONNECTION_LOST" : "ERR_CONNECT"), requestSent, cause: error });
+}
+
+/**
+ * The transport factory of the fetch build (the pipeline's default outside Node). `connections` and
+ * `pipelining` are the runtime's business with fetch; an undici `dispatcher` cannot be used here.
+ */
+export function fetchTransport(_origin: string, options: TransportOptions): Transport {
+  if (options.dispatcher !== undefined) {
+    throw new ValidationError("options.dispatcher is an undici Dispatcher, which this build cannot use: it sends with the runtime's fetch.", {
+      argument: "options.dispatcher",
+    });
+  }
+  return new FetchTransport();
 }

@@ -1,8 +1,8 @@
 // Node's platform: the default build. The build for other runtimes (Deno, Bun, workerd, edge, browsers)
-// replaces this module with ./web.ts (see tsup.config.ts), so nothing here is ever reached there.
+// replaces this module with ./platform.web.ts (see tsup.config.ts), so nothing here is ever reached there.
 import { setMaxListeners } from "node:events";
-import { signHs256 } from "../hs256";
-import type { Platform } from "./types";
+import { signHs256 } from "./hs256";
+import type { Platform } from "./platformTypes";
 
 export const platform: Platform = {
   name: "node",
