@@ -230,10 +230,7 @@ export class Pipeline {
   /** A bearer token for a `TokenCredential`, or a JWT signed with the key for `audience`. */
   #authorization(audience: string, signal: AbortSignal | undefined): string | Promise<string> {
     const credential = this.#config.credential;
-    if (!isTokenCredential(credential)) {
-      const token = this.#tokens.get(audience, credential.key);
-      return typeof token === "string" ? `Bearer ${token}` : token.then((signed) => `Bearer ${signed}`);
-    }
+    if (!isTokenCredential(credential)) return `Bearer ${this.#tokens.get(audience, credential.key)}`;
     return this.#bearerToken(credential, signal);
   }
 

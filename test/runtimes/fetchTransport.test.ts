@@ -49,7 +49,7 @@ const request = (origin: string, extra: Partial<Parameters<FetchTransport["send"
 
 describe("FetchTransport", () => {
   it("sends method, path, headers and body; returns status, headers and the whole body", async () => {
-    let got: { method?: string; url?: string; auth?: string; body?: string } = {};
+    let got: Record<string, string | undefined> = {};
     const origin = await serve((req, res) => {
       let body = "";
       req.on("data", (c: Buffer) => (body += c.toString()));
