@@ -25,6 +25,8 @@ export class ClientConnection {
   readonly #waiters: { resolve: (m: ReceivedMessage) => void; timer: NodeJS.Timeout }[] = [];
   readonly #inbox: ReceivedMessage[] = [];
   readonly connectedAt = new Date();
+  /** Epoch ms of the last frame from the client or message delivered to it. */
+  lastActivityAt = Date.now();
   closed = false;
 
   constructor(

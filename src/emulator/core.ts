@@ -1,4 +1,5 @@
 import { Hub } from "./hub";
+import type { Observation } from "./observe";
 import type { Upstream } from "./upstream";
 
 /** What the REST and WebSocket sides share: hubs, the key, settings and the log. */
@@ -9,6 +10,8 @@ export interface EmulatorCore {
   /** How long a dropped reliable connection waits for its client to reconnect. */
   readonly reconnectionGraceMs: number;
   readonly recordMessages: boolean;
+  /** Who watches what happens (`observation.emit` is undefined while nobody does). */
+  readonly observation: Observation;
   hub(name: string): Hub;
   existingHub(name: string): Hub | undefined;
   upstream(hub: string): Upstream | undefined;
@@ -19,10 +22,12 @@ export interface EmulatorCore {
 export class HubRegistry {
   readonly #hubs = new Map<string, Hub>();
 
+  constructor(private readonly observation?: Observation) {}
+
   get(name: string): Hub {
     const key = name.toLowerCase();
     let hub = this.#hubs.get(key);
-    if (hub === undefined) this.#hubs.set(key, (hub = new Hub(name)));
+    if (hub === undefined) this.#hubs.set(key, (hub = new Hub(name, this.observation)));
     return hub;
   }
 

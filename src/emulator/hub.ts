@@ -1,6 +1,7 @@
 import { ClientConnection } from "./connection";
 import type { FilterPredicate } from "./filter";
 import { EncodedMessage, type OutgoingMessage } from "./messages";
+import type { Observation } from "./observe";
 
 /** The state of one hub: connections, groups, users and the groups users belong to. */
 export class Hub {
@@ -8,7 +9,10 @@ export class Hub {
   readonly groups = new Map<string, Set<ClientConnection>>();
   readonly users = new Map<string, Set<ClientConnection>>();
 
-  constructor(readonly name: string) {}
+  constructor(
+    readonly name: string,
+    readonly observation?: Observation,
+  ) {}
 
   add(connection: ClientConnection, groups: Iterable<string>): void {
     this.connections.set(connection.connectionId, connection);
@@ -39,11 +43,13 @@ export class Hub {
     let set = this.groups.get(group);
     if (set === undefined) this.groups.set(group, (set = new Set()));
     set.add(connection);
+    this.observation?.emit?.({ kind: "join", hub: this.name, connectionId: connection.connectionId, userId: connection.userId, group });
   }
 
   leave(connection: ClientConnection, group: string): void {
     if (!connection.groups.delete(group)) return;
     this.#leaveSet(connection, group);
+    this.observation?.emit?.({ kind: "leave", hub: this.name, connectionId: connection.connectionId, userId: connection.userId, group });
   }
 
   #leaveSet(connection: ClientConnection, group: string): void {
@@ -55,11 +61,13 @@ export class Hub {
   /** Sends to the given connections, encoding once, skipping excluded ids and filter misses. */
   broadcast(targets: Iterable<ClientConnection>, message: OutgoingMessage, excluded?: ReadonlySet<string>, filter?: FilterPredicate): number {
     const encoded = new EncodedMessage(message);
+    const now = Date.now();
     let count = 0;
     for (const c of targets) {
       if (excluded !== undefined && excluded.has(c.connectionId)) continue;
       if (filter !== undefined && !filter(c)) continue;
       c.deliver(encoded);
+      c.lastActivityAt = now;
       count++;
     }
     return count;

@@ -4,12 +4,14 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
 import { HubRegistry, type EmulatorCore } from "./core";
 import type { ReceivedMessage } from "./messages";
+import { Observation, type EmulatorEvent } from "./observe";
 import { RestApi } from "./rest";
 import { Upstream, type HubSettings } from "./upstream";
 import { ClientEndpoint } from "./websocket";
 
 export type { HubSettings } from "./upstream";
 export type { ReceivedMessage, DataType } from "./messages";
+export type { EmulatorEvent, RestEvent, FrameEvent, UpstreamEvent, ConnectionEvent, RefusedEvent, GroupEvent } from "./observe";
 export { compileFilter, FilterSyntaxError, type FilterSubject, type FilterPredicate } from "./filter";
 
 /** The access key of Microsoft's local emulator, used by default so its connection string works here too. */
@@ -65,6 +67,10 @@ export interface ConnectionInfo {
   subprotocol: string | undefined;
   /** False while a dropped reliable connection waits for its client to come back. */
   online: boolean;
+  /** When the connection was established. */
+  connectedAt: Date;
+  /** When the client last sent a frame or was delivered a message. */
+  lastActivityAt: Date;
 }
 
 /** A running emulator. */
@@ -92,6 +98,20 @@ export interface Emulator {
    * then recover it). Returns false when there is no such online connection.
    */
   dropConnection(connectionId: string): boolean;
+  /**
+   * Calls `listener` with everything that happens from now on: REST calls (status, latency, how many
+   * connections a send reached), client frames, event-handler calls, connects, disconnects with their
+   * reasons, refused upgrades and group changes. Returns a function that stops it. While nothing watches,
+   * the emulator builds no events at all. A listener that throws is ignored.
+   *
+   * @example
+   * ```ts
+   * const stop = emulator.watch((event) => {
+   *   if (event.kind === "rest") console.log(event.method, event.path, event.status, event.reach);
+   * });
+   * ```
+   */
+  watch(listener: (event: EmulatorEvent) => void): () => void;
   /** Stops listening, closes every socket and clears every timer. */
   close(): Promise<void>;
   [Symbol.asyncDispose](): Promise<void>;
@@ -115,7 +135,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   const accessKey = options.accessKey ?? defaultAccessKey;
   if (typeof accessKey !== "string" || accessKey === "") throw new TypeError("accessKey must be a non-empty string.");
   const log = options.log ?? (() => {});
-  const registry = new HubRegistry();
+  const observation = new Observation();
+  const registry = new HubRegistry(observation);
   const upstreams = new Map<string, Upstream>();
   const hubSettings = new Map<string, HubSettings>(Object.entries(options.hubs ?? {}).map(([name, settings]) => [name.toLowerCase(), settings]));
   let origin = `${host}:${port}`;
@@ -126,6 +147,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     log,
     reconnectionGraceMs: options.reconnectionGraceMs ?? 30_000,
     recordMessages: options.recordMessages ?? true,
+    observation,
     hub: (name) => registry.get(name),
     existingHub: (name) => registry.find(name),
     prune: (hub) => registry.prune(hub),
@@ -135,7 +157,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       if (upstream === undefined) {
         const settings = hubSettings.get(key);
         if (settings === undefined) return undefined;
-        upstream = new Upstream(settings, accessKey, origin, log);
+        upstream = new Upstream(settings, accessKey, origin, log, observation);
         upstreams.set(key, upstream);
       }
       return upstream;
@@ -175,6 +197,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     roles: [...c.roles],
     subprotocol: c.subprotocol,
     online: c.socket !== undefined,
+    connectedAt: new Date(c.connectedAt.getTime()),
+    lastActivityAt: new Date(c.lastActivityAt),
   });
   const connections = (hub?: string): ConnectionInfo[] => {
     const hubs = hub === undefined ? registry.all() : [registry.find(hub)].filter((h) => h !== undefined);
@@ -210,6 +234,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       }
       return false;
     },
+    watch: (listener) => observation.add(listener),
     async waitForConnections(hub, predicate, opts) {
       const deadline = Date.now() + (opts?.timeoutMs ?? 5000);
       for (;;) {

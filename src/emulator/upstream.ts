@@ -1,5 +1,6 @@
 import { createHmac, randomUUID } from "node:crypto";
 import type { ClientConnection } from "./connection";
+import type { Observation } from "./observe";
 
 /** Where a hub's events go (like the service's event handler settings). */
 export interface HubSettings {
@@ -25,6 +26,8 @@ export interface HubSettings {
   timeoutMs?: number;
 }
 
+type UpstreamConnection = { connectionId: string; userId: string | null; subprotocol: string | undefined; state?: string | undefined };
+
 export interface ConnectReply {
   userId?: string;
   groups?: string[];
@@ -34,7 +37,7 @@ export interface ConnectReply {
 
 export type UpstreamResult =
   | { ok: true; status: number; body: Buffer; contentType: string | undefined; state: string | null }
-  | { ok: false; status: number; message: string };
+  | { ok: false; status: number; message: string; /** False when no answer came at all. */ reached?: boolean; timedOut?: boolean };
 
 /** Sends CloudEvents (binary mode) to the configured event handler, signed with the emulator's key. */
 export class Upstream {
@@ -45,6 +48,7 @@ export class Upstream {
     private readonly accessKey: string,
     private readonly origin: string,
     private readonly log: (line: string) => void,
+    private readonly observation?: Observation,
   ) {}
 
   wants(kind: "system" | "user", event: string): boolean {
@@ -53,17 +57,20 @@ export class Upstream {
     return user === "*" || user.includes(event);
   }
 
-  async send(
-    hub: string,
-    connection: { connectionId: string; userId: string | null; subprotocol: string | undefined; state?: string | undefined },
-    type: string,
-    eventName: string,
-    body: Buffer | string,
-    contentType: string,
-  ): Promise<UpstreamResult> {
+  async send(hub: string, connection: UpstreamConnection, type: string, eventName: string, body: Buffer | string, contentType: string): Promise<UpstreamResult> {
+    const emit = this.observation?.emit;
+    if (emit === undefined) return this.#send(hub, connection, type, eventName, body, contentType);
+    const t0 = performance.now();
+    const result = await this.#send(hub, connection, type, eventName, body, contentType);
+    const outcome = result.ok ? {} : { error: result.message.slice(0, 200) || `status ${result.status}` };
+    emit({ kind: "upstream", hub, connectionId: connection.connectionId, userId: connection.userId, event: type, status: result.status, ms: performance.now() - t0, ...outcome });
+    return result;
+  }
+
+  async #send(hub: string, connection: UpstreamConnection, type: string, eventName: string, body: Buffer | string, contentType: string): Promise<UpstreamResult> {
     const url = this.settings.url.replace(/\{hub\}/g, encodeURIComponent(hub)).replace(/\{event\}/g, encodeURIComponent(eventName));
     if (!(await this.#abuseProtection(url))) {
-      return { ok: false, status: 502, message: `the event handler at ${new URL(url).origin} did not pass abuse protection (OPTIONS)` };
+      return { ok: false, status: 502, message: `the event handler at ${new URL(url).origin} did not pass abuse protection (OPTIONS)`, reached: false };
     }
     const headers: Record<string, string> = {
       "content-type": contentType,
@@ -98,7 +105,8 @@ export class Upstream {
       return { ok: false, status: response.status, message: bytes.toString("utf8").slice(0, 500) };
     } catch (error) {
       this.log(`upstream ${type} failed: ${(error as Error).message}`);
-      return { ok: false, status: 502, message: "the event handler could not be reached" };
+      const timedOut = (error as Error).name === "TimeoutError";
+      return { ok: false, status: 502, message: timedOut ? "the event handler did not answer in time" : "the event handler could not be reached", reached: false, timedOut };
     }
   }
 

@@ -20,6 +20,8 @@ export interface RuntimeHost {
 export interface Runtime {
   readonly name: string;
   readonly binary: OptionalBinary;
+  /** What `navigator.userAgent` (or `EdgeRuntime`) says there: proves the handler's reply came from this runtime. */
+  readonly userAgent: RegExp;
   start(sandbox: string): Promise<RuntimeHost>;
 }
 
@@ -100,6 +102,7 @@ const env = process.env;
 
 export const deno: Runtime = {
   name: "Deno",
+  userAgent: /^Deno\/2\./,
   binary: optionalBinary("deno", [env["DENO_BIN"], join(modules, "@deno/linux-x64-glibc/deno"), join(modules, "deno/deno")], "npm ci (the deno package's @deno/<platform> binary)"),
   // No --allow-env, --allow-sys or --allow-write: the SDK needs the network and to read its own files only.
   start: (sandbox) => serve("deno", deno.binary.path!, ["run", "--allow-net", "--allow-read", "host.deno.mjs"], sandbox),
@@ -107,6 +110,7 @@ export const deno: Runtime = {
 
 export const bun: Runtime = {
   name: "Bun",
+  userAgent: /^Bun\/1\./,
   binary: optionalBinary("bun", [env["BUN_BIN"], join(modules, "bun/bin/bun.exe"), join(modules, "@oven/bun-linux-x64/bin/bun")], "npm ci (the bun package's @oven/bun-<platform> binary)"),
   start: (sandbox) => serve("bun", bun.binary.path!, ["host.bun.mjs"], sandbox),
 };
@@ -139,12 +143,14 @@ const config :Workerd.Config = (
 
 export const workerd: Runtime = {
   name: "workerd",
+  userAgent: /^Cloudflare-Workers$/,
   binary: workerdBinary,
   start: (sandbox) => startWorker(sandbox, "worker.mjs"),
 };
 
 export const edgeRuntime: Runtime = {
   name: "edge-runtime",
+  userAgent: /^edge-runtime$/,
   binary: optionalBinary("edge-runtime", [join(modules, "edge-runtime/dist/index.js")], "npm ci (the edge-runtime package)"),
   start: async (sandbox) => {
     await bundle(sandbox, "edge.mjs", ["edge-light", "worker", "browser"], "iife", "edge.bundle.js");

@@ -77,6 +77,7 @@ export function scenarioSuite(runtime: Runtime): void {
 
       // The client's event went up to the handler running in the runtime, and its reply came back.
       expect(result["echo"]).toMatch(/ got ping$/);
+      expect(String(result["echo"]).replace(/ got ping$/, "")).toMatch(runtime.userAgent);
     }, 60_000);
 
     it("the handler in the runtime refuses a forged event and accepts a signed one", async () => {

@@ -1,0 +1,146 @@
+// The WebSocket handshake of a client: which hub, whose token, which subprotocol, and (when the hub has an
+// event handler) what the blocking `connect` event says. Nothing is created until the socket is open.
+import { randomBytes } from "node:crypto";
+import { STATUS_CODES, type IncomingMessage } from "node:http";
+import type { Duplex } from "node:stream";
+import { bearer, TokenRejected, verifyToken } from "./auth";
+import type { ClientConnection, ClientProtocol } from "./connection";
+import type { EmulatorCore } from "./core";
+import type { ConnectReply } from "./upstream";
+
+const hubPattern = /^[A-Za-z][A-Za-z0-9_`,.[\]]{0,127}$/;
+
+/** A client that passed the handshake checks, waiting for its socket. */
+export interface Pending {
+  /** The hub's name; its state is created only once the socket is open (refused clients leave none). */
+  hub: string;
+  protocol: ClientProtocol;
+  userId: string | null;
+  roles: string[];
+  groups: string[];
+  state: string | undefined;
+  resume: ClientConnection | undefined;
+  refuseRecovery: boolean;
+  /** The connection id already announced to the connect handler. */
+  id?: string;
+}
+
+/** Why the handshake is refused, as an HTTP status and a plain message. */
+export interface Refusal {
+  status: number;
+  message: string;
+}
+
+/** Checks the hub, the token and (for reliable clients) the recovery parameters; asks the connect handler. */
+export async function authorizeUpgrade(core: EmulatorCore, req: IncomingMessage): Promise<Pending | Refusal> {
+  const host = req.headers.host ?? "localhost";
+  const url = new URL(req.url ?? "/", `http://${host}`);
+  let hubName: string | null;
+  const m = /^\/client\/hubs\/([^/]+)\/?$/.exec(url.pathname);
+  if (m !== null) hubName = decodeURIComponent(m[1] as string);
+  else if (url.pathname === "/client" || url.pathname === "/client/") hubName = url.searchParams.get("hub");
+  else return { status: 404, message: `no client endpoint at ${url.pathname}; use /client/hubs/{hub}` };
+  if (hubName === null || !hubPattern.test(hubName)) return { status: 400, message: "invalid or missing hub name" };
+  const token = url.searchParams.get("access_token") ?? bearer(req.headers.authorization);
+  if (token === undefined || token === null) return { status: 401, message: "missing access token (access_token query or Authorization: Bearer)" };
+  const audiences = [`http://${host}/client/hubs/${hubName}`, `http://${host}${url.pathname}`, `http://${host}/client/?hub=${hubName}`];
+  let claims;
+  try {
+    claims = await verifyToken(token, core.keyBytes, audiences);
+  } catch (error) {
+    if (error instanceof TokenRejected) return { status: 401, message: error.message };
+    throw error;
+  }
+  const offered = String(req.headers["sec-websocket-protocol"] ?? "")
+    .split(",")
+    .map((p) => p.trim())
+    .filter(Boolean);
+  const protocol: ClientProtocol = offered.includes("json.reliable.webpubsub.azure.v1") ? "reliable" : offered.includes("json.webpubsub.azure.v1") ? "json" : "simple";
+  const pending: Pending = {
+    hub: hubName,
+    protocol,
+    userId: typeof claims.sub === "string" && claims.sub !== "" ? claims.sub : null,
+    roles: stringList(claims["role"]),
+    groups: stringList(claims["webpubsub.group"]),
+    state: undefined,
+    resume: undefined,
+    refuseRecovery: false,
+  };
+
+  // Reliable clients come back with their connection id and reconnection token.
+  const resumeId = url.searchParams.get("awps_connection_id");
+  if (resumeId !== null) {
+    const existing = core.existingHub(hubName)?.connections.get(resumeId);
+    const tokenOk = existing !== undefined && existing.reconnectionToken === url.searchParams.get("awps_reconnection_token");
+    if (existing !== undefined && tokenOk && existing.protocol === "reliable" && existing.socket === undefined && !existing.closed) {
+      pending.resume = existing;
+    } else {
+      pending.refuseRecovery = true;
+    }
+    return pending;
+  }
+
+  const upstream = core.upstream(hubName);
+  if (upstream?.wants("system", "connect")) {
+    const provisionalId = newConnectionId();
+    const body = JSON.stringify({
+      claims: claimsAsLists(claims),
+      query: queryAsLists(url.searchParams),
+      headers: headersAsLists(req),
+      subprotocols: offered,
+      clientCertificates: [],
+    });
+    const result = await upstream.send(hubName, { connectionId: provisionalId, userId: pending.userId, subprotocol: undefined }, "azure.webpubsub.sys.connect", "connect", body, "application/json");
+    if (!result.ok) return { status: result.status >= 400 && result.status < 600 ? result.status : 502, message: result.message || "rejected by the event handler" };
+    pending.id = provisionalId;
+    if (result.status === 200 && result.body.length > 0) {
+      let reply: ConnectReply;
+      try {
+        reply = JSON.parse(result.body.toString("utf8")) as ConnectReply;
+      } catch {
+        return { status: 500, message: "the event handler's connect reply is not JSON" };
+      }
+      if (typeof reply.userId === "string" && reply.userId !== "") pending.userId = reply.userId;
+      if (Array.isArray(reply.groups)) pending.groups.push(...stringList(reply.groups));
+      if (Array.isArray(reply.roles)) pending.roles.push(...stringList(reply.roles));
+    }
+    pending.state = result.state ?? undefined;
+  }
+  return pending;
+}
+
+function stringList(value: unknown): string[] {
+  if (typeof value === "string") return [value];
+  return Array.isArray(value) ? value.filter((v): v is string => typeof v === "string") : [];
+}
+
+function claimsAsLists(claims: Record<string, unknown>): Record<string, string[]> {
+  const out: Record<string, string[]> = {};
+  for (const [k, v] of Object.entries(claims)) out[k] = Array.isArray(v) ? v.map(String) : [String(v)];
+  return out;
+}
+
+function queryAsLists(params: URLSearchParams): Record<string, string[]> {
+  const out: Record<string, string[]> = {};
+  for (const [k, v] of params) if (k !== "access_token") (out[k] ??= []).push(v);
+  return out;
+}
+
+function headersAsLists(req: IncomingMessage): Record<string, string[]> {
+  const out: Record<string, string[]> = {};
+  for (const [k, v] of Object.entries(req.headers)) {
+    if (k === "authorization" || v === undefined) continue;
+    out[k] = Array.isArray(v) ? v : [v];
+  }
+  return out;
+}
+
+export function newConnectionId(): string {
+  return randomBytes(16).toString("base64url");
+}
+
+/** Answers a refused upgrade with a plain HTTP response and closes the socket. */
+export function refuse(socket: Duplex, status: number, message: string): void {
+  const body = `${message}\n`;
+  socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status] ?? "Error"}\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+}
