@@ -1,6 +1,6 @@
 // 3. Cold start: fresh `node` processes; (a) import only, (b) import + construct + first send. webpubsub is
 // measured with both Node transports: the default build (undici pool) and the fetch build (dist/web, what the
-// `webpubsub-fetch` condition or the `webpubsub/fetch` subpath selects).
+// `webpubsub-fetch` condition selects).
 import { spawn } from "node:child_process";
 import { pathToFileURL } from "node:url";
 import path from "node:path";

@@ -1,7 +1,7 @@
 // What each runtime's bundler makes of `import { WebPubSubServiceClient } from "webpubsub"` (issue #11 item 4):
 // the export conditions pick the fetch + WebCrypto build for Workers and edge functions, and for a Node
 // function that asks for it with one flag; those bundles hold no node: module and no undici, and stay small.
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { build, type Platform } from "esbuild";
@@ -57,5 +57,22 @@ describe("bundles", () => {
     const { inputs } = await bundle("node", []);
     expect(inputs.some((file) => file.includes("dist/web/"))).toBe(false);
     expect(inputs.some((file) => file.includes("undici"))).toBe(true);
+  });
+});
+
+describe("export conditions", () => {
+  it("every runtime condition of the main entry points at the fetch build, which exists, with the same types", () => {
+    const pkg = JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as { exports: Record<string, Record<string, unknown>> };
+    const main = pkg.exports["."]!;
+    for (const condition of ["workerd", "edge-light", "deno", "bun", "webpubsub-fetch", "worker", "browser", "default"]) {
+      expect(main[condition], condition).toEqual({ types: "./dist/index.d.ts", default: "./dist/web/index.js" });
+    }
+    // Node (import and require) keeps the undici build; the runtime conditions come before "node", which
+    // Deno and Bun also match.
+    const order = Object.keys(main);
+    expect(order.indexOf("deno")).toBeLessThan(order.indexOf("node"));
+    expect(order.indexOf("bun")).toBeLessThan(order.indexOf("node"));
+    expect(main["node"]).toEqual({ import: { types: "./dist/index.d.ts", default: "./dist/index.js" }, require: { types: "./dist/index.d.cts", default: "./dist/index.cjs" } });
+    expect(existsSync(join(root, "dist/web/index.js"))).toBe(true);
   });
 });
