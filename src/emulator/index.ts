@@ -6,6 +6,7 @@ import { HubRegistry, type EmulatorCore } from "./core";
 import type { ReceivedMessage } from "./messages";
 import { Observation, type EmulatorEvent } from "./observe";
 import { RestApi } from "./rest";
+import { createLiveView, type LiveView } from "./ui/index";
 import { Upstream, type HubSettings } from "./upstream";
 import { ClientEndpoint } from "./websocket";
 
@@ -54,6 +55,13 @@ export interface EmulatorOptions {
    * @default 16 MiB
    */
   maxBodyBytes?: number;
+  /**
+   * Serve the live view at `/ui/`: a page showing connections, groups and traffic as they happen, with
+   * actions (send, close, group membership, client URLs, a test client). It needs the access key or the
+   * token in {@link Emulator.liveViewUrl}. The `webpubsub emulator` command turns it on unless `--no-ui`.
+   * @default false
+   */
+  ui?: boolean;
 }
 
 /** A client connection, as the emulator sees it. */
@@ -80,6 +88,8 @@ export interface Emulator {
   /** `http://<host>:<port>` */
   readonly endpoint: string;
   readonly port: number;
+  /** The live view's URL with the token that opens it, when started with `ui: true`. */
+  readonly liveViewUrl: string | undefined;
   /** Hubs that have connections or groups. */
   hubs(): string[];
   /** Current client connections, of one hub or all. */
@@ -166,7 +176,9 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   const clients = new ClientEndpoint(core);
   const rest = new RestApi(core, clients, options.maxBodyBytes ?? 16 * 1024 * 1024);
   const sockets = new Set<Socket>();
+  let ui: LiveView | undefined;
   const server: Server = createServer({ keepAliveTimeout: 65_000 }, (req, res) => {
+    if (ui?.handle(req, res) === true) return;
     void rest.handle(req, res);
   });
   server.on("connection", (socket) => {
@@ -204,11 +216,13 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     const hubs = hub === undefined ? registry.all() : [registry.find(hub)].filter((h) => h !== undefined);
     return hubs.flatMap((h) => [...h.connections.values()].map((c) => info(h.name, c)));
   };
+  if (options.ui === true) ui = createLiveView({ accessKey, keyBytes: core.keyBytes, connections: () => connections(), watch: (listener) => observation.add(listener) }, endpoint);
   let closed: Promise<void> | undefined;
   const emulator: Emulator = {
     connectionString: `Endpoint=${endpoint};AccessKey=${accessKey};Version=1.0;`,
     endpoint,
     port: actualPort,
+    liveViewUrl: ui?.url,
     hubs: () => registry.all().map((h) => h.name),
     connections,
     nextMessage(connectionId, opts) {
@@ -248,6 +262,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       closed ??= new Promise<void>((resolve) => {
         for (const hub of registry.all()) for (const c of [...hub.connections.values()]) hub.remove(c);
         clients.closeAll();
+        ui?.close();
         server.close(() => resolve());
         for (const socket of sockets) socket.destroy();
       });
