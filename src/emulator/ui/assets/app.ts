@@ -117,7 +117,7 @@ function describe(e) {
     case "leave": return ["left group " + e.group];
     case "refused": return ["upgrade refused at " + e.path + ": " + e.reason];
     case "missed": return ["… " + e.count + " events were not shown (the page fell behind); the newest follow"];
-    default: return [e.kind + " (" + e.protocol + ")" + (e.reason ? ": " + e.reason : "")];
+    default: return [e.kind + " · " + e.protocol.replace(".webpubsub.azure.v1", "") + (e.reason ? " · " + e.reason : "")];
   }
 }
 

@@ -16,7 +16,7 @@ body{margin:0;font:13px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-seri
 .stats{color:#d1d5db;flex:1}
 .stats b{color:#fff}
 .feed-status{color:#9ca3af;font-size:12px}
-.grid{flex:1;min-height:0;display:grid;grid-template-columns:minmax(380px,1.05fr) minmax(460px,1.5fr) 340px;gap:12px;padding:12px}
+.grid{flex:1;min-height:0;display:grid;grid-template-columns:minmax(420px,1fr) minmax(480px,1.45fr) 340px;gap:12px;padding:12px}
 .panel{background:var(--panel);border:1px solid var(--line);border-radius:10px;display:flex;flex-direction:column;min-height:0;overflow:hidden}
 .panel.side{overflow:auto;padding-bottom:12px}
 .panel-head{display:flex;align-items:center;gap:10px;padding:10px 12px;border-bottom:1px solid var(--line)}
@@ -42,15 +42,18 @@ table.list{width:100%;border-collapse:collapse}
 .tag.group{background:#ecfeff;color:#155e75}
 .tag.proto{background:#f5f3ff;color:#5b21b6}
 .tag.offline{background:#fef3c7;color:#92400e}
-.kind{display:inline-block;min-width:64px;padding:1px 6px;border-radius:4px;font-size:11px;font-weight:600;text-align:center}
+.kind{display:inline-block;min-width:72px;padding:1px 6px;border-radius:4px;font-size:10px;font-weight:700;text-align:center;text-transform:uppercase;letter-spacing:.03em}
 .k-rest{background:#dbeafe;color:#1e40af}.k-frame{background:#ede9fe;color:#5b21b6}.k-upstream{background:#fef3c7;color:#92400e}
 .k-conn{background:#dcfce7;color:#166534}.k-disc{background:#fee2e2;color:#991b1b}.k-group{background:#cffafe;color:#155e75}.k-missed{background:#e5e7eb;color:#374151}
 .status{font-family:var(--mono);font-weight:600}
 .s-ok{color:var(--ok)}.s-warn{color:var(--warn)}.s-bad{color:var(--bad)}
 .reach{color:var(--muted);white-space:nowrap}
 .err{color:var(--bad)}
-.traffic td{white-space:nowrap}
-.traffic td.what{white-space:normal;word-break:break-word;width:60%}
+table.traffic{table-layout:fixed}
+.traffic th:nth-child(1){width:104px}.traffic th:nth-child(2){width:100px}.traffic th:nth-child(3){width:64px}.traffic th:nth-child(4){width:76px}
+.traffic th:nth-child(6){width:54px}.traffic th:nth-child(7){width:52px}
+.traffic td{white-space:nowrap;overflow:hidden;text-overflow:ellipsis}
+.traffic td.what{white-space:normal;word-break:break-word}
 .traffic tr.missed td{background:#f9fafb;color:var(--muted);font-style:italic}
 .empty{color:var(--muted);padding:14px 12px;margin:0}
 .more{color:var(--muted);padding:6px 12px;margin:0;font-size:12px}
@@ -59,7 +62,7 @@ table.list{width:100%;border-collapse:collapse}
 .groups li{padding:4px 0;border-bottom:1px solid #f0f2f5}
 .groups .name{font-weight:600;margin-right:6px}
 .filters{display:flex;gap:6px;flex:1;flex-wrap:wrap;justify-content:flex-end}
-.filters input{width:96px}
+.filters input{width:84px}
 input,select,textarea,button{font:inherit;font-size:12.5px}
 input,select,textarea{border:1px solid #cfd6e0;border-radius:6px;padding:4px 7px;background:#fff;color:var(--text)}
 textarea{width:100%;resize:vertical;font-family:var(--mono)}
