@@ -3,15 +3,30 @@
 import type { RawData } from "ws";
 import type { ClientConnection } from "./connection";
 import type { EmulatorCore } from "./core";
-import { contentTypeToDataType, type DataType } from "./messages";
+import { contentTypeToDataType, EncodedMessage, type DataType } from "./messages";
 import { hasRole } from "./permissions";
 import { keepState } from "./upstream";
 
-type AckError = { name: "Forbidden" | "InternalServerError" | "Duplicate" | "BadRequest"; message: string };
+/**
+ * The error names an ack may carry: those of the service's docs (`Forbidden`, `InternalServerError`,
+ * `Duplicate`) and of the response schema's enum (`NotFound`, `Timeout`). A request the service would not
+ * carry out (no permission, or a frame outside the request schema) is `Forbidden`.
+ */
+export type AckErrorName = "Forbidden" | "InternalServerError" | "Duplicate" | "NotFound" | "Timeout";
+type AckError = { name: AckErrorName; message: string };
+
+/** How deep the JSON `data` of a frame may nest; deeper frames are refused with an ack (they could not be re-encoded). */
+export const maxDataDepth = 1000;
+
+const invalidGroup = "Invalid group name. Valid group name should be in between 1 and 1024 characters long.";
 
 /** Handles the frames of client connections. */
 export class FrameHandler {
-  constructor(private readonly core: EmulatorCore) {}
+  constructor(
+    private readonly core: EmulatorCore,
+    /** Closes a connection from the service side (an event handler failed a user event). */
+    private readonly drop: (connection: ClientConnection, reason: string) => void,
+  ) {}
 
   async onFrame(connection: ClientConnection, data: RawData, isBinary: boolean): Promise<void> {
     const bytes = Array.isArray(data) ? Buffer.concat(data) : Buffer.isBuffer(data) ? data : Buffer.from(data);
@@ -55,7 +70,7 @@ export class FrameHandler {
       case "joinGroup":
       case "leaveGroup": {
         const group = message["group"];
-        if (!validGroup(group)) return ack({ name: "BadRequest", message: "Invalid group name. Valid group name should be in between 1 and 1024 characters long." });
+        if (!validGroup(group)) return ack({ name: "Forbidden", message: invalidGroup });
         if (!hasRole(connection.roles, "joinLeaveGroup", group)) return ack({ name: "Forbidden", message: `The connection has no permission to ${type === "joinGroup" ? "join" : "leave"} group '${group}'.` });
         if (type === "joinGroup") hub.join(connection, group);
         else hub.leave(connection, group);
@@ -63,9 +78,9 @@ export class FrameHandler {
       }
       case "sendToGroup": {
         const group = message["group"];
-        if (!validGroup(group)) return ack({ name: "BadRequest", message: "Invalid group name. Valid group name should be in between 1 and 1024 characters long." });
+        if (!validGroup(group)) return ack({ name: "Forbidden", message: invalidGroup });
         const payload = encodePayload(message["dataType"], message["data"]);
-        if (typeof payload === "string") return ack({ name: "BadRequest", message: payload });
+        if (typeof payload === "string") return ack({ name: "Forbidden", message: payload });
         if (!hasRole(connection.roles, "sendToGroup", group)) return ack({ name: "Forbidden", message: `The connection has no permission to send to group '${group}'.` });
         const members = hub.groups.get(group);
         if (members !== undefined) {
@@ -77,27 +92,25 @@ export class FrameHandler {
       }
       case "event": {
         const event = message["event"];
-        if (typeof event !== "string" || event === "") return ack({ name: "BadRequest", message: "An event message needs a non-empty 'event' name." });
+        if (typeof event !== "string" || event === "") return ack({ name: "Forbidden", message: "An event message needs a non-empty 'event' name." });
         const payload = encodePayload(message["dataType"], message["data"]);
-        if (typeof payload === "string") return ack({ name: "BadRequest", message: payload });
+        if (typeof payload === "string") return ack({ name: "Forbidden", message: payload });
         const contentType = payload.dataType === "json" ? "application/json" : payload.dataType === "text" ? "text/plain" : "application/octet-stream";
         await this.#userEvent(connection, event, payload.bytes, contentType, ack);
         return;
       }
       default:
         this.core.log(`ws ${connection.connectionId} sent an unknown message type ${JSON.stringify(type)}`);
-        return ack({ name: "BadRequest", message: `Unknown message type ${JSON.stringify(type)}.` });
+        return ack({ name: "Forbidden", message: `Unknown message type ${JSON.stringify(type)}.` });
     }
   }
 
-  /** A user event: to the event handler when one wants it; its reply goes back to the client. */
-  async #userEvent(
-    connection: ClientConnection,
-    event: string,
-    body: Buffer,
-    contentType: string,
-    ack: ((error?: { name: "InternalServerError"; message: string }) => void) | undefined,
-  ): Promise<void> {
+  /**
+   * A user event: to the event handler when one wants it; its reply goes back to the client (as a message
+   * `from: "server"`, with a sequenceId for reliable clients). Per the CloudEvents reference the connection is
+   * dropped when the handler does not answer with success.
+   */
+  async #userEvent(connection: ClientConnection, event: string, body: Buffer, contentType: string, ack: ((error?: AckError) => void) | undefined): Promise<void> {
     const upstream = this.core.upstream(connection.hub);
     if (upstream === undefined || !upstream.wants("user", event)) {
       ack?.();
@@ -105,34 +118,61 @@ export class FrameHandler {
     }
     const result = await upstream.send(connection.hub, connection, `azure.webpubsub.user.${event}`, event, body, contentType);
     if (!result.ok) {
-      ack?.({ name: "InternalServerError", message: `The event handler failed with status ${result.status}.` });
+      const why = result.timedOut === true ? "did not answer in time" : result.reached === false ? "could not be reached" : `answered ${result.status}`;
+      ack?.({ name: result.timedOut === true ? "Timeout" : "InternalServerError", message: `The event handler ${why} for event '${event}'.` });
+      this.drop(connection, `The event handler ${why} for event '${event}'.`);
       return;
     }
     keepState(connection, result.state);
-    ack?.();
-    if (result.status !== 200 || result.body.length === 0) return;
-    const dataType: DataType = contentTypeToDataType(result.contentType) ?? "binary";
-    if (connection.protocol === "simple") {
-      connection.sendRaw(dataType === "binary" ? result.body : result.body.toString("utf8"), dataType === "binary");
-    } else {
-      const data = dataType === "json" ? JSON.parse(result.body.toString("utf8")) : dataType === "text" ? result.body.toString("utf8") : result.body.toString("base64");
-      connection.sendControl({ type: "message", from: "server", dataType, data });
+    if (result.status !== 200 || result.body.length === 0) {
+      ack?.();
+      return;
     }
+    const dataType: DataType = contentTypeToDataType(result.contentType) ?? "binary";
+    if (dataType === "json" && !isJson(result.body)) {
+      ack?.({ name: "InternalServerError", message: `The event handler's reply to event '${event}' is not valid JSON.` });
+      return;
+    }
+    ack?.();
+    connection.deliver(new EncodedMessage({ dataType, payload: result.body, from: "server" }));
   }
 }
 
 function encodePayload(dataType: unknown, data: unknown): { dataType: DataType; bytes: Buffer } | string {
-  switch (dataType) {
+  // The request schema makes dataType optional: without it the data is JSON.
+  switch (dataType ?? "json") {
     case "json":
-      return { dataType, bytes: Buffer.from(JSON.stringify(data ?? null)) };
+      if (tooDeep(data, maxDataDepth)) return `The JSON data nests deeper than ${maxDataDepth} levels.`;
+      return { dataType: "json", bytes: Buffer.from(JSON.stringify(data ?? null)) };
     case "text":
       if (typeof data !== "string") return "dataType 'text' needs a string 'data'.";
-      return { dataType, bytes: Buffer.from(data) };
+      return { dataType: "text", bytes: Buffer.from(data) };
     case "binary":
       if (typeof data !== "string") return "dataType 'binary' needs base64 'data'.";
-      return { dataType, bytes: Buffer.from(data, "base64") };
+      return { dataType: "binary", bytes: Buffer.from(data, "base64") };
     default:
       return `Unsupported dataType ${JSON.stringify(dataType)}; use json, text or binary.`;
+  }
+}
+
+/** Whether a parsed JSON value nests deeper than `limit` (iterative: deep input must not exhaust the stack). */
+function tooDeep(value: unknown, limit: number): boolean {
+  const stack: [unknown, number][] = [[value, 1]];
+  while (stack.length > 0) {
+    const [v, depth] = stack.pop() as [unknown, number];
+    if (typeof v !== "object" || v === null) continue;
+    if (depth > limit) return true;
+    for (const child of Array.isArray(v) ? v : Object.values(v)) if (typeof child === "object" && child !== null) stack.push([child, depth + 1]);
+  }
+  return false;
+}
+
+function isJson(bytes: Buffer): boolean {
+  try {
+    JSON.parse(bytes.toString("utf8"));
+    return true;
+  } catch {
+    return false;
   }
 }
 

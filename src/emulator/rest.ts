@@ -110,7 +110,7 @@ export class RestApi {
     if (a === "groups" && b !== undefined) {
       const group = checkGroup(b);
       const members = hub.groups.get(group);
-      if (n === 3 && c === ":send" && method === "POST") return sendMessage(call, members ?? [], body, { excluded: true, filter: true });
+      if (n === 3 && c === ":send" && method === "POST") return sendMessage(call, members ?? [], body, { excluded: true, filter: true, group });
       if (n === 3 && c === ":closeConnections" && method === "POST") return closeConnections(this.clients, call, [...(members ?? [])]);
       if (n === 2 && method === "HEAD") return send(res, members !== undefined && members.size > 0 ? 200 : 404);
       if (n === 3 && c === "connections" && method === "GET") return listConnections(call, group, [...(members ?? [])]);

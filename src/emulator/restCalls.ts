@@ -9,7 +9,11 @@ import { noteReach } from "./observe";
 import { checkGroup, filterParam, intParam, requireVersion, type Call } from "./restParams";
 import type { ClientEndpoint } from "./websocket";
 
-export function sendMessage(call: Call, targets: Iterable<ClientConnection>, body: Buffer | undefined, allowed: { excluded: boolean; filter: boolean }): void {
+/**
+ * A REST send. One to a group reaches PubSub clients as `from: "group"` with the group's name (and no
+ * `fromUserId`), as the response schema says; every other REST send is `from: "server"`.
+ */
+export function sendMessage(call: Call, targets: Iterable<ClientConnection>, body: Buffer | undefined, allowed: { excluded: boolean; filter: boolean; group?: string }): void {
   const dataType = contentTypeToDataType(call.req.headers["content-type"]);
   if (dataType === undefined) {
     throw new HttpFailure(415, "Error.UnsupportedMediaType", "Content-Type must be text/plain, application/json or application/octet-stream.");
@@ -32,7 +36,8 @@ export function sendMessage(call: Call, targets: Iterable<ClientConnection>, bod
   const excludedList = call.url.searchParams.getAll("excluded");
   const excluded = allowed.excluded && excludedList.length > 0 ? new Set(excludedList) : undefined;
   const filter = filterParam(call, allowed.filter);
-  const reached = call.hub.broadcast(targets, { dataType, payload, from: "server" }, excluded, filter);
+  const message = allowed.group === undefined ? { dataType, payload, from: "server" as const } : { dataType, payload, from: "group" as const, group: allowed.group };
+  const reached = call.hub.broadcast(targets, message, excluded, filter);
   if (call.hub.observation?.emit !== undefined) noteReach(call.res, reached);
   send(call.res, 202);
 }

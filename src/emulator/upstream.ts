@@ -37,7 +37,7 @@ export interface ConnectReply {
 
 export type UpstreamResult =
   | { ok: true; status: number; body: Buffer; contentType: string | undefined; state: string | null }
-  | { ok: false; status: number; message: string };
+  | { ok: false; status: number; message: string; /** False when no answer came at all. */ reached?: boolean; timedOut?: boolean };
 
 /** Sends CloudEvents (binary mode) to the configured event handler, signed with the emulator's key. */
 export class Upstream {
@@ -70,7 +70,7 @@ export class Upstream {
   async #send(hub: string, connection: UpstreamConnection, type: string, eventName: string, body: Buffer | string, contentType: string): Promise<UpstreamResult> {
     const url = this.settings.url.replace(/\{hub\}/g, encodeURIComponent(hub)).replace(/\{event\}/g, encodeURIComponent(eventName));
     if (!(await this.#abuseProtection(url))) {
-      return { ok: false, status: 502, message: `the event handler at ${new URL(url).origin} did not pass abuse protection (OPTIONS)` };
+      return { ok: false, status: 502, message: `the event handler at ${new URL(url).origin} did not pass abuse protection (OPTIONS)`, reached: false };
     }
     const headers: Record<string, string> = {
       "content-type": contentType,
@@ -105,7 +105,8 @@ export class Upstream {
       return { ok: false, status: response.status, message: bytes.toString("utf8").slice(0, 500) };
     } catch (error) {
       this.log(`upstream ${type} failed: ${(error as Error).message}`);
-      return { ok: false, status: 502, message: "the event handler could not be reached" };
+      const timedOut = (error as Error).name === "TimeoutError";
+      return { ok: false, status: 502, message: timedOut ? "the event handler did not answer in time" : "the event handler could not be reached", reached: false, timedOut };
     }
   }
 

@@ -19,7 +19,7 @@ export class ClientEndpoint {
   readonly #frames: FrameHandler;
 
   constructor(private readonly core: EmulatorCore) {
-    this.#frames = new FrameHandler(core);
+    this.#frames = new FrameHandler(core, (connection, reason) => this.close(connection, reason));
     this.#wss = new WebSocketServer({
       noServer: true,
       maxPayload: maxFrameBytes,
@@ -91,7 +91,9 @@ export class ClientEndpoint {
       this.core.observation.emit?.({ kind: "connected", hub: hub.name, connectionId: id, userId: pending.userId, subprotocol: connection.subprotocol });
       hub.add(connection, pending.groups);
       this.core.log(`ws ${id} connected to hub ${hub.name}${pending.userId === null ? "" : ` as ${pending.userId}`} (${pending.protocol})`);
-      const connected: Record<string, unknown> = { type: "system", event: "connected", userId: pending.userId, connectionId: id };
+      // The schema's `userId` is a string when the connection has one, and absent otherwise (never null).
+      const connected: Record<string, unknown> = { type: "system", event: "connected", connectionId: id };
+      if (pending.userId !== null) connected["userId"] = pending.userId;
       if (connection.reconnectionToken !== undefined) connected["reconnectionToken"] = connection.reconnectionToken;
       connection.sendControl(connected);
       void this.#systemEvent(connection, "connected", "{}");

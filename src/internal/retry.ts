@@ -1,4 +1,5 @@
-import { NetworkError, RestError, TimeoutError, type WebPubSubError } from "../errors";
+import { NetworkError, RestError, TimeoutError, ValidationError, type WebPubSubError } from "../errors";
+import { checkInteger } from "./validate";
 
 /** How failed calls are retried. Names match `@azure/web-pubsub`'s `retryOptions`. */
 export interface RetryOptions {
@@ -62,3 +63,16 @@ export function retryHint(error: unknown): { retryable: boolean; retryAfterMs: n
 
 // Kept off the public error objects: the wait is an implementation detail of this attempt.
 export const retryAfterOf = new WeakMap<object, number>();
+
+/** `options` over `base`, each field checked; `argument` names the option in errors. */
+export function resolveRetry(options: RetryOptions | undefined, base: Required<RetryOptions>, argument: string): Required<RetryOptions> {
+  if (options === undefined) return base;
+  if (typeof options !== "object" || options === null) throw new ValidationError(`${argument} must be an object.`, { argument });
+  return {
+    maxRetries: options.maxRetries === undefined ? base.maxRetries : checkInteger(options.maxRetries, `${argument}.maxRetries`, 0, 100),
+    retryDelayInMs: options.retryDelayInMs === undefined ? base.retryDelayInMs : checkInteger(options.retryDelayInMs, `${argument}.retryDelayInMs`, 0, 3_600_000),
+    maxRetryDelayInMs:
+      options.maxRetryDelayInMs === undefined ? base.maxRetryDelayInMs : checkInteger(options.maxRetryDelayInMs, `${argument}.maxRetryDelayInMs`, 0, 3_600_000),
+    retryAfterSend: options.retryAfterSend ?? base.retryAfterSend,
+  };
+}

@@ -92,13 +92,15 @@ describe("emulator → event handler", () => {
     socket.close();
   });
 
-  it("a handler failure is reported to a PubSub client as a failed ack", async () => {
+  it("a handler failure is reported to a PubSub client as a failed ack, then the connection is dropped", async () => {
     const { url } = await client.getClientAccessToken({ userId: "dee" });
     const socket = new TestSocket(url, "json.webpubsub.azure.v1");
     await socket.nextJson();
     socket.send({ type: "event", event: "say", dataType: "text", data: "fail", ackId: 9 });
-    expect(await socket.nextJson()).toMatchObject({ type: "ack", ackId: 9, success: false });
-    socket.close();
+    expect(await socket.nextJson()).toMatchObject({ type: "ack", ackId: 9, success: false, error: { name: "InternalServerError" } });
+    expect(await socket.nextJson()).toMatchObject({ type: "system", event: "disconnected" });
+    await socket.closed;
+    await expect.poll(() => events).toContain("disconnected:dee");
   });
 
   it("an emulator signing with another key is refused by the handler: the connection never opens", async () => {

@@ -352,16 +352,15 @@ describe("json.webpubsub.azure.v1 clients sending bad frames", () => {
   });
 
   it.each([
-    ["unknown type", { type: "explode", ackId: 1 }, "BadRequest"],
-    ["joinGroup without group", { type: "joinGroup", ackId: 1 }, "BadRequest"],
-    ["joinGroup with a non-string group", { type: "joinGroup", group: 42, ackId: 1 }, "BadRequest"],
-    ["leaveGroup with a blank group", { type: "leaveGroup", group: "   ", ackId: 1 }, "BadRequest"],
-    ["joinGroup with a 1025-char group", { type: "joinGroup", group: "g".repeat(1025), ackId: 1 }, "BadRequest"],
-    ["sendToGroup with a 1025-char group", { type: "sendToGroup", group: "g".repeat(1025), dataType: "text", data: "x", ackId: 1 }, "BadRequest"],
-    ["sendToGroup with an invalid dataType", { type: "sendToGroup", group: "g", dataType: "xml", data: "<a/>", ackId: 1 }, "BadRequest"],
-    ["sendToGroup without dataType", { type: "sendToGroup", group: "g", data: "x", ackId: 1 }, "BadRequest"],
-    ["sendToGroup text with non-string data", { type: "sendToGroup", group: "g", dataType: "text", data: { a: 1 }, ackId: 1 }, "BadRequest"],
-    ["event without a name", { type: "event", dataType: "text", data: "x", ackId: 1 }, "BadRequest"],
+    ["unknown type", { type: "explode", ackId: 1 }, "Forbidden"],
+    ["joinGroup without group", { type: "joinGroup", ackId: 1 }, "Forbidden"],
+    ["joinGroup with a non-string group", { type: "joinGroup", group: 42, ackId: 1 }, "Forbidden"],
+    ["leaveGroup with a blank group", { type: "leaveGroup", group: "   ", ackId: 1 }, "Forbidden"],
+    ["joinGroup with a 1025-char group", { type: "joinGroup", group: "g".repeat(1025), ackId: 1 }, "Forbidden"],
+    ["sendToGroup with a 1025-char group", { type: "sendToGroup", group: "g".repeat(1025), dataType: "text", data: "x", ackId: 1 }, "Forbidden"],
+    ["sendToGroup with an invalid dataType", { type: "sendToGroup", group: "g", dataType: "xml", data: "<a/>", ackId: 1 }, "Forbidden"],
+    ["sendToGroup text with non-string data", { type: "sendToGroup", group: "g", dataType: "text", data: { a: 1 }, ackId: 1 }, "Forbidden"],
+    ["event without a name", { type: "event", dataType: "text", data: "x", ackId: 1 }, "Forbidden"],
   ])("%s → ack with error, connection stays usable", async (_name, frame, errorName) => {
     const { socket } = await pubsub(roles);
     socket.send(frame);
@@ -389,7 +388,7 @@ describe("json.webpubsub.azure.v1 clients sending bad frames", () => {
   it("a flood of bad-but-valid-JSON frames is answered in order and does not stall others", async () => {
     const { socket } = await pubsub(roles);
     for (let i = 1; i <= 500; i++) socket.send({ type: "joinGroup", ackId: i });
-    for (let i = 1; i <= 500; i++) expect(await socket.nextJson()).toMatchObject({ type: "ack", ackId: i, success: false, error: { name: "BadRequest" } });
+    for (let i = 1; i <= 500; i++) expect(await socket.nextJson()).toMatchObject({ type: "ack", ackId: i, success: false, error: { name: "Forbidden" } });
     await assertHealthy();
   });
 });
