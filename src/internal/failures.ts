@@ -1,6 +1,6 @@
 import { AbortError, NetworkError, RestError, TimeoutError, WebPubSubError } from "../errors";
 import { redactDeep, type Redactor } from "./redact";
-import { isRetryableFailure, parseRetryAfter, retryAfterOf } from "./retry";
+import { isRetryableFailure, parseRetryAfter } from "./retry";
 import { TransportFailure, type TransportResponse } from "./transport/types";
 
 /** What the error mapping needs to know about the attempt that failed. */
@@ -73,10 +73,8 @@ export function toRestError(method: string, path: string, response: TransportRes
   const retryable = isRetryableFailure(status, true, true, false);
   const cleanPath = path.replace(/\?.*$/, "");
   const message = `${method} ${cleanPath} failed with status ${status}${code ? ` (${code})` : ""}${serviceMessage ? `: ${serviceMessage}` : "."}`;
-  const error = new RestError(message, { statusCode: status, code, details, requestId, retryable, request: { method, path: cleanPath } });
-  const retryAfter = parseRetryAfter(headers);
-  if (retryAfter !== undefined && retryable) retryAfterOf.set(error, retryAfter);
-  return error;
+  const retryAfterInMs = parseRetryAfter(headers);
+  return new RestError(message, { statusCode: status, code, details, requestId, retryable, retryAfterInMs, request: { method, path: cleanPath } });
 }
 
 const decoder = new TextDecoder();

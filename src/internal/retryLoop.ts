@@ -1,69 +1,50 @@
 import { AbortError } from "../errors";
-import { retryHint, type RetryOptions } from "./retry";
-
-let pRetryModule: Promise<typeof import("p-retry").default> | undefined;
+import { watchAbort } from "./attemptControl";
+import { retryHint, type ResolvedRetry } from "./retry";
 
 /**
- * Runs `attempt` until it succeeds, fails for good, or the call's deadline/retries run out. The happy
- * path costs one await: p-retry is loaded by the first retryable failure only.
+ * Runs `attempt` until it succeeds, fails for good, or retries run out. A server's wait (`Retry-After`,
+ * `retry-after-ms`, `x-ms-retry-after-ms`) is honoured in full, never shortened; when it, or the backoff,
+ * would end past the call's deadline (or past `maxRetryAfterInMs`), the call fails at once with the last
+ * error instead of sleeping into the deadline.
  */
-export async function withRetries<T>(attempt: () => Promise<T>, retry: Required<RetryOptions>, deadline: number, signal: AbortSignal | undefined): Promise<T> {
-  let first: unknown;
-  try {
-    return await attempt();
-  } catch (error) {
-    first = error;
-  }
-  if (retry.maxRetries === 0 || !retryHint(first).retryable || signal?.aborted) throw first;
-  pRetryModule ??= import("p-retry").then((m) => m.default);
-  const pRetry = await pRetryModule;
-  try {
-    return await pRetry((attemptNumber) => (attemptNumber === 1 ? Promise.reject(first) : attempt()), {
-      retries: retry.maxRetries,
-      factor: 2,
-      minTimeout: retry.retryDelayInMs,
-      maxTimeout: retry.maxRetryDelayInMs,
-      randomize: true,
-      maxRetryTime: Math.max(0, deadline - performance.now()),
-      ...(signal === undefined ? {} : { signal }),
-      shouldRetry: ({ error }) => retryHint(error).retryable,
-      onFailedAttempt: async ({ error, attemptNumber }) => {
-        const hint = retryHint(error);
-        if (!hint.retryable) return;
-        if (attemptNumber > retry.maxRetries) throw error;
-        const remaining = deadline - performance.now();
-        if (hint.retryAfterMs !== undefined) {
-          // The server said when to come back; wait exactly that (capped) instead of the backoff.
-          const wait = Math.min(hint.retryAfterMs, retry.maxRetryDelayInMs);
-          if (wait >= remaining) throw error;
-          await sleep(wait, signal);
-        } else if (remaining <= retry.retryDelayInMs) {
-          throw error;
-        }
-      },
-      // A Retry-After wait already happened above; p-retry must not add its own backoff on top.
-      shouldConsumeRetry: ({ error }) => retryHint(error).retryAfterMs === undefined,
-    });
-  } catch (error) {
-    if (signal?.aborted && !(error instanceof AbortError)) throw new AbortError(undefined, { cause: signal.reason });
-    throw error;
+export async function withRetries<T>(attempt: () => Promise<T>, retry: ResolvedRetry, deadline: number, signal: AbortSignal | undefined): Promise<T> {
+  for (let retries = 0; ; retries++) {
+    let failure: unknown;
+    try {
+      return await attempt();
+    } catch (error) {
+      failure = error;
+    }
+    if (signal?.aborted) throw failure instanceof AbortError ? failure : new AbortError(undefined, { cause: signal.reason });
+    const hint = retryHint(failure);
+    if (!hint.retryable || retries >= retry.maxRetries) throw failure;
+    let wait: number;
+    if (hint.retryAfterMs !== undefined) {
+      wait = hint.retryAfterMs;
+      if (wait > retry.maxRetryAfterInMs) throw failure;
+    } else {
+      // Exponential backoff with jitter (×1 to ×2), capped.
+      wait = Math.min(retry.retryDelayInMs * 2 ** retries * (1 + Math.random()), retry.maxRetryDelayInMs);
+    }
+    if (performance.now() + wait >= deadline) throw failure;
+    await sleep(wait, signal);
   }
 }
 
 function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
   return new Promise((resolve, reject) => {
-    if (signal?.aborted) {
-      reject(new AbortError(undefined, { cause: signal.reason }));
+    if (signal === undefined) {
+      setTimeout(resolve, ms);
       return;
     }
-    const onAbort = (): void => {
+    const unwatch = watchAbort(signal, () => {
       clearTimeout(timer);
-      reject(new AbortError(undefined, { cause: signal?.reason }));
-    };
+      reject(new AbortError(undefined, { cause: signal.reason }));
+    });
     const timer = setTimeout(() => {
-      signal?.removeEventListener("abort", onAbort);
+      unwatch();
       resolve();
     }, ms);
-    signal?.addEventListener("abort", onAbort, { once: true });
   });
 }
