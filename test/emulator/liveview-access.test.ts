@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { WebPubSubServiceClient } from "../../src/index";
 import { startEmulator, type Emulator, type EmulatorEvent } from "../../src/emulator/index";
 import { Feed } from "../../src/emulator/ui/feed";
+import { closeAllMqtt, connectMqtt } from "../helpers/mqtt";
 import { startNode } from "../helpers/spawn";
 
 const key = "liveview-test-key-0123456789abcdefghijklmnopqrstuv";
@@ -124,6 +125,21 @@ describe("live view feed", () => {
     const later = rawFeed();
     await expect.poll(() => later.text().includes("/api/hubs/feedhub/:send"), { timeout: 5000 }).toBe(true);
     later.socket.destroy();
+  });
+
+  it("shows MQTT sessions with their protocol, and their packets by type", async () => {
+    const feed = rawFeed();
+    await expect.poll(() => feed.text().includes("event: hello"), { timeout: 5000 }).toBe(true);
+    const { url } = await client.getClientAccessToken({ clientProtocol: "mqtt", userId: "sensor", roles: ["webpubsub.joinLeaveGroup", "webpubsub.sendToGroup"] });
+    const sensor = await connectMqtt(url, { protocolVersion: 5, clientId: "liveviewsensor" });
+    await sensor.client.publishAsync("readings", "21.5");
+    await expect.poll(() => feed.text().includes('"type":"PUBLISH"'), { timeout: 5000 }).toBe(true);
+    expect(feed.text()).toMatch(/"kind":"connected","hub":"feedhub","connectionId":"[^"]+","userId":"sensor","protocol":"mqtt"/);
+    expect(feed.text()).not.toContain("21.5");
+    const state = (await (await get("/ui/api/state?hub=feedhub", { authorization: `Bearer ${token}` })).json()) as { connections: { userId: string; protocol: string }[] };
+    expect(state.connections).toContainEqual(expect.objectContaining({ userId: "sensor", protocol: "mqtt" }));
+    await closeAllMqtt();
+    feed.socket.destroy();
   });
 });
 

@@ -70,6 +70,7 @@ export function summarise(event: EmulatorEvent, id: number, t: number): FeedEven
 /** What a PubSub frame asks for; simple clients' frames are opaque `message` events. */
 function frameFields(subprotocol: string | undefined, bytes: Buffer, binary: boolean): Record<string, unknown> {
   if (subprotocol === undefined) return { type: "message", dataType: binary ? "binary" : "text" };
+  if (subprotocol === "mqtt") return { type: mqttPackets[(bytes[0] ?? 0) >> 4] ?? "MQTT packet" };
   if (binary || bytes.length > maxParsedFrame) return { type: binary ? "binary frame" : "large frame" };
   let frame: unknown;
   try {
@@ -85,6 +86,9 @@ function frameFields(subprotocol: string | undefined, bytes: Buffer, binary: boo
   if (f["noEcho"] === true) out["noEcho"] = true;
   return out;
 }
+
+// MQTT control packet types by the high nibble of the first byte (MQTT 3.1.1 and 5.0, section 2.1.2).
+const mqttPackets = ["MQTT reserved", "CONNECT", "CONNACK", "PUBLISH", "PUBACK", "PUBREC", "PUBREL", "PUBCOMP", "SUBSCRIBE", "SUBACK", "UNSUBSCRIBE", "UNSUBACK", "PINGREQ", "PINGRESP", "DISCONNECT", "AUTH"];
 
 /** A REST path's target (group, user or connection), so the page can filter sends by them. */
 function targetOf(path: string): Record<string, string> {
