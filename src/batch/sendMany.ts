@@ -1,4 +1,3 @@
-import { setMaxListeners } from "node:events";
 import { AbortError, ValidationError } from "../errors";
 import type { WebPubSubServiceClient } from "../client/WebPubSubServiceClient";
 import { retryHint } from "../internal/retry";
@@ -7,6 +6,7 @@ import { defaultSend } from "./defaultSend";
 import { neverReached, Outage, reached } from "./outage";
 import { ServiceUnreachableError } from "./ServiceUnreachableError";
 import type { BatchMessage, SendManyOptions, SendManyResult } from "./types";
+import { platform } from "../internal/platform";
 
 export type { BatchItemResult, BatchMessage, BatchProgress, SendManyOptions, SendManyResult } from "./types";
 
@@ -46,7 +46,7 @@ export async function sendMany<T = BatchMessage>(
 
   const controller = new AbortController();
   // Every send in flight listens on this one signal; that is by design, not a leak.
-  setMaxListeners(0, controller.signal);
+  platform.allowManyListeners(controller.signal);
   const onAbort = () => controller.abort(outer?.reason);
   outer?.addEventListener("abort", onAbort, { once: true });
   const signal = controller.signal;

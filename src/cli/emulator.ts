@@ -3,10 +3,12 @@ import { parseArgs } from "node:util";
 import { defaultAccessKey, startEmulator } from "../emulator/index";
 import { hubName, integerIn, reportUsage, UsageError } from "./usage";
 
-const help = `usage: webpubsub emulator [--port 8080] [--host 127.0.0.1] [--access-key KEY] [--upstream HUB=URL]... [--quiet]
+const help = `usage: webpubsub emulator [--port 8080] [--host 127.0.0.1] [--access-key KEY] [--upstream HUB=URL]... [--no-ui] [--quiet]
 
 Starts a local Azure Web PubSub emulator (REST data plane and WebSocket clients) and prints its
 connection string. --upstream sends a hub's events to an event handler (URL may use {hub} and {event}).
+It also serves a live view of connections, groups and traffic at the printed URL (which carries a token
+derived from the access key); --no-ui turns it off.
 Exit status: 0 when stopped with Ctrl+C, 2 for bad usage (including a port already in use).
 `;
 
@@ -39,6 +41,7 @@ function plan(argv: string[]) {
         "access-key": { type: "string", default: defaultAccessKey },
         upstream: { type: "string", multiple: true },
         quiet: { type: "boolean", default: false },
+        "no-ui": { type: "boolean", default: false },
         help: { type: "boolean", short: "h", default: false },
       },
       strict: true,
@@ -67,7 +70,7 @@ export async function run(argv: string[]): Promise<number> {
   const log = values.quiet ? undefined : (line: string) => process.stdout.write(`${new Date().toISOString()} ${line}\n`);
   let emulator;
   try {
-    emulator = await startEmulator({ port: values.port, host: values.host, accessKey: values["access-key"], hubs: values.hubs, ...(log === undefined ? {} : { log }) });
+    emulator = await startEmulator({ port: values.port, host: values.host, accessKey: values["access-key"], hubs: values.hubs, ui: !values["no-ui"], ...(log === undefined ? {} : { log }) });
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === "EADDRINUSE") {
@@ -78,7 +81,8 @@ export async function run(argv: string[]): Promise<number> {
   }
   // With logging on, the emulator has already said where it listens.
   const where = log === undefined ? `Web PubSub emulator listening on ${emulator.endpoint}\n` : "";
-  process.stdout.write(`${where}Connection string:\n  ${emulator.connectionString}\nPress Ctrl+C to stop.\n`);
+  const view = emulator.liveViewUrl === undefined ? "" : `Live view:\n  ${emulator.liveViewUrl}\n`;
+  process.stdout.write(`${where}Connection string:\n  ${emulator.connectionString}\n${view}Press Ctrl+C to stop.\n`);
   await new Promise<void>((resolve) => {
     const stop = () => resolve();
     process.once("SIGINT", stop);
