@@ -7,6 +7,7 @@ import type { ReceivedMessage } from "./messages";
 import { Observation, type EmulatorEvent } from "./observe";
 import { RestApi } from "./rest";
 import { Upstream, type HubSettings } from "./upstream";
+import { answerClientErrors, ownOrigins, parsePublicEndpoint } from "./endpoint";
 import { ClientEndpoint } from "./websocket";
 
 export type { HubSettings } from "./upstream";
@@ -54,6 +55,23 @@ export interface EmulatorOptions {
    * @default 16 MiB
    */
   maxBodyBytes?: number;
+  /**
+   * The emulator's public endpoint when it sits behind a proxy, e.g. `https://pubsub.example.com`: tokens must
+   * name it as their audience (as the service checks a token against its own endpoint, never the request's
+   * Host header), and `connectionString`, `endpoint`, `:generateToken` and `nextLink`s use it.
+   * @default the listening address (tokens for `localhost`, `127.0.0.1` or `[::1]` are all accepted by a loopback listener)
+   */
+  publicEndpoint?: string;
+  /**
+   * How long a REST request (headers and body) may take to arrive before it is answered 408.
+   * @default 30000
+   */
+  requestTimeoutMs?: number;
+  /**
+   * The most groups one connection may be in; joining more is refused (ack `Forbidden`, REST 400).
+   * @default 1000
+   */
+  maxGroupsPerConnection?: number;
 }
 
 /** A client connection, as the emulator sees it. */
@@ -63,7 +81,7 @@ export interface ConnectionInfo {
   userId: string | null;
   groups: string[];
   roles: string[];
-  /** `json.webpubsub.azure.v1`, `json.reliable.webpubsub.azure.v1`, or undefined for simple clients. */
+  /** `json.webpubsub.azure.v1`, `json.reliable.webpubsub.azure.v1`, a simple client's custom subprotocol, or undefined. */
   subprotocol: string | undefined;
   /** False while a dropped reliable connection waits for its client to come back. */
   online: boolean;
@@ -135,6 +153,12 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   const accessKey = options.accessKey ?? defaultAccessKey;
   if (typeof accessKey !== "string" || accessKey === "") throw new TypeError("accessKey must be a non-empty string.");
   const log = options.log ?? (() => {});
+  const publicEndpoint = parsePublicEndpoint(options.publicEndpoint);
+  const requestTimeoutMs = options.requestTimeoutMs ?? 30_000;
+  if (!Number.isInteger(requestTimeoutMs) || requestTimeoutMs < 1) throw new TypeError(`requestTimeoutMs ${String(requestTimeoutMs)} must be a positive integer (milliseconds).`);
+  const maxGroupsPerConnection = options.maxGroupsPerConnection ?? 1000;
+  if (!Number.isInteger(maxGroupsPerConnection) || maxGroupsPerConnection < 1) throw new TypeError(`maxGroupsPerConnection ${String(maxGroupsPerConnection)} must be a positive integer.`);
+  let origins: string[] = [];
   const observation = new Observation();
   const registry = new HubRegistry(observation);
   const upstreams = new Map<string, Upstream>();
@@ -148,6 +172,9 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     reconnectionGraceMs: options.reconnectionGraceMs ?? 30_000,
     recordMessages: options.recordMessages ?? true,
     observation,
+    maxGroupsPerConnection,
+    origins: () => origins,
+    publicOrigin: () => origins[0] as string,
     hub: (name) => registry.get(name),
     existingHub: (name) => registry.find(name),
     prune: (hub) => registry.prune(hub),
@@ -166,7 +193,9 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   const clients = new ClientEndpoint(core);
   const rest = new RestApi(core, clients, options.maxBodyBytes ?? 16 * 1024 * 1024);
   const sockets = new Set<Socket>();
-  const server: Server = createServer({ keepAliveTimeout: 65_000 }, (req, res) => {
+  // A request that trickles in is answered 408 (checked every second, not Node's default 30 s).
+  const serverOptions = { keepAliveTimeout: 65_000, requestTimeout: requestTimeoutMs, headersTimeout: Math.min(60_000, requestTimeoutMs), connectionsCheckingInterval: Math.min(1000, requestTimeoutMs) };
+  const server: Server = createServer(serverOptions, (req, res) => {
     void rest.handle(req, res);
   });
   server.on("connection", (socket) => {
@@ -174,7 +203,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     socket.once("close", () => sockets.delete(socket));
   });
   server.on("upgrade", (req, socket, head) => clients.handleUpgrade(req, socket, head));
-  server.on("clientError", (_error, socket) => socket.destroy());
+  answerClientErrors(server);
 
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
@@ -186,7 +215,10 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   const actualPort = (server.address() as AddressInfo).port;
   const endpointHost = host.includes(":") ? `[${host}]` : host === "0.0.0.0" ? "127.0.0.1" : host;
   origin = `${endpointHost}:${actualPort}`;
-  const endpoint = `http://${origin}`;
+  origins = ownOrigins(host, actualPort, publicEndpoint);
+  if (publicEndpoint === undefined) origins.unshift(`http://${origin}`.toLowerCase());
+  origins = [...new Set(origins)];
+  const endpoint = publicEndpoint?.origin ?? `http://${origin}`;
   log(`emulator listening on ${endpoint}`);
 
   const info = (hubName: string, c: import("./connection").ClientConnection): ConnectionInfo => ({
