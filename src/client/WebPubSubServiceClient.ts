@@ -2,6 +2,8 @@ import { parseConnectionString, normalizeEndpoint } from "../connectionString";
 import { isKeyCredential, isTokenCredential, type KeyCredentialLike, type TokenCredentialLike } from "../credentials";
 import { ValidationError } from "../errors";
 import { Pipeline, type CallOptions } from "../internal/pipeline";
+import { utf8 } from "../internal/failures";
+import { defaultTransport } from "../internal/transport/default";
 import type { RequestLogEvent } from "../logging";
 import { checkGroup, checkHub, checkId, checkOptionalString, checkPermission, checkStringArray } from "../internal/validate";
 import { checkTokenOptions, clientPath, signClientToken, toWebSocketUrl, type ClientTokenResponse, type GenerateClientTokenOptions } from "./clientToken";
@@ -103,6 +105,7 @@ export class WebPubSubServiceClient {
       reverseProxyEndpoint: reverseProxy,
       credential: this.#credential,
       apiVersion: this.apiVersion,
+      transport: defaultTransport,
       dispatcher: options.dispatcher,
       connections: options.connections === undefined ? undefined : positiveInt(options.connections, "options.connections"),
       pipelining: options.pipelining === undefined ? undefined : positiveInt(options.pipelining, "options.pipelining"),
@@ -268,7 +271,7 @@ export class WebPubSubServiceClient {
       query.push(["clientType", { default: "Default", mqtt: "MQTT", socketio: "SocketIO" }[o.protocol]]);
       const callOptions: CallOptions = options?.abortSignal === undefined ? {} : { abortSignal: options.abortSignal };
       const response = await this.#pipeline.request({ method: "POST", path: `${this.#base}/:generateToken`, query, idempotent: true, options: callOptions });
-      token = (JSON.parse(response.body.toString("utf8")) as { token: string }).token;
+      token = (JSON.parse(utf8(response.body)) as { token: string }).token;
       expiresOn = new Date(Date.now() + o.minutes * 60_000);
     } else {
       ({ token, expiresOn } = await signClientToken(`${this.endpoint}/${path}`, credential.key, o));

@@ -1,5 +1,6 @@
 import type { Pipeline, CallOptions } from "../internal/pipeline";
 import { checkInteger } from "../internal/validate";
+import { utf8 } from "../internal/failures";
 
 /** A member of a group, as listed by the service. */
 export interface WebPubSubGroupMember {
@@ -52,7 +53,7 @@ export function listGroupMembers(pipeline: Pipeline, path: string, options: Grou
           ? { method: "GET", path, query, idempotent: true, options: o }
           : { method: "GET", path, absoluteUrl: nextLink, idempotent: true, options: o },
       );
-      const body = JSON.parse(response.body.toString("utf8")) as { value?: WebPubSubGroupMember[]; nextLink?: string | null };
+      const body = JSON.parse(utf8(response.body)) as { value?: WebPubSubGroupMember[]; nextLink?: string | null };
       const page: MemberPage = (body.value ?? []).map((m) => (m.userId == null ? { connectionId: m.connectionId } : { connectionId: m.connectionId, userId: m.userId }));
       nextLink = typeof body.nextLink === "string" && body.nextLink !== "" ? body.nextLink : undefined;
       if (nextLink !== undefined) page.continuationToken = nextLink;

@@ -21,6 +21,12 @@ export class RestError extends WebPubSubError {
   readonly details: unknown;
   /** The service's request id (`x-ms-request-id`), for support tickets. */
   readonly requestId: string | undefined;
+  /**
+   * How long the service asked the caller to wait before trying again (`Retry-After`, `retry-after-ms` or
+   * `x-ms-retry-after-ms`), in milliseconds; `undefined` when it gave no such header. When the client stops
+   * retrying because this wait would pass the call's deadline or `maxRetryAfterInMs`, this is the wait to honour.
+   */
+  readonly retryAfterInMs: number | undefined;
   /** HTTP method and URL path of the failed request (no query: it may carry a `filter`). */
   readonly request: { method: string; path: string };
 
@@ -32,6 +38,7 @@ export class RestError extends WebPubSubError {
       details: unknown;
       requestId: string | undefined;
       retryable: boolean;
+      retryAfterInMs?: number | undefined;
       request: { method: string; path: string };
     },
   ) {
@@ -41,6 +48,7 @@ export class RestError extends WebPubSubError {
     this.code = init.code;
     this.details = init.details;
     this.requestId = init.requestId;
+    this.retryAfterInMs = init.retryAfterInMs;
     this.request = init.request;
   }
 }

@@ -16,11 +16,29 @@ export type {
   ConnectResponseHandler,
   DisconnectedRequest,
   GroupEventRequest,
+  GroupJoinedRequest,
+  GroupLeftRequest,
   UserEventDataType,
   UserEventRequest,
   UserEventResponseHandler,
+  WebPubSubClientProtocol,
   WebPubSubEventHandlerOptions,
 } from "../handler/types";
+export type {
+  ConnectErrorResponse,
+  MqttConnectErrorResponse,
+  MqttConnectErrorResponseProperties,
+  MqttConnectionContextProperties,
+  MqttConnectProperties,
+  MqttConnectRequest,
+  MqttConnectResponse,
+  MqttConnectResponseProperties,
+  MqttDisconnectedProperties,
+  MqttDisconnectedRequest,
+  MqttDisconnectPacket,
+  MqttUserProperty,
+} from "../handler/mqtt/types";
+export { MqttDisconnectReasonCode, MqttV311ConnectReturnCode, MqttV500ConnectReasonCode } from "../handler/mqtt/codes";
 export type { NegotiateClient, NegotiateOptions, PerRequest } from "../handler/negotiate";
 export type { EventHttpRequest, EventHttpResponse } from "../handler/message";
 

@@ -17,11 +17,29 @@ export type {
   ConnectResponseHandler,
   DisconnectedRequest,
   GroupEventRequest,
+  GroupJoinedRequest,
+  GroupLeftRequest,
   UserEventDataType,
   UserEventRequest,
   UserEventResponseHandler,
+  WebPubSubClientProtocol,
   WebPubSubEventHandlerOptions,
 } from "../handler/types";
+export type {
+  ConnectErrorResponse,
+  MqttConnectErrorResponse,
+  MqttConnectErrorResponseProperties,
+  MqttConnectionContextProperties,
+  MqttConnectProperties,
+  MqttConnectRequest,
+  MqttConnectResponse,
+  MqttConnectResponseProperties,
+  MqttDisconnectedProperties,
+  MqttDisconnectedRequest,
+  MqttDisconnectPacket,
+  MqttUserProperty,
+} from "../handler/mqtt/types";
+export { MqttDisconnectReasonCode, MqttV311ConnectReturnCode, MqttV500ConnectReasonCode } from "../handler/mqtt/codes";
 export type { NegotiateClient, NegotiateOptions, PerRequest } from "../handler/negotiate";
 export type { EventHttpRequest, EventHttpResponse } from "../handler/message";
 
@@ -52,7 +70,10 @@ function toBytes(body: unknown): Uint8Array {
  * ```
  */
 export class WebPubSubEventHandler extends CoreEventHandler {
-  /** A Fastify plugin serving OPTIONS and POST on `path` (with and without the trailing slash). */
+  /**
+   * A Fastify plugin serving OPTIONS and POST on `path` (with and without the trailing slash) and every path
+   * under it. Fastify matches routes case-sensitively unless the app sets `caseSensitive: false`.
+   */
   getPlugin(): FastifyPluginAsync {
     return async (instance) => {
       // Signature checks and user events need the body exactly as sent, so read every type as bytes here.
@@ -74,8 +95,10 @@ export class WebPubSubEventHandler extends CoreEventHandler {
         const body = response.body;
         return reply.send(typeof body === "string" ? body : Buffer.from(body.buffer, body.byteOffset, body.byteLength));
       };
+      // The path and everything under it (the service's `/eventhandler/{event}` URL template), as the Express
+      // middleware and @azure/web-pubsub-express serve.
       const withSlash = this.path.endsWith("/") ? this.path : `${this.path}/`;
-      const urls = new Set([withSlash, withSlash.length > 1 ? withSlash.slice(0, -1) : withSlash]);
+      const urls = new Set([withSlash, withSlash.length > 1 ? withSlash.slice(0, -1) : withSlash, `${withSlash}*`]);
       for (const url of urls) instance.route({ method: ["OPTIONS", "POST"], url, handler });
     };
   }

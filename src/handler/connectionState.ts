@@ -1,25 +1,21 @@
 // `ce-connectionState` carries the connection state as base64 of UTF-8 JSON. atob/btoa keep this edge-safe.
 
-/** Thrown when the header is not base64 JSON of an object. */
-export class InvalidConnectionStateError extends Error {
-  constructor() {
-    super("ce-connectionState is not base64-encoded JSON of an object");
-    this.name = "InvalidConnectionStateError";
-  }
-}
-
-/** Decodes the header; an absent or empty header is an empty state. */
+/**
+ * Decodes the header; an absent or empty header is an empty state. So is one that is not base64 JSON of an
+ * object (another upstream may set plain strings; the docs only recommend base64): the event is still
+ * handled, as @azure/web-pubsub-express does, and a `setState` in the reply replaces it.
+ */
 export function decodeConnectionState(header: string | null): Record<string, any> {
   if (header === null || header.trim() === "") return {};
   try {
     const binary = atob(header.trim());
     const bytes = Uint8Array.from(binary, (char) => char.charCodeAt(0));
     const value: unknown = JSON.parse(new TextDecoder().decode(bytes));
-    if (typeof value !== "object" || value === null || Array.isArray(value)) throw new InvalidConnectionStateError();
-    return value as Record<string, any>;
+    if (typeof value === "object" && value !== null && !Array.isArray(value)) return value as Record<string, any>;
   } catch {
-    throw new InvalidConnectionStateError();
+    // Not base64 JSON: treated as no state.
   }
+  return {};
 }
 
 /** Encodes a state object for the reply header. */

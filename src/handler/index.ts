@@ -9,11 +9,29 @@ export type {
   ConnectResponseHandler,
   DisconnectedRequest,
   GroupEventRequest,
+  GroupJoinedRequest,
+  GroupLeftRequest,
   UserEventDataType,
   UserEventRequest,
   UserEventResponseHandler,
+  WebPubSubClientProtocol,
   WebPubSubEventHandlerOptions,
 } from "./types";
+export type {
+  ConnectErrorResponse,
+  MqttConnectErrorResponse,
+  MqttConnectErrorResponseProperties,
+  MqttConnectionContextProperties,
+  MqttConnectProperties,
+  MqttConnectRequest,
+  MqttConnectResponse,
+  MqttConnectResponseProperties,
+  MqttDisconnectedProperties,
+  MqttDisconnectedRequest,
+  MqttDisconnectPacket,
+  MqttUserProperty,
+} from "./mqtt/types";
+export { MqttDisconnectReasonCode, MqttV311ConnectReturnCode, MqttV500ConnectReasonCode } from "./mqtt/codes";
 export type { EventHttpRequest, EventHttpResponse } from "./message";
 export { verifyEventSignature } from "../token/verifySignature";
 export { createNegotiateHandler } from "./negotiate";

@@ -29,6 +29,13 @@ export function textResponse(status: number, text: string): EventHttpResponse {
   return { status, headers: { "content-type": "text/plain; charset=utf-8" }, body: text };
 }
 
+export const JSON_TYPE = "application/json; charset=utf-8";
+
+/** JSON reply. */
+export function jsonResponse(status: number, value: unknown): EventHttpResponse {
+  return { status, headers: { "content-type": JSON_TYPE }, body: JSON.stringify(value) };
+}
+
 /** Reads a web-standard body stream with a size limit, without buffering past it. */
 export async function readStreamLimited(
   stream: ReadableStream<Uint8Array> | null,

@@ -1,5 +1,7 @@
 import { encodeConnectionState } from "./connectionState";
-import { textResponse, type EventHttpResponse } from "./message";
+import { JSON_TYPE, jsonResponse, type EventHttpResponse } from "./message";
+import { mqttCodeForStatus, statusForMqttCode } from "./mqtt/status";
+import type { ConnectErrorResponse, MqttConnectErrorResponse } from "./mqtt/types";
 import type {
   ConnectResponse,
   ConnectResponseHandler,
@@ -20,8 +22,9 @@ export interface Responder<T> {
 const FAIL_CODES = new Set([400, 401, 500]);
 
 function failResponse(code: number, detail: string | undefined): EventHttpResponse {
-  // The anchor accepts only these codes; anything else is a programming error we report as 500.
-  return textResponse(FAIL_CODES.has(code) ? code : 500, detail ?? "");
+  // The anchor accepts only these codes; anything else is a programming error we report as 500. Like the
+  // anchor, the detail goes out as a bare body with no content type.
+  return { status: FAIL_CODES.has(code) ? code : 500, headers: {}, body: detail ?? "" };
 }
 
 function stateful(states: Record<string, any>) {
@@ -62,29 +65,45 @@ function createResponder<T>(
   };
 }
 
+/** What the connect responder needs to know about an MQTT client; undefined for other clients. */
+export interface MqttConnectInfo {
+  /** From the connect body's `mqtt.protocolVersion` (4 or 5). */
+  protocolVersion: unknown;
+}
+
+function connectFailure(code: number, detail: string | undefined, mqtt: MqttConnectInfo | undefined): EventHttpResponse {
+  if (mqtt === undefined) return failResponse(code, detail);
+  // MQTT clients learn why from the CONNACK code, which the service reads from this body.
+  const reason = detail === undefined ? {} : { reason: detail };
+  return jsonResponse(code, { mqtt: { code: mqttCodeForStatus(code, mqtt.protocolVersion), ...reason } });
+}
+
 /** Builds the `connect` responder. */
-export function connectResponder(states: Record<string, any>): Responder<ConnectResponseHandler> {
+export function connectResponder(states: Record<string, any>, mqtt?: MqttConnectInfo): Responder<ConnectResponseHandler> {
   return createResponder<ConnectResponseHandler>(
     (settle, state) => ({
       setState: state.setState,
       success(response?: ConnectResponse) {
         const headers = state.headers();
-        if (response === undefined) {
-          settle({ status: 200, headers });
-          return;
-        }
-        settle({
-          status: 200,
-          headers: { ...headers, "content-type": "application/json; charset=utf-8" },
-          body: JSON.stringify(response),
-        });
+        // No body means "accept as is": 204, as the CloudEvents contract and the anchor have it.
+        if (response === undefined) settle({ status: 204, headers });
+        else settle({ status: 200, headers: { ...headers, "content-type": JSON_TYPE }, body: JSON.stringify(response) });
       },
       fail(code, detail) {
-        settle(failResponse(code, detail));
+        settle(connectFailure(code, detail, mqtt));
+      },
+      failWith(response: ConnectErrorResponse | MqttConnectErrorResponse) {
+        if (typeof response === "object" && response !== null && "mqtt" in response) {
+          const code = Number(response.mqtt?.code);
+          settle(jsonResponse(statusForMqttCode(code), response));
+        } else {
+          settle(connectFailure(response?.code, response?.detail, mqtt));
+        }
       },
     }),
     states,
-    (headers) => ({ status: 200, headers }),
+    // A handler that resolves without replying accepts as is.
+    (headers) => ({ status: 204, headers }),
   );
 }
 
@@ -97,7 +116,7 @@ function isBytes(data: unknown): data is ArrayBuffer | ArrayBufferView {
 }
 
 function encodeReply(
-  data: string | ArrayBuffer | ArrayBufferView | object,
+  data: unknown,
   dataType: UserEventDataType | undefined,
 ): { contentType: string; body: string | Uint8Array } {
   switch (dataType) {

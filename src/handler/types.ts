@@ -1,5 +1,14 @@
 // Public request/response shapes. Names and fields follow @azure/web-pubsub-express so users can migrate
 // by changing one import.
+import type {
+  ConnectErrorResponse,
+  MqttConnectErrorResponse,
+  MqttConnectionContextProperties,
+  MqttConnectResponse,
+} from "./mqtt/types";
+
+/** The client protocol of a connection: `mqtt` for MQTT clients, `default` for every other client. */
+export type WebPubSubClientProtocol = "default" | "mqtt";
 
 /** The connection a CloudEvents request is about. */
 export interface ConnectionContext {
@@ -17,6 +26,15 @@ export interface ConnectionContext {
   subprotocol?: string;
   /** Connection state set earlier with `setState` (round-tripped through `ce-connectionState`). */
   states: Record<string, any>;
+  /** `mqtt` for MQTT clients, else `default`. */
+  clientProtocol: WebPubSubClientProtocol;
+  /** MQTT connection ids (MQTT clients only). */
+  mqtt?: MqttConnectionContextProperties;
+  /**
+   * The request's `ce-signature` header ("" when it had none). Already verified unless `verifySignature` is
+   * false. Not enumerable, so `JSON.stringify(request)` and `console.log(request)` never print it.
+   */
+  signature: string;
 }
 
 /** A client certificate presented at connect. */
@@ -32,9 +50,12 @@ export interface ConnectRequest {
   context: ConnectionContext;
   /** Claims of the client's access token. */
   claims?: Record<string, string[]>;
-  /** Query string of the client's connect URL. */
+  /**
+   * Query string of the client's connect URL, as the service sends it.
+   * @deprecated Use `queries` (as in @azure/web-pubsub-express); both hold the same value.
+   */
   query?: Record<string, string[]>;
-  /** @deprecated Use `query`; kept for @azure/web-pubsub-express compatibility. */
+  /** Query string of the client's connect URL. */
   queries?: Record<string, string[]>;
   /** Headers of the client's connect request. */
   headers?: Record<string, string[]>;
@@ -60,36 +81,47 @@ export interface ConnectResponse {
 export interface ConnectResponseHandler {
   /** Keeps `value` under `name` in the connection state (sent back on later events). */
   setState(name: string, value: unknown): void;
-  /** Accepts the connection, optionally assigning a user id, groups, roles or subprotocol. */
-  success(response?: ConnectResponse): void;
-  /** Rejects the connection. `detail` is sent to the service (never put secrets in it). */
+  /**
+   * Accepts the connection, optionally assigning a user id, groups, roles or subprotocol (and, for MQTT
+   * clients, CONNACK user properties). Without a response the reply is `204`; with one, `200` and JSON.
+   */
+  success(response?: ConnectResponse | MqttConnectResponse): void;
+  /**
+   * Rejects the connection with `code` as the HTTP status. `detail` is sent to the service (never put secrets
+   * in it). For an MQTT client the body is `{"mqtt":{"code","reason"}}` with the MQTT code matching `code`
+   * (400 → bad user name or password, 401 → not authorized, else server unavailable / unspecified error).
+   */
   fail(code: 400 | 401 | 500, detail?: string): void;
+  /**
+   * Rejects the connection with a chosen MQTT code (`{ mqtt: { code, reason?, userProperties? } }`; the HTTP
+   * status follows the code) or with `{ code, detail }` like `fail`.
+   */
+  failWith(response: ConnectErrorResponse | MqttConnectErrorResponse): void;
 }
 
 /** Type of a user event payload. */
 export type UserEventDataType = "binary" | "text" | "json";
 
-/** A user event (blocking): a message the client sent. */
-export interface UserEventRequest {
-  context: ConnectionContext;
-  /**
-   * The payload: a string for `text`, the parsed value for `json`, bytes for `binary` (a `Buffer` on Node,
-   * a `Uint8Array` elsewhere).
-   */
-  data: string | ArrayBuffer | object;
-  /** How the payload was sent. */
-  dataType: UserEventDataType;
-}
+/**
+ * A user event (blocking): a message the client sent. Narrow on `dataType`: a string for `text`, the parsed
+ * value for `json`, bytes for `binary` (a `Buffer` on Node, a `Uint8Array` elsewhere).
+ */
+export type UserEventRequest =
+  | { context: ConnectionContext; data: string; dataType: "text" }
+  | { context: ConnectionContext; data: unknown; dataType: "json" }
+  | { context: ConnectionContext; data: Uint8Array; dataType: "binary" };
 
 /** Replies to a user event. Call exactly one of `success` or `fail`. */
 export interface UserEventResponseHandler {
   /** Keeps `value` under `name` in the connection state. */
   setState(name: string, value: unknown): void;
   /**
-   * Replies to the client with `data`. A non-string value with `dataType: "json"` is serialised for you.
+   * Replies to the client with `data` (`200`); without data nothing is sent back (`204`). A string or bytes
+   * go as they are; with `dataType: "json"` any other value is serialised for you (so a `json` request's
+   * `data` can be echoed as is).
    * @param dataType - @default "binary" (as in @azure/web-pubsub-express)
    */
-  success(data?: string | ArrayBuffer | ArrayBufferView | object, dataType?: UserEventDataType): void;
+  success(data?: unknown, dataType?: UserEventDataType): void;
   /** Fails the event. `detail` is sent to the service (never put secrets in it). */
   fail(code: 400 | 401 | 500, detail?: string): void;
 }
@@ -112,6 +144,11 @@ export interface GroupEventRequest {
   /** The group joined or left. */
   group: string;
 }
+
+/** The group joined event (the name @azure/web-pubsub-express uses). */
+export type GroupJoinedRequest = GroupEventRequest;
+/** The group left event (the name @azure/web-pubsub-express uses). */
+export type GroupLeftRequest = GroupEventRequest;
 
 /** Options for {@link WebPubSubEventHandler}. */
 export interface WebPubSubEventHandlerOptions {
@@ -137,9 +174,12 @@ export interface WebPubSubEventHandlerOptions {
   verifySignature?: boolean;
   /** Largest accepted request body in bytes; larger requests get 413. @default 4194304 (4 MiB) */
   maxBodyBytes?: number;
-  /** Handles the blocking `connect` event. Without it, every connection is accepted as is. */
+  /**
+   * Handles the blocking `connect` event. Without it, every connection is accepted as is (`200` with no body,
+   * `204` for MQTT clients, as in @azure/web-pubsub-express).
+   */
   handleConnect?: (request: ConnectRequest, response: ConnectResponseHandler) => void | Promise<void>;
-  /** Handles user events. Without it, user events are acknowledged with no reply. */
+  /** Handles user events. Without it, user events are acknowledged (`200`, no body) and nothing is sent back. */
   handleUserEvent?: (request: UserEventRequest, response: UserEventResponseHandler) => void | Promise<void>;
   /** Called for the `connected` event. */
   onConnected?: (request: ConnectedRequest) => void | Promise<void>;

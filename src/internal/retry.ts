@@ -1,4 +1,5 @@
-import { NetworkError, RestError, TimeoutError, type WebPubSubError } from "../errors";
+import { NetworkError, RestError, TimeoutError, ValidationError, type WebPubSubError } from "../errors";
+import { checkInteger } from "./validate";
 
 /** How failed calls are retried. Names match `@azure/web-pubsub`'s `retryOptions`. */
 export interface RetryOptions {
@@ -13,10 +14,19 @@ export interface RetryOptions {
    */
   retryDelayInMs?: number;
   /**
-   * The longest wait between attempts, also the cap on a server's `Retry-After`.
+   * The longest backoff between attempts. It never shortens a wait the service asked for (`Retry-After`),
+   * as in `@azure/web-pubsub`.
    * @default 60000
    */
   maxRetryDelayInMs?: number;
+  /**
+   * The longest wait the service may ask for (`Retry-After`, `retry-after-ms`, `x-ms-retry-after-ms`)
+   * that the client still sleeps through. A longer one fails the call at once with the service's
+   * `RestError` (`retryable: true`, `retryAfterInMs` set), so the caller can schedule the retry itself.
+   * A wait that would end past the call's `totalTimeoutInMs` fails the same way, whatever this says.
+   * @default Infinity (bounded only by `totalTimeoutInMs`)
+   */
+  maxRetryAfterInMs?: number;
   /**
    * Retry a message send even when the connection failed after the whole request was written, so the
    * service may already have delivered it (at-least-once instead of at-most-once delivery).
@@ -52,13 +62,36 @@ export function parseRetryAfter(headers: Record<string, string>): number | undef
   return Number.isNaN(date) ? undefined : Math.max(0, date - Date.now());
 }
 
-/** Reads the retry decision and server hint back from an error produced by the pipeline. */
+/** Reads the retry decision and the service's wait back from an error produced by the pipeline. */
 export function retryHint(error: unknown): { retryable: boolean; retryAfterMs: number | undefined } {
-  if (error instanceof RestError || error instanceof NetworkError || error instanceof TimeoutError) {
-    return { retryable: (error as WebPubSubError).retryable, retryAfterMs: retryAfterOf.get(error) };
-  }
+  if (error instanceof RestError) return { retryable: error.retryable, retryAfterMs: error.retryAfterInMs };
+  if (error instanceof NetworkError || error instanceof TimeoutError) return { retryable: (error as WebPubSubError).retryable, retryAfterMs: undefined };
   return { retryable: false, retryAfterMs: undefined };
 }
 
-// Kept off the public error objects: the wait is an implementation detail of this attempt.
-export const retryAfterOf = new WeakMap<object, number>();
+export type ResolvedRetry = Required<RetryOptions>;
+
+/** `options` over `base`, each field checked; `argument` names the option in errors. */
+export function resolveRetry(options: RetryOptions | undefined, base: ResolvedRetry, argument: string): ResolvedRetry {
+  if (options === undefined) return base;
+  if (typeof options !== "object" || options === null) throw new ValidationError(`${argument} must be an object.`, { argument });
+  return {
+    maxRetries: options.maxRetries === undefined ? base.maxRetries : checkInteger(options.maxRetries, `${argument}.maxRetries`, 0, 100),
+    retryDelayInMs: options.retryDelayInMs === undefined ? base.retryDelayInMs : checkInteger(options.retryDelayInMs, `${argument}.retryDelayInMs`, 0, 3_600_000),
+    maxRetryDelayInMs:
+      options.maxRetryDelayInMs === undefined ? base.maxRetryDelayInMs : checkInteger(options.maxRetryDelayInMs, `${argument}.maxRetryDelayInMs`, 0, 3_600_000),
+    maxRetryAfterInMs: options.maxRetryAfterInMs === undefined ? base.maxRetryAfterInMs : checkWait(options.maxRetryAfterInMs, `${argument}.maxRetryAfterInMs`),
+    retryAfterSend: checkBoolean(options.retryAfterSend, base.retryAfterSend, `${argument}.retryAfterSend`),
+  };
+}
+
+function checkWait(value: unknown, argument: string): number {
+  if (value === Infinity) return value;
+  return checkInteger(value, argument, 0, Number.MAX_SAFE_INTEGER);
+}
+
+function checkBoolean(value: unknown, fallback: boolean, argument: string): boolean {
+  if (value === undefined) return fallback;
+  if (typeof value !== "boolean") throw new ValidationError(`${argument} must be true or false, got ${typeof value}.`, { argument });
+  return value;
+}

@@ -1,0 +1,171 @@
+import { AbortError, TimeoutError, type WebPubSubError } from "../errors";
+import { isRetryableFailure } from "./retry";
+import type { AttemptControl } from "./transport/types";
+
+/** Limits and facts about the call that one attempt needs to end itself with the right typed error. */
+export interface AttemptLimits {
+  /** `METHOD /path` for messages (no query: it may carry a filter). */
+  readonly what: string;
+  /** Per-attempt idle timeout: waiting for headers, between body chunks; also the response body's time limit. */
+  readonly timeoutInMs: number;
+  /** The call's absolute deadline on the `performance.now()` clock. */
+  readonly deadline: number;
+  readonly totalTimeoutInMs: number;
+  readonly signal: AbortSignal | undefined;
+  /** The body can be sent again (not a one-shot stream); otherwise no timeout is retryable. */
+  readonly replayable: boolean;
+  /** A timeout after the request was sent may be retried (an idempotent call, or `retryAfterSend`). */
+  readonly retryAfterSent: boolean;
+  readonly maxResponseBytes: number;
+}
+
+// Timers can fire up to a millisecond early on the libuv clock; treat that as on time.
+const slackMs = 1;
+
+/**
+ * One attempt's timers and cancellation, enforced the same way whatever the transport. One `setTimeout`
+ * per attempt: progress only records a timestamp, and when the timer fires it either ends the attempt or
+ * re-arms for the earliest limit still ahead, so progress never pushes the deadline or the body limit back.
+ */
+export class AttemptTimer implements AttemptControl {
+  readonly maxResponseBytes: number;
+  readonly #limits: AttemptLimits;
+  #requestSent = false;
+  #lastProgress: number;
+  /** When the response body's own time limit runs out (set by the first progress after `sent()`). */
+  #bodyDeadline = Infinity;
+  #timer: ReturnType<typeof setTimeout> | undefined;
+  #ended: WebPubSubError | undefined;
+  #listeners: ((reason: Error) => void)[] | undefined;
+  #controller: AbortController | undefined;
+  #unwatch: (() => void) | undefined;
+
+  constructor(limits: AttemptLimits) {
+    this.#limits = limits;
+    this.maxResponseBytes = limits.maxResponseBytes;
+    const now = performance.now();
+    this.#lastProgress = now;
+    const signal = limits.signal;
+    if (signal !== undefined) {
+      if (signal.aborted) {
+        this.#end(new AbortError(undefined, { cause: signal.reason }));
+        return;
+      }
+      this.#unwatch = watchAbort(signal, () => this.#end(new AbortError(undefined, { cause: signal.reason })));
+    }
+    this.#arm(Math.min(limits.timeoutInMs, limits.deadline - now));
+  }
+
+  /** Whether the request may have reached the service. */
+  get requestSent(): boolean {
+    return this.#requestSent;
+  }
+
+  /** The typed error that ended the attempt, if it was ended rather than completed. */
+  get endedWith(): WebPubSubError | undefined {
+    return this.#ended;
+  }
+
+  get signal(): AbortSignal {
+    if (this.#controller === undefined) {
+      this.#controller = new AbortController();
+      if (this.#ended !== undefined) this.#controller.abort(this.#ended);
+    }
+    return this.#controller.signal;
+  }
+
+  onEnd(listener: (reason: Error) => void): void {
+    if (this.#ended !== undefined) listener(this.#ended);
+    else (this.#listeners ??= []).push(listener);
+  }
+
+  sent(): void {
+    this.#requestSent = true;
+    this.#lastProgress = performance.now();
+  }
+
+  progress(): void {
+    const now = performance.now();
+    this.#lastProgress = now;
+    if (this.#requestSent && this.#bodyDeadline === Infinity) this.#bodyDeadline = now + this.#limits.timeoutInMs;
+  }
+
+  /** The attempt is over (settled by the transport): stop the timer and the abort watch. */
+  finish(): void {
+    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    this.#timer = undefined;
+    this.#unwatch?.();
+    this.#unwatch = undefined;
+  }
+
+  #arm(ms: number): void {
+    this.#timer = setTimeout(AttemptTimer.#fire, Math.max(1, Math.ceil(ms)), this);
+  }
+
+  // A static callback with the timer as argument: no closure allocated per attempt.
+  static #fire(timer: AttemptTimer): void {
+    timer.#check();
+  }
+
+  #check(): void {
+    this.#timer = undefined;
+    const limits = this.#limits;
+    const now = performance.now() + slackMs;
+    if (now >= limits.deadline) {
+      this.#end(new TimeoutError(`${limits.what}: the call did not finish within totalTimeoutInMs (${limits.totalTimeoutInMs} ms).`, {
+        timeout: "total",
+        timeoutInMs: limits.totalTimeoutInMs,
+        retryable: false,
+      }));
+      return;
+    }
+    if (now >= this.#bodyDeadline) {
+      this.#end(this.#attemptTimeout(`the response body did not arrive in full within timeoutInMs (${limits.timeoutInMs} ms)`));
+      return;
+    }
+    const idleEnd = this.#lastProgress + limits.timeoutInMs;
+    if (now >= idleEnd) {
+      const what = this.#bodyDeadline === Infinity ? "no response" : "no response data";
+      this.#end(this.#attemptTimeout(`${what} within timeoutInMs (${limits.timeoutInMs} ms)`));
+      return;
+    }
+    this.#arm(Math.min(idleEnd, this.#bodyDeadline, limits.deadline) - now + slackMs);
+  }
+
+  #attemptTimeout(detail: string): TimeoutError {
+    const limits = this.#limits;
+    const retryable = limits.replayable && isRetryableFailure(undefined, this.#requestSent, limits.retryAfterSent, false);
+    return new TimeoutError(`${limits.what}: ${detail}.`, { timeout: "attempt", timeoutInMs: limits.timeoutInMs, retryable });
+  }
+
+  #end(reason: WebPubSubError): void {
+    if (this.#ended !== undefined) return;
+    this.#ended = reason;
+    this.finish();
+    this.#controller?.abort(reason);
+    const listeners = this.#listeners;
+    this.#listeners = undefined;
+    if (listeners !== undefined) for (const listener of listeners) listener(reason);
+  }
+}
+
+// Many calls often share one signal (a batch, a shutdown controller). Registering one listener per signal
+// and keeping the calls in a Set is cheaper than an EventTarget listener per call, and does not trip
+// Node's MaxListenersExceededWarning at the 11th concurrent call.
+const abortWatchers = new WeakMap<AbortSignal, Set<() => void>>();
+
+export function watchAbort(signal: AbortSignal, onAbort: () => void): () => void {
+  let watchers = abortWatchers.get(signal);
+  if (watchers === undefined) {
+    const set = new Set<() => void>();
+    watchers = set;
+    abortWatchers.set(signal, set);
+    signal.addEventListener("abort", () => {
+      for (const watcher of [...set]) watcher();
+      set.clear();
+    }, { once: true });
+  }
+  watchers.add(onAbort);
+  const set = watchers;
+  return () => void set.delete(onAbort);
+}
