@@ -18,9 +18,11 @@ export type FilterPredicate = (subject: FilterSubject) => boolean;
  * `Invalid syntax for '<filter>': Syntax error at position N in '<filter>'.` (`detail` says more, for logs).
  */
 export class FilterSyntaxError extends Error {
+  /** The filter as given. */
   readonly filter: string;
   /** Where parsing could not go on: the end of the offending token (the text's length at its end). */
   readonly position: number;
+  /** What was wrong, in words (for logs; the message keeps the service's wording). */
   readonly detail: string;
   constructor(filter: string, position: number, detail: string, summary = `Syntax error at position ${position}`) {
     super(`Invalid syntax for '${filter}': ${summary} in '${filter}'.`);
