@@ -4,6 +4,7 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
 import { HubRegistry, type EmulatorCore } from "./core";
 import type { ReceivedMessage } from "./messages";
+import { MqttEndpoint } from "./mqtt/endpoint";
 import { Observation, type EmulatorEvent } from "./observe";
 import { RestApi } from "./rest";
 import { Upstream, type HubSettings } from "./upstream";
@@ -72,6 +73,12 @@ export interface EmulatorOptions {
    * @default 1000
    */
   maxGroupsPerConnection?: number;
+  /**
+   * The longest an interrupted MQTT session is kept for its client to come back (the service keeps them
+   * "up to 30 seconds"; MQTT 5 clients may ask for less with their Session Expiry Interval).
+   * @default 30000
+   */
+  mqttSessionExpiryMs?: number;
 }
 
 /** A client connection, as the emulator sees it. */
@@ -81,7 +88,7 @@ export interface ConnectionInfo {
   userId: string | null;
   groups: string[];
   roles: string[];
-  /** `json.webpubsub.azure.v1`, `json.reliable.webpubsub.azure.v1`, a simple client's custom subprotocol, or undefined. */
+  /** `json.webpubsub.azure.v1`, `json.reliable.webpubsub.azure.v1`, `mqtt` for MQTT sessions, a simple client's custom subprotocol, or undefined. */
   subprotocol: string | undefined;
   /** False while a dropped reliable connection waits for its client to come back. */
   online: boolean;
@@ -152,6 +159,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new TypeError(`port ${String(port)} is not a port number (0–65535).`);
   const accessKey = options.accessKey ?? defaultAccessKey;
   if (typeof accessKey !== "string" || accessKey === "") throw new TypeError("accessKey must be a non-empty string.");
+  const mqttSessionExpiryMs = options.mqttSessionExpiryMs ?? 30_000;
+  if (!Number.isInteger(mqttSessionExpiryMs) || mqttSessionExpiryMs < 0) throw new TypeError(`mqttSessionExpiryMs ${String(mqttSessionExpiryMs)} is not a whole number of milliseconds (0 or more).`);
   const log = options.log ?? (() => {});
   const publicEndpoint = parsePublicEndpoint(options.publicEndpoint);
   const requestTimeoutMs = options.requestTimeoutMs ?? 30_000;
@@ -191,6 +200,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     },
   };
   const clients = new ClientEndpoint(core);
+  // MQTT clients (/clients/mqtt/hubs/{hub}) have their own endpoint; their sessions live in the same hubs.
+  const mqtt = new MqttEndpoint(core, { sessionExpiryMs: mqttSessionExpiryMs });
   const rest = new RestApi(core, clients, options.maxBodyBytes ?? 16 * 1024 * 1024);
   const sockets = new Set<Socket>();
   // A request that trickles in is answered 408 (checked every second, not Node's default 30 s).
@@ -202,7 +213,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     sockets.add(socket);
     socket.once("close", () => sockets.delete(socket));
   });
-  server.on("upgrade", (req, socket, head) => clients.handleUpgrade(req, socket, head));
+  server.on("upgrade", (req, socket, head) => (MqttEndpoint.serves(req.url) ? mqtt.handleUpgrade(req, socket, head) : clients.handleUpgrade(req, socket, head)));
   answerClientErrors(server);
 
   await new Promise<void>((resolve, reject) => {
@@ -280,6 +291,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       closed ??= new Promise<void>((resolve) => {
         for (const hub of registry.all()) for (const c of [...hub.connections.values()]) hub.remove(c);
         clients.closeAll();
+        mqtt.closeAll();
         server.close(() => resolve());
         for (const socket of sockets) socket.destroy();
       });
