@@ -132,10 +132,16 @@ export class MqttEndpoint {
         if (packet.cmd !== "connect") return violation(V5.protocolError, `the first packet must be CONNECT, not ${packet.cmd.toUpperCase()}`);
         connecting = true;
         clearTimeout(connectTimer);
-        void this.#connect(link, handshake, packet).then((s) => {
-          session = s;
-          if (s !== undefined) for (const p of early.splice(0)) if (!link.closed) handlePacket(context(s), p);
-        });
+        this.#connect(link, handshake, packet).then(
+          (s) => {
+            session = s;
+            if (s !== undefined) for (const p of early.splice(0)) if (!link.closed) handlePacket(context(s), p);
+          },
+          (error: unknown) => {
+            this.core.log(`mqtt connect failed: ${(error as Error).message}`);
+            link.close();
+          },
+        );
       },
       (message, tooLarge) => violation(tooLarge ? V5.packetTooLarge : V5.malformedPacket, message),
       (bytes) => {
