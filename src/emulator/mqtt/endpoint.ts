@@ -88,7 +88,8 @@ export class MqttEndpoint {
     if (token === undefined || token === null) return { status: 401, message: "missing access token (access_token query or Authorization: Bearer)" };
     let claims;
     try {
-      claims = await verifyToken(token, this.core.keyBytes, [`http://${host}/clients/mqtt/hubs/${hub}`, `http://${host}${url.pathname}`]);
+      // The audience is the emulator's own endpoint, never the Host header (fidelity hook, issue 13 item 11).
+      claims = await verifyToken(token, this.core.keyBytes, this.core.origins().flatMap((origin) => [`${origin}/clients/mqtt/hubs/${hub}`, `${origin}${url.pathname}`]));
     } catch (error) {
       if (error instanceof TokenRejected) return { status: 401, message: error.message };
       throw error;
