@@ -1,12 +1,14 @@
 import type WebSocket from "ws";
 import { decode, type EncodedMessage, type ReceivedMessage } from "./messages";
 
-export type ClientProtocol = "simple" | "json" | "reliable";
+export type ClientProtocol = "simple" | "json" | "reliable" | "mqtt";
 
 const subprotocolNames: Record<ClientProtocol, string | undefined> = {
   simple: undefined,
   json: "json.webpubsub.azure.v1",
   reliable: "json.reliable.webpubsub.azure.v1",
+  // MQTT sessions (src/emulator/mqtt) report "mqtt" as their subprotocol, as the service's events do.
+  mqtt: "mqtt",
 };
 
 /** One client connection of a hub, and the socket it currently uses (reliable ones can swap sockets). */
@@ -51,6 +53,11 @@ export class ClientConnection {
   deliver(message: EncodedMessage): void {
     if (this.closed) return;
     this.#record(message);
+    this.transmit(message);
+  }
+
+  /** Writes a message in this connection's wire protocol; other protocols (MQTT) override it. */
+  protected transmit(message: EncodedMessage): void {
     const socket = this.socket;
     if (this.protocol === "simple") {
       if (socket?.readyState === 1) {
@@ -69,6 +76,14 @@ export class ClientConnection {
     // Bound what a dead reliable client can pin in memory.
     if (this.#unacked.length > 10_000) this.#unacked.shift();
     if (socket?.readyState === 1) socket.send(frame);
+  }
+
+  /**
+   * Closes the connection on the server's behalf when its protocol has its own way to do so (MQTT sends
+   * DISCONNECT and ends the session); false means the WebSocket endpoint closes it as usual.
+   */
+  closeByServer(_reason: string | undefined): boolean {
+    return false;
   }
 
   /** Sends a protocol frame (ack, system, pong) to JSON-subprotocol clients. */

@@ -4,6 +4,7 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
 import { HubRegistry, type EmulatorCore } from "./core";
 import type { ReceivedMessage } from "./messages";
+import { MqttEndpoint } from "./mqtt/endpoint";
 import { Observation, type EmulatorEvent } from "./observe";
 import { RestApi } from "./rest";
 import { Upstream, type HubSettings } from "./upstream";
@@ -54,6 +55,12 @@ export interface EmulatorOptions {
    * @default 16 MiB
    */
   maxBodyBytes?: number;
+  /**
+   * The longest an interrupted MQTT session is kept for its client to come back (the service keeps them
+   * "up to 30 seconds"; MQTT 5 clients may ask for less with their Session Expiry Interval).
+   * @default 30000
+   */
+  mqttSessionExpiryMs?: number;
 }
 
 /** A client connection, as the emulator sees it. */
@@ -63,7 +70,7 @@ export interface ConnectionInfo {
   userId: string | null;
   groups: string[];
   roles: string[];
-  /** `json.webpubsub.azure.v1`, `json.reliable.webpubsub.azure.v1`, or undefined for simple clients. */
+  /** `json.webpubsub.azure.v1`, `json.reliable.webpubsub.azure.v1`, `mqtt` for MQTT sessions, or undefined for simple clients. */
   subprotocol: string | undefined;
   /** False while a dropped reliable connection waits for its client to come back. */
   online: boolean;
@@ -134,6 +141,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new TypeError(`port ${String(port)} is not a port number (0–65535).`);
   const accessKey = options.accessKey ?? defaultAccessKey;
   if (typeof accessKey !== "string" || accessKey === "") throw new TypeError("accessKey must be a non-empty string.");
+  const mqttSessionExpiryMs = options.mqttSessionExpiryMs ?? 30_000;
+  if (!Number.isInteger(mqttSessionExpiryMs) || mqttSessionExpiryMs < 0) throw new TypeError(`mqttSessionExpiryMs ${String(mqttSessionExpiryMs)} is not a whole number of milliseconds (0 or more).`);
   const log = options.log ?? (() => {});
   const observation = new Observation();
   const registry = new HubRegistry(observation);
@@ -164,6 +173,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     },
   };
   const clients = new ClientEndpoint(core);
+  // MQTT clients (/clients/mqtt/hubs/{hub}) have their own endpoint; their sessions live in the same hubs.
+  const mqtt = new MqttEndpoint(core, { sessionExpiryMs: mqttSessionExpiryMs });
   const rest = new RestApi(core, clients, options.maxBodyBytes ?? 16 * 1024 * 1024);
   const sockets = new Set<Socket>();
   const server: Server = createServer({ keepAliveTimeout: 65_000 }, (req, res) => {
@@ -173,7 +184,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     sockets.add(socket);
     socket.once("close", () => sockets.delete(socket));
   });
-  server.on("upgrade", (req, socket, head) => clients.handleUpgrade(req, socket, head));
+  server.on("upgrade", (req, socket, head) => (MqttEndpoint.serves(req.url) ? mqtt.handleUpgrade(req, socket, head) : clients.handleUpgrade(req, socket, head)));
   server.on("clientError", (_error, socket) => socket.destroy());
 
   await new Promise<void>((resolve, reject) => {
@@ -248,6 +259,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       closed ??= new Promise<void>((resolve) => {
         for (const hub of registry.all()) for (const c of [...hub.connections.values()]) hub.remove(c);
         clients.closeAll();
+        mqtt.closeAll();
         server.close(() => resolve());
         for (const socket of sockets) socket.destroy();
       });

@@ -1,5 +1,6 @@
 // How a message becomes frames for each kind of client, encoded once per send and shared by every
 // recipient of the same kind.
+import type { MqttOrigin } from "./mqtt/origin";
 
 export type DataType = "json" | "text" | "binary";
 
@@ -11,6 +12,8 @@ export interface OutgoingMessage {
   from: "server" | "group";
   group?: string;
   fromUserId?: string;
+  /** Set when an MQTT client published it: its QoS and the MQTT properties other MQTT clients receive. */
+  mqtt?: MqttOrigin;
 }
 
 /** What a client connection received, as seen by `emulator.nextMessage()` (decoded, protocol-independent). */

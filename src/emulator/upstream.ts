@@ -36,8 +36,8 @@ export interface ConnectReply {
 }
 
 export type UpstreamResult =
-  | { ok: true; status: number; body: Buffer; contentType: string | undefined; state: string | null }
-  | { ok: false; status: number; message: string; /** False when no answer came at all. */ reached?: boolean; timedOut?: boolean };
+  | { ok: true; status: number; body: Buffer; contentType: string | undefined; state: string | null; headers: Headers }
+  | { ok: false; status: number; message: string; body?: Buffer; /** False when no answer came at all. */ reached?: boolean; timedOut?: boolean };
 
 /** Sends CloudEvents (binary mode) to the configured event handler, signed with the emulator's key. */
 export class Upstream {
@@ -57,17 +57,34 @@ export class Upstream {
     return user === "*" || user.includes(event);
   }
 
-  async send(hub: string, connection: UpstreamConnection, type: string, eventName: string, body: Buffer | string, contentType: string): Promise<UpstreamResult> {
+  async send(
+    hub: string,
+    connection: UpstreamConnection,
+    type: string,
+    eventName: string,
+    body: Buffer | string,
+    contentType: string,
+    /** Protocol-specific CloudEvents attributes (MQTT: ce-physicalConnectionId, ce-sessionId, mqtt-* properties). */
+    extraHeaders?: Record<string, string>,
+  ): Promise<UpstreamResult> {
     const emit = this.observation?.emit;
-    if (emit === undefined) return this.#send(hub, connection, type, eventName, body, contentType);
+    if (emit === undefined) return this.#send(hub, connection, type, eventName, body, contentType, extraHeaders);
     const t0 = performance.now();
-    const result = await this.#send(hub, connection, type, eventName, body, contentType);
+    const result = await this.#send(hub, connection, type, eventName, body, contentType, extraHeaders);
     const outcome = result.ok ? {} : { error: result.message.slice(0, 200) || `status ${result.status}` };
     emit({ kind: "upstream", hub, connectionId: connection.connectionId, userId: connection.userId, event: type, status: result.status, ms: performance.now() - t0, ...outcome });
     return result;
   }
 
-  async #send(hub: string, connection: UpstreamConnection, type: string, eventName: string, body: Buffer | string, contentType: string): Promise<UpstreamResult> {
+  async #send(
+    hub: string,
+    connection: UpstreamConnection,
+    type: string,
+    eventName: string,
+    body: Buffer | string,
+    contentType: string,
+    extraHeaders: Record<string, string> | undefined,
+  ): Promise<UpstreamResult> {
     const url = this.settings.url.replace(/\{hub\}/g, encodeURIComponent(hub)).replace(/\{event\}/g, encodeURIComponent(eventName));
     if (!(await this.#abuseProtection(url))) {
       return { ok: false, status: 502, message: `the event handler at ${new URL(url).origin} did not pass abuse protection (OPTIONS)`, reached: false };
@@ -89,6 +106,7 @@ export class Upstream {
     if (connection.userId !== null) headers["ce-userId"] = connection.userId;
     if (connection.subprotocol !== undefined) headers["ce-subprotocol"] = connection.subprotocol;
     if (connection.state !== undefined) headers["ce-connectionState"] = connection.state;
+    if (extraHeaders !== undefined) Object.assign(headers, extraHeaders);
     try {
       const response = await fetch(url, { method: "POST", headers, body: typeof body === "string" ? body : new Uint8Array(body), signal: AbortSignal.timeout(this.settings.timeoutMs ?? 30_000) });
       const bytes = Buffer.from(await response.arrayBuffer());
@@ -100,9 +118,10 @@ export class Upstream {
           body: bytes,
           contentType: response.headers.get("content-type") ?? undefined,
           state: response.headers.get("ce-connectionstate"),
+          headers: response.headers,
         };
       }
-      return { ok: false, status: response.status, message: bytes.toString("utf8").slice(0, 500) };
+      return { ok: false, status: response.status, message: bytes.toString("utf8").slice(0, 500), body: bytes };
     } catch (error) {
       this.log(`upstream ${type} failed: ${(error as Error).message}`);
       const timedOut = (error as Error).name === "TimeoutError";

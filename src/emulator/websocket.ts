@@ -131,6 +131,7 @@ export class ClientEndpoint {
 
   /** Closes a connection from the server side (REST close calls): PubSub clients are told why first. */
   close(connection: ClientConnection, reason: string | undefined): void {
+    if (connection.closeByServer(reason)) return;
     connection.sendControl({ type: "system", event: "disconnected", message: reason ?? "Connection closed by the server." });
     const ws = connection.socket;
     this.#drop(connection, reason ?? "closed by the server");
