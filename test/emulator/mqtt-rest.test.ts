@@ -38,7 +38,7 @@ describe("REST calls on MQTT connections", () => {
   it("binary sends arrive byte for byte", async () => {
     const c = await connectMqtt(await url(), { protocolVersion: 5, clientId: "restbin" });
     const bytes = Buffer.from([0, 1, 2, 255, 254]);
-    await service.sendToConnection("restbin", bytes, { contentType: "application/octet-stream" });
+    await service.sendToConnection("restbin", bytes);
     const got = await c.next();
     expect(got.topic).toBe("$webpubsub/server/messages");
     expect(Buffer.compare(got.payload, bytes)).toBe(0);

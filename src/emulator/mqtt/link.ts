@@ -33,6 +33,8 @@ export class MqttLink {
     this.#parser.on("packet", (packet: Packet) => {
       if (!this.closed) onPacket(packet);
     });
+    // Both listeners stay for the parser's life: a parse in progress may still emit after close (ignored),
+    // and an "error" without a listener would throw out of the socket's message handler.
     this.#parser.on("error", (error: Error) => {
       if (!this.closed) onProtocolError(`malformed packet: ${error.message}`, false);
     });
@@ -85,7 +87,6 @@ export class MqttLink {
     if (this.closed) return;
     this.closed = true;
     if (this.#keepAliveTimer !== undefined) clearTimeout(this.#keepAliveTimer);
-    this.#parser.removeAllListeners();
     this.ws.close(1000);
     const ws = this.ws;
     // A client that does not answer the close handshake is cut off.
@@ -96,6 +97,5 @@ export class MqttLink {
   ended(): void {
     this.closed = true;
     if (this.#keepAliveTimer !== undefined) clearTimeout(this.#keepAliveTimer);
-    this.#parser.removeAllListeners();
   }
 }
