@@ -46,23 +46,7 @@ async function measureTarget({ label, proc, makeUrl, makeSend, n, rounds, log })
     const { sockets, state, connectMs } = await connectAll(await makeUrl(child), n);
     await sleep(300);
     const rssConnected = await child.rss();
-    const times = [];
-    const sendCpu = [];
-    for (let r = 0; r < rounds + 1; r++) {
-      state.round = r;
-      state.received = 0;
-      const all = new Promise((resolve, reject) => {
-        state.done = resolve;
-        setTimeout(() => reject(new Error(`${label}: only ${state.received}/${n} clients got round ${r} within 60 s`)), 60_000).unref();
-      });
-      const msg = { round: r, text: "fan-out benchmark message", at: Date.now() };
-      const t0 = performance.now();
-      await sender.send(msg);
-      await all;
-      const ms = performance.now() - t0;
-      if (r > 0) times.push(ms); // round 0 is a warm-up
-      await sleep(100);
-    }
+    const times = await sendRounds({ label, sender, state, n, rounds, warmUp: true });
     const rssAfter = await child.rss();
     const res = {
       n,
@@ -78,6 +62,119 @@ async function measureTarget({ label, proc, makeUrl, makeSend, n, rounds, log })
     log(
       `  ${label} N=${fmt(n)}: fan-out ${fmt(res.ms, 1)} ms (rounds ${times.map((t) => t.toFixed(0)).join("/")}), ` +
         `connect ${fmt(res.connPerSec)} conn/s, RSS ${fmtBytes(rssBefore)} → ${fmtBytes(rssConnected)} → ${fmtBytes(rssAfter)}`,
+    );
+    for (const ws of sockets) ws.terminate();
+    return res;
+  } finally {
+    await sender.close();
+    await child.close();
+  }
+}
+
+let nextRound = 0;
+/** Sends `rounds` messages one after another; each time is send → the last client has it. */
+async function sendRounds({ label, sender, state, n, rounds, warmUp }) {
+  const times = [];
+  for (let r = 0; r < rounds + (warmUp ? 1 : 0); r++) {
+    const round = nextRound++;
+    state.round = round;
+    state.received = 0;
+    const all = new Promise((resolve, reject) => {
+      state.done = resolve;
+      setTimeout(() => reject(new Error(`${label}: only ${state.received}/${n} clients got round ${round} within 60 s`)), 60_000).unref();
+    });
+    const msg = { round, text: "fan-out benchmark message", at: Date.now() };
+    const t0 = performance.now();
+    await sender.send(msg);
+    await all;
+    const ms = performance.now() - t0;
+    if (!warmUp || r > 0) times.push(ms); // the first round is a warm-up
+    await sleep(100);
+  }
+  return times;
+}
+
+/**
+ * Opens the live view as its page does: the event feed (Server-Sent Events, read as fast as they come)
+ * and the state poll every 3 s. Returns how many events arrived and a function that closes it.
+ */
+async function openLiveView(url) {
+  const base = new URL(url);
+  const auth = { authorization: `Bearer ${base.searchParams.get("token")}` };
+  const controller = new AbortController();
+  const stats = { events: 0, bytes: 0, polls: 0 };
+  const response = await fetch(new URL("/ui/api/events", base), { headers: auth, signal: controller.signal });
+  if (response.status !== 200) throw new Error(`live view feed answered ${response.status}`);
+  const reading = (async () => {
+    const decoder = new TextDecoder();
+    try {
+      for await (const chunk of response.body) {
+        const text = decoder.decode(chunk, { stream: true });
+        stats.bytes += chunk.length;
+        stats.events += (text.match(/"kind":/g) ?? []).length;
+      }
+    } catch {
+      // aborted when the page closes
+    }
+  })();
+  const poll = async () => {
+    const r = await fetch(new URL("/ui/api/state?hub=&filter=", base), { headers: auth, signal: controller.signal }).catch(() => undefined);
+    if (r) {
+      await r.arrayBuffer().catch(() => {});
+      stats.polls++;
+    }
+  };
+  await poll();
+  const timer = setInterval(poll, 3000);
+  return {
+    stats,
+    async close() {
+      clearInterval(timer);
+      controller.abort();
+      await reading;
+    },
+  };
+}
+
+/**
+ * One emulator (live view enabled), N clients: fan-out with the page closed and open, alternating
+ * `cycles` times so both see the same machine load (the machine is shared; load drifts).
+ */
+async function measureLiveView({ n, rounds, cycles, log, makeSend, makeUrl }) {
+  const child = await startChild("emulator-proc.mjs", [], { env: { BENCH_UI: "1" } });
+  const sender = await makeSend(child);
+  try {
+    const { sockets, state } = await connectAll(await makeUrl(child), n);
+    await sleep(300);
+    const label = "live view";
+    await sendRounds({ label, sender, state, n, rounds: 1, warmUp: false });
+    // Warm-up: the first fetch() in this process loads its HTTP stack; keep that out of the figures.
+    const warm = await openLiveView(child.info.liveViewUrl);
+    await sendRounds({ label, sender, state, n, rounds: 1, warmUp: false });
+    await warm.close();
+    const closed = [];
+    const open = [];
+    let events = 0;
+    let polls = 0;
+    let rssClosed = 0;
+    let rssOpen = 0;
+    for (let cycle = 0; cycle < cycles; cycle++) {
+      closed.push(...(await sendRounds({ label, sender, state, n, rounds, warmUp: false })));
+      rssClosed = Math.max(rssClosed, await child.rss());
+      const page = await openLiveView(child.info.liveViewUrl);
+      await sleep(500);
+      open.push(...(await sendRounds({ label, sender, state, n, rounds, warmUp: false })));
+      rssOpen = Math.max(rssOpen, await child.rss());
+      await sleep(200);
+      events += page.stats.events;
+      polls += page.stats.polls;
+      await page.close();
+      await sleep(200);
+    }
+    const res = { n, closedMs: median(closed), openMs: median(open), closed, open, events, polls, rssClosed, rssOpen };
+    log(
+      `  live view N=${fmt(n)}: fan-out closed ${fmt(res.closedMs, 1)} ms (${closed.map((t) => t.toFixed(0)).join("/")}), ` +
+        `open ${fmt(res.openMs, 1)} ms (${open.map((t) => t.toFixed(0)).join("/")}), pages got ${events} events and ${polls} state polls`,
     );
     for (const ws of sockets) ws.terminate();
     return res;
@@ -124,9 +221,12 @@ export async function run({ quick, log }) {
 
   const rows = [];
   const memRows = [];
+  const viewRows = [];
   for (const n of sizes) {
     const e = await measureTarget({ ...emulatorTarget, n, rounds, log });
     const f = await measureTarget({ ...floorTarget, n, rounds, log });
+    const v = await measureLiveView({ ...emulatorTarget, n, rounds: quick ? 3 : 5, cycles: quick ? 2 : 4, log });
+    viewRows.push([fmt(n), fmt(v.closedMs, 1), fmt(v.openMs, 1), ratio(v.openMs, v.closedMs), fmt(v.events), fmtBytes(v.rssClosed), fmtBytes(v.rssOpen)]);
     rows.push([fmt(n), fmt(e.ms, 1), fmt(f.ms, 1), ratio(e.ms, f.ms), fmt(e.connPerSec), fmt(f.connPerSec), ratio(f.connPerSec, e.connPerSec)]);
     memRows.push([
       fmt(n),
@@ -155,11 +255,16 @@ export async function run({ quick, log }) {
           memRows,
         ),
       },
+      {
+        title: "Fan-out with the live view open (same emulator and clients; page closed and open in alternation)",
+        markdown: table(["clients", "page closed ms (median)", "page open ms (median)", "open / closed (time)", "events the page received", "RSS page closed", "RSS page open"], viewRows),
+      },
     ],
     notes: [
       `Clients are \`ws\` sockets in the bench process (opened ${BATCH} at a time, all sharing one client-access URL); servers run in their own child process, started fresh per measurement.`,
       "Emulator started with recordMessages: false. The emulator send is a webpubsub REST sendToAll; the floor send is an undici POST whose body the ws server broadcasts with ws.send() per client.",
       "Times include the REST round trip and the clients' own receive processing (same for both); the machine has 2 cores shared by clients and server.",
+      `Live view: the emulator runs with ui: true; the page is opened the way the browser opens it (its event feed read as it arrives, and its state poll every 3 s, which lists every connection), from the bench process. The page is opened and closed ${quick ? 2 : 4} times (each opening replays the history); each median is over all rounds of its state.`,
     ],
   };
 }

@@ -7,6 +7,7 @@ import type { ReceivedMessage } from "./messages";
 import { MqttEndpoint } from "./mqtt/endpoint";
 import { Observation, type EmulatorEvent } from "./observe";
 import { RestApi } from "./rest";
+import { createLiveView, type LiveView } from "./ui/index";
 import { Upstream, type HubSettings } from "./upstream";
 import { ClientEndpoint } from "./websocket";
 
@@ -56,6 +57,13 @@ export interface EmulatorOptions {
    */
   maxBodyBytes?: number;
   /**
+   * Serve the live view at `/ui/`: a page showing connections, groups and traffic as they happen, with
+   * actions (send, close, group membership, client URLs, a test client). It needs the access key or the
+   * token in {@link Emulator.liveViewUrl}. The `webpubsub emulator` command turns it on unless `--no-ui`.
+   * @default false
+   */
+  ui?: boolean;
+  /**
    * The longest an interrupted MQTT session is kept for its client to come back (the service keeps them
    * "up to 30 seconds"; MQTT 5 clients may ask for less with their Session Expiry Interval).
    * @default 30000
@@ -87,6 +95,8 @@ export interface Emulator {
   /** `http://<host>:<port>` */
   readonly endpoint: string;
   readonly port: number;
+  /** The live view's URL with the token that opens it, when started with `ui: true`. */
+  readonly liveViewUrl: string | undefined;
   /** Hubs that have connections or groups. */
   hubs(): string[];
   /** Current client connections, of one hub or all. */
@@ -177,7 +187,9 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   const mqtt = new MqttEndpoint(core, { sessionExpiryMs: mqttSessionExpiryMs });
   const rest = new RestApi(core, clients, options.maxBodyBytes ?? 16 * 1024 * 1024);
   const sockets = new Set<Socket>();
+  let ui: LiveView | undefined;
   const server: Server = createServer({ keepAliveTimeout: 65_000 }, (req, res) => {
+    if (ui?.handle(req, res) === true) return;
     void rest.handle(req, res);
   });
   server.on("connection", (socket) => {
@@ -215,11 +227,13 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     const hubs = hub === undefined ? registry.all() : [registry.find(hub)].filter((h) => h !== undefined);
     return hubs.flatMap((h) => [...h.connections.values()].map((c) => info(h.name, c)));
   };
+  if (options.ui === true) ui = createLiveView({ accessKey, keyBytes: core.keyBytes, connections: () => connections(), watch: (listener) => observation.add(listener) }, endpoint);
   let closed: Promise<void> | undefined;
   const emulator: Emulator = {
     connectionString: `Endpoint=${endpoint};AccessKey=${accessKey};Version=1.0;`,
     endpoint,
     port: actualPort,
+    liveViewUrl: ui?.url,
     hubs: () => registry.all().map((h) => h.name),
     connections,
     nextMessage(connectionId, opts) {
@@ -260,6 +274,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
         for (const hub of registry.all()) for (const c of [...hub.connections.values()]) hub.remove(c);
         clients.closeAll();
         mqtt.closeAll();
+        ui?.close();
         server.close(() => resolve());
         for (const socket of sockets) socket.destroy();
       });

@@ -22,6 +22,8 @@ export interface FrameEvent {
   hub: string;
   connectionId: string;
   userId: string | null;
+  /** The connection's subprotocol (undefined for simple clients, whose frames are opaque messages). */
+  subprotocol: string | undefined;
   bytes: Buffer;
   binary: boolean;
 }

@@ -100,7 +100,7 @@ export class ClientEndpoint {
     }
     ws.on("message", (data, isBinary) => {
       connection.lastActivityAt = Date.now();
-      this.core.observation.emit?.({ kind: "frame", hub: connection.hub, connectionId: connection.connectionId, userId: connection.userId, bytes: rawBytes(data), binary: isBinary });
+      this.core.observation.emit?.({ kind: "frame", hub: connection.hub, connectionId: connection.connectionId, userId: connection.userId, subprotocol: connection.subprotocol, bytes: rawBytes(data), binary: isBinary });
       this.#frames.onFrame(connection, data, isBinary).catch((error: unknown) => this.core.log(`ws ${connection.connectionId} frame failed: ${(error as Error).message}`));
     });
     ws.once("close", (code) => {

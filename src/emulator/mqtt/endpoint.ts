@@ -138,7 +138,7 @@ export class MqttEndpoint {
       },
       (message, tooLarge) => violation(tooLarge ? V5.packetTooLarge : V5.malformedPacket, message),
       (bytes) => {
-        if (session !== undefined) this.core.observation.emit?.({ kind: "frame", hub: session.hub, connectionId: session.connectionId, userId: session.userId, bytes, binary: true });
+        if (session !== undefined) this.core.observation.emit?.({ kind: "frame", hub: session.hub, connectionId: session.connectionId, userId: session.userId, subprotocol: "mqtt", bytes, binary: true });
       },
     );
     const connectTimer = setTimeout(() => {
