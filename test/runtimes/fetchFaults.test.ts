@@ -58,15 +58,27 @@ describe("the fetch build under faults", () => {
     expect(optIn.server.requests).toHaveLength(2);
   });
 
-  it("a hung server ends the attempt at timeoutInMs and the call at totalTimeoutInMs, as TimeoutErrors", async () => {
-    const { client } = await scripted([hang], { timeoutInMs: 150, totalTimeoutInMs: 400 });
+  it("a hung server ends the attempt at timeoutInMs, as a TimeoutError", async () => {
+    const { server, client } = await scripted([() => undefined], { timeoutInMs: 150, retryOptions: { maxRetries: 0 } });
     const t0 = performance.now();
     const error = await client.groupExists("g").catch((e: unknown) => e);
     const ms = performance.now() - t0;
     expect(error).toBeInstanceOf(web.TimeoutError);
-    expect(error).toMatchObject({ timeout: "total", timeoutInMs: 400 });
-    expect(ms).toBeGreaterThanOrEqual(390);
-    expect(ms).toBeLessThan(1500);
+    expect(error).toMatchObject({ timeout: "attempt", timeoutInMs: 150, retryable: true });
+    expect(ms).toBeGreaterThanOrEqual(145);
+    expect(ms).toBeLessThan(1000);
+    expect(server.requests).toHaveLength(1);
+  });
+
+  it("totalTimeoutInMs ends the whole call, retries included, as a TimeoutError", async () => {
+    const { client } = await scripted([hang], { timeoutInMs: 10_000, totalTimeoutInMs: 300 });
+    const t0 = performance.now();
+    const error = await client.groupExists("g").catch((e: unknown) => e);
+    const ms = performance.now() - t0;
+    expect(error).toBeInstanceOf(web.TimeoutError);
+    expect(error).toMatchObject({ timeout: "total", timeoutInMs: 300 });
+    expect(ms).toBeGreaterThanOrEqual(295);
+    expect(ms).toBeLessThan(1200);
   });
 
   it("abortSignal cancels a request in flight at once with AbortError", async () => {
