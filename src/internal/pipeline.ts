@@ -40,8 +40,12 @@ export interface RequestSpec {
   idempotent: boolean;
   /** Treat 404 as an answer (existence checks) rather than an error. */
   notFoundIsResult?: boolean;
-  /** Use this absolute URL instead of endpoint + path + query (a service `nextLink`). */
-  absoluteUrl?: string;
+  /**
+   * A service `nextLink` to use instead of path + query. An absolute one is sent to the service's (or the
+   * reverse proxy's) own origin whatever host it names; a relative one is appended to the endpoint, as
+   * `@azure/web-pubsub` does.
+   */
+  nextLink?: string;
   options?: CallOptions | undefined;
 }
 
@@ -144,9 +148,14 @@ export class Pipeline {
   }
 
   #target(spec: RequestSpec): { audience: string; path: string } {
-    if (spec.absoluteUrl !== undefined) {
-      const url = new URL(spec.absoluteUrl);
-      return { audience: spec.absoluteUrl, path: url.pathname + url.search };
+    const link = spec.nextLink;
+    if (link !== undefined) {
+      if (/^https?:\/\//i.test(link)) {
+        const url = new URL(link);
+        return { audience: link, path: url.pathname + url.search };
+      }
+      const path = `${this.#basePath}/${link.startsWith("/") ? link.slice(1) : link}`;
+      return { audience: this.#serviceOrigin + path, path };
     }
     let pathAndQuery = `${this.#basePath}${spec.path}?api-version=${encodeURIComponent(this.#config.apiVersion)}`;
     if (spec.query !== undefined) {
