@@ -51,6 +51,12 @@ export interface RequestSpec {
 
 export interface PipelineConfig {
   endpoint: string;
+  /**
+   * Checked at the start of every call; throws what is wrong with the client's configuration. Used for the
+   * hub name, which `@azure/web-pubsub` accepts at construction (code that builds clients eagerly must not
+   * throw there), but which must fail before anything is sent.
+   */
+  precondition?: (() => void) | undefined;
   reverseProxyEndpoint?: string | undefined;
   credential: KeyCredentialLike | TokenCredentialLike;
   apiVersion: string;
@@ -121,6 +127,7 @@ export class Pipeline {
 
   async request(spec: RequestSpec): Promise<TransportResponse> {
     if (this.#closed) throw new ClosedError();
+    this.#config.precondition?.();
     this.#inFlight++;
     try {
       return await this.#request(spec);
