@@ -1,3 +1,7 @@
+import { existsSync } from "node:fs";
+import { dirname, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import type { Plugin } from "esbuild";
 import { defineConfig } from "tsup";
 
 // Public entry points. Each one is also listed in package.json "exports" and has an API report.
@@ -8,6 +12,22 @@ const entry = {
   express: "src/express/index.ts",
   fastify: "src/fastify/index.ts",
   handler: "src/handler/index.ts",
+};
+
+const src = resolve(dirname(fileURLToPath(import.meta.url)), "src");
+
+// The build for every runtime but Node: where a module `x.ts` has a sibling `x.web.ts`, the web build uses
+// the sibling (`internal/platform.ts` → node:crypto; `platform.web.ts` → WebCrypto; the undici transport →
+// fetch), so that build holds no `node:` module and no undici at all.
+const webVariants: Plugin = {
+  name: "webpubsub-web-variants",
+  setup(build) {
+    build.onResolve({ filter: /^\.\.?\// }, (args) => {
+      if (!args.importer.startsWith(src)) return undefined;
+      const variant = `${resolve(dirname(args.importer), args.path)}.web.ts`;
+      return existsSync(variant) ? { path: variant } : undefined;
+    });
+  },
 };
 
 export default defineConfig([
@@ -30,6 +50,17 @@ export default defineConfig([
     target: "node20",
     platform: "node",
     noExternal: ["jose", "p-retry", "is-network-error"],
+  },
+  {
+    // dist/web: the fetch + WebCrypto build of the main entry, chosen by the workerd, edge-light, deno, bun,
+    // browser and worker conditions (and by `webpubsub-fetch` for a small Node bundle). Its types are
+    // dist/index.d.ts: the API is the same.
+    entry: { "web/index": "src/index.ts" },
+    format: ["esm"],
+    sourcemap: true,
+    target: "es2022",
+    platform: "neutral",
+    esbuildPlugins: [webVariants],
   },
   {
     entry: { cli: "src/cli/index.ts" },

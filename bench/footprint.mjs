@@ -42,14 +42,29 @@ async function measure(dir) {
   return { bytes, files, count: packages.size, names };
 }
 
-/** What a serverless function ships: one client call bundled with esbuild (minified, platform node). */
-async function bundleSize(dir, pkg) {
+// What a function ships: one client call bundled with esbuild (minified), for each target. `conditions` are
+// what the platform's own bundler adds: wrangler uses workerd/worker/browser; a Node function may opt into
+// webpubsub's fetch build with the `webpubsub-fetch` condition.
+const bundleTargets = {
+  node: { platform: "node", conditions: [] },
+  nodeFetch: { platform: "node", conditions: ["webpubsub-fetch"] },
+  worker: { platform: "browser", conditions: ["workerd", "worker"] },
+};
+
+/** Bytes of the minified bundle, or the bundler's first error (the anchor cannot be bundled for a Worker). */
+async function bundleSize(dir, pkg, target) {
   const { build } = await import(path.join(ROOT, "node_modules", "esbuild", "lib", "main.js"));
   const entry = path.join(dir, "function.mjs");
   const { writeFile } = await import("node:fs/promises");
   await writeFile(entry, `import { WebPubSubServiceClient } from "${pkg}";\nexport const handler = (cs) => new WebPubSubServiceClient(cs, "hub").sendToAll({ hello: "world" });\n`);
-  const result = await build({ entryPoints: [entry], bundle: true, minify: true, platform: "node", format: "esm", write: false, absWorkingDir: dir, logLevel: "silent" });
-  return result.outputFiles.reduce((sum, f) => sum + f.contents.byteLength, 0);
+  const { platform, conditions } = bundleTargets[target];
+  try {
+    const result = await build({ entryPoints: [entry], bundle: true, minify: true, platform, conditions, format: "esm", write: false, absWorkingDir: dir, logLevel: "silent" });
+    return result.outputFiles.reduce((sum, f) => sum + f.contents.byteLength, 0);
+  } catch (e) {
+    const first = e?.errors?.[0]?.text ?? String(e?.message ?? e);
+    return `fails: ${first}`;
+  }
 }
 
 async function installInto(spec, label, log) {
@@ -61,8 +76,12 @@ async function installInto(spec, label, log) {
     const secs = (performance.now() - t0) / 1000;
     const m = await measure(path.join(dir, "node_modules"));
     log(`  ${label}: ${fmtBytes(m.bytes)} in ${m.count} packages (${m.files} files), install ${secs.toFixed(1)} s`);
-    const bundle = await bundleSize(dir, label === "webpubsub" ? "webpubsub" : "@azure/web-pubsub");
-    log(`  ${label}: serverless bundle (esbuild, minified, node) ${fmtBytes(bundle)}`);
+    const pkg = label === "webpubsub" ? "webpubsub" : "@azure/web-pubsub";
+    const bundle = {};
+    for (const target of Object.keys(bundleTargets)) {
+      bundle[target] = await bundleSize(dir, pkg, target);
+      log(`  ${label}: ${target} bundle (esbuild, minified) ${typeof bundle[target] === "number" ? fmtBytes(bundle[target]) : bundle[target]}`);
+    }
     return { ...m, secs, bundle };
   } finally {
     await rm(dir, { recursive: true, force: true });
@@ -109,18 +128,26 @@ export async function run({ log }) {
   }
   const w = res.webpubsub;
   const a = res.anchor;
+  const size = (v) => (typeof v === "number" ? fmtBytes(v) : v === undefined ? "n/a" : v);
+  const bundleRow = (label, target) => {
+    const ours = w?.bundle[target];
+    const theirs = a?.bundle[target];
+    return [label, size(ours), size(theirs), typeof ours === "number" && typeof theirs === "number" ? ratio(theirs, ours) : ""];
+  };
   const rows = [
     ["tarball (packed)", fmtBytes(res.tarball?.packed), fmtBytes(res.anchorTarball?.packed), ratio(res.anchorTarball?.packed, res.tarball?.packed)],
     ["tarball (unpacked)", fmtBytes(res.tarball?.unpacked), fmtBytes(res.anchorTarball?.unpacked), ratio(res.anchorTarball?.unpacked, res.tarball?.unpacked)],
     ["installed node_modules", fmtBytes(w?.bytes), fmtBytes(a?.bytes), ratio(a?.bytes, w?.bytes)],
     ["installed packages", w ? String(w.count) : "n/a", a ? String(a.count) : "n/a", ratio(a?.count, w?.count)],
     ["installed files", w ? fmt(w.files) : "n/a", a ? fmt(a.files) : "n/a", ratio(a?.files, w?.files)],
-    ["serverless bundle (esbuild, minified)", fmtBytes(w?.bundle), fmtBytes(a?.bundle), ratio(a?.bundle, w?.bundle)],
+    bundleRow("serverless bundle, Node (esbuild --platform=node, minified; undici)", "node"),
+    bundleRow("serverless bundle, Node with --conditions=webpubsub-fetch (fetch)", "nodeFetch"),
+    bundleRow("Cloudflare Worker bundle (wrangler's conditions, minified)", "worker"),
   ];
   const list = (m) => (m ? m.names.sort().join(", ") : "n/a");
   notes.push(`webpubsub installs: ${list(w)}`);
   notes.push(`@azure/web-pubsub@1.2.0 installs: ${list(a)}`);
-  notes.push("Sizes are the sum of regular-file bytes (not disk blocks). The webpubsub tarball is `npm pack` of this checkout (dist/ as built; source maps are not published). The bundle is one `sendToAll` call bundled for platform node with everything it imports..");
+  notes.push("Sizes are the sum of regular-file bytes (not disk blocks). The webpubsub tarball is `npm pack` of this checkout (dist/ as built; source maps are not published). Each bundle is one `sendToAll` call with everything it imports. The anchor's conditions are the same (it has no export conditions for them); for a Worker its bundle fails on Node's `crypto`, which a Worker lacks without nodejs_compat.");
   return {
     tables: [{ title: "Footprint", markdown: table(["measure", "webpubsub", "@azure/web-pubsub 1.2.0", "anchor / webpubsub"], rows) }],
     notes,

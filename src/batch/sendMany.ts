@@ -1,8 +1,8 @@
-import { setMaxListeners } from "node:events";
 import { AbortError, ValidationError } from "../errors";
 import type { WebPubSubServiceClient } from "../client/WebPubSubServiceClient";
 import { retryHint } from "../internal/retry";
 import { checkInteger } from "../internal/validate";
+import { platform } from "../internal/platform";
 
 /**
  * One message of a batch. Exactly one target: nothing (the whole hub), `group`, `userId` or `connectionId`.
@@ -144,7 +144,7 @@ export async function sendMany<T = BatchMessage>(
 
   const controller = new AbortController();
   // Every send in flight listens on this one signal; that is by design, not a leak.
-  setMaxListeners(0, controller.signal);
+  platform.allowManyListeners(controller.signal);
   const onAbort = () => controller.abort(outer?.reason);
   outer?.addEventListener("abort", onAbort, { once: true });
   const signal = controller.signal;

@@ -1,5 +1,5 @@
 import { ValidationError } from "../errors";
-import { signHs256 } from "../internal/hs256";
+import { platform } from "../internal/platform";
 import { checkStringArray, checkId } from "../internal/validate";
 
 /** Which kind of client the token is for; it picks the URL path. */
@@ -89,5 +89,5 @@ export async function signClientToken(audience: string, key: string, o: CheckedT
   claims["exp"] = exp;
   claims["aud"] = audience;
   if (o.userId !== undefined) claims["sub"] = o.userId;
-  return { token: signHs256(claims, key), expiresOn: new Date(exp * 1000) };
+  return { token: await platform.signHs256(claims, key), expiresOn: new Date(exp * 1000) };
 }

@@ -62,6 +62,8 @@ function normalizeAudience(value: string): string {
   let v = value.toLowerCase();
   if (v.startsWith("ws://")) v = `http://${v.slice(5)}`;
   else if (v.startsWith("wss://")) v = `https://${v.slice(6)}`;
+  // A default port named explicitly is the same endpoint.
+  v = v.replace(/^(http:\/\/[^/?#]+):80(?=[/?#]|$)/, "$1").replace(/^(https:\/\/[^/?#]+):443(?=[/?#]|$)/, "$1");
   return v.endsWith("/") ? v.slice(0, -1) : v;
 }
 

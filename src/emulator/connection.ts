@@ -45,8 +45,11 @@ export class ClientConnection {
     this.reconnectionToken = reconnectionToken;
   }
 
+  /** The custom subprotocol a simple client speaks (chosen by the connect handler or offered alone). */
+  customSubprotocol: string | undefined;
+
   get subprotocol(): string | undefined {
-    return subprotocolNames[this.protocol];
+    return subprotocolNames[this.protocol] ?? this.customSubprotocol;
   }
 
   /** Delivers a message in this connection's protocol (and to anyone awaiting it in a test). */

@@ -12,6 +12,12 @@ export interface EmulatorCore {
   readonly recordMessages: boolean;
   /** Who watches what happens (`observation.emit` is undefined while nobody does). */
   readonly observation: Observation;
+  /** The most groups one connection may be in. */
+  readonly maxGroupsPerConnection: number;
+  /** The origins (`http://host:port`, lower case) a token's `aud` may name: the emulator's own endpoint(s). */
+  origins(): readonly string[];
+  /** The origin the emulator tells clients to use (`:generateToken` audiences, `nextLink`s). */
+  publicOrigin(): string;
   hub(name: string): Hub;
   existingHub(name: string): Hub | undefined;
   upstream(hub: string): Upstream | undefined;

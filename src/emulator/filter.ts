@@ -13,25 +13,41 @@ export interface FilterSubject {
 /** A compiled filter. */
 export type FilterPredicate = (subject: FilterSubject) => boolean;
 
-/** The filter text is not valid OData; the message matches the service's 400. */
+/**
+ * The filter text is not valid OData. The message reads like the service's 400:
+ * `Invalid syntax for '<filter>': Syntax error at position N in '<filter>'.` (`detail` says more, for logs).
+ */
 export class FilterSyntaxError extends Error {
+  /** The filter as given. */
   readonly filter: string;
-  constructor(filter: string, detail: string) {
-    super(`Invalid syntax for '${filter}': ${detail}`);
+  /** Where parsing could not go on: the end of the offending token (the text's length at its end). */
+  readonly position: number;
+  /** What was wrong, in words (for logs; the message keeps the service's wording). */
+  readonly detail: string;
+  constructor(filter: string, position: number, detail: string, summary = `Syntax error at position ${position}`) {
+    super(`Invalid syntax for '${filter}': ${summary} in '${filter}'.`);
     this.name = "FilterSyntaxError";
     this.filter = filter;
+    this.position = position;
+    this.detail = detail;
   }
 }
+
+/** How deep parentheses and `not` may nest; deeper filters are refused (400) before they can exhaust the stack. */
+export const maxFilterDepth = 64;
 
 type Value = string | number | boolean | null | ReadonlySet<string>;
 type Expr = (s: FilterSubject) => Value;
 
 type Token =
-  | { kind: "string"; value: string; pos: number }
-  | { kind: "number"; value: number; pos: number }
-  | { kind: "word"; value: string; pos: number }
-  | { kind: "punct"; value: "(" | ")" | ","; pos: number }
-  | { kind: "end"; pos: number };
+  | { kind: "string"; value: string; pos: number; end: number }
+  | { kind: "number"; value: number; pos: number; end: number }
+  | { kind: "word"; value: string; pos: number; end: number }
+  | { kind: "punct"; value: "(" | ")" | ","; pos: number; end: number }
+  | { kind: "end"; pos: number; end: number };
+
+const numberPattern = /-?\d+(\.\d+)?/y;
+const wordPattern = /[A-Za-z_][A-Za-z0-9_]*/y;
 
 function tokenize(text: string): Token[] {
   const tokens: Token[] = [];
@@ -44,7 +60,7 @@ function tokenize(text: string): Token[] {
       const start = i++;
       let value = "";
       for (;;) {
-        if (i >= text.length) throw new FilterSyntaxError(text, `unterminated string literal at position ${start}.`);
+        if (i >= text.length) throw new FilterSyntaxError(text, text.length, `unterminated string literal from position ${start}.`);
         const d = text[i] as string;
         if (d === "'") {
           if (text[i + 1] === "'") {
@@ -58,23 +74,26 @@ function tokenize(text: string): Token[] {
         value += d;
         i++;
       }
-      tokens.push({ kind: "string", value, pos: start });
+      tokens.push({ kind: "string", value, pos: start, end: i });
     } else if (c === "(" || c === ")" || c === ",") {
-      tokens.push({ kind: "punct", value: c, pos: i++ });
+      tokens.push({ kind: "punct", value: c, pos: i, end: ++i });
     } else if (/[0-9-]/.test(c)) {
-      const m = /^-?\d+(\.\d+)?/.exec(text.slice(i));
-      if (m === null) throw new FilterSyntaxError(text, `unexpected '${c}' at position ${i}.`);
-      tokens.push({ kind: "number", value: Number(m[0]), pos: i });
+      // Sticky patterns read in place: slicing the rest of the text per token made long filters quadratic.
+      numberPattern.lastIndex = i;
+      const m = numberPattern.exec(text);
+      if (m === null) throw new FilterSyntaxError(text, i + 1, `unexpected '${c}' at position ${i}.`);
+      tokens.push({ kind: "number", value: Number(m[0]), pos: i, end: i + m[0].length });
       i += m[0].length;
     } else if (/[A-Za-z_]/.test(c)) {
-      const m = /^[A-Za-z_][A-Za-z0-9_]*/.exec(text.slice(i)) as RegExpExecArray;
-      tokens.push({ kind: "word", value: m[0], pos: i });
+      wordPattern.lastIndex = i;
+      const m = wordPattern.exec(text) as RegExpExecArray;
+      tokens.push({ kind: "word", value: m[0], pos: i, end: i + m[0].length });
       i += m[0].length;
     } else {
-      throw new FilterSyntaxError(text, `unexpected character '${c}' at position ${i}.`);
+      throw new FilterSyntaxError(text, i + 1, `unexpected character '${c}' at position ${i}.`);
     }
   }
-  tokens.push({ kind: "end", pos: text.length });
+  tokens.push({ kind: "end", pos: text.length, end: text.length });
   return tokens;
 }
 
@@ -101,6 +120,9 @@ const functions: Record<string, { arity: [number, number]; fn: (args: Value[]) =
 
 class Parser {
   #i = 0;
+  #depth = 0;
+  /** An unknown name is reported only if the filter is otherwise well formed (the structure is checked first). */
+  #unknown: { word: string; end: number } | undefined;
   constructor(
     private readonly text: string,
     private readonly tokens: Token[],
@@ -109,7 +131,10 @@ class Parser {
   parse(): Expr {
     const expr = this.#or();
     const t = this.#peek();
-    if (t.kind !== "end") throw this.#error(`unexpected ${describe(t)} at position ${t.pos}.`);
+    if (t.kind !== "end") throw this.#error(t, `unexpected ${describe(t)} at position ${t.pos}.`);
+    if (this.#unknown !== undefined) {
+      throw new FilterSyntaxError(this.text, this.#unknown.end, `unknown identifier '${this.#unknown.word}'; use userId, connectionId, groups or a function such as startswith().`);
+    }
     return expr;
   }
 
@@ -123,40 +148,52 @@ class Parser {
     const t = this.#peek();
     return t.kind === "word" && t.value === value;
   }
+  #isPunct(value: "(" | ")" | ","): boolean {
+    const t = this.#peek();
+    return t.kind === "punct" && t.value === value;
+  }
   #expect(value: "(" | ")" | ","): void {
     const t = this.#next();
-    if (t.kind !== "punct" || t.value !== value) throw this.#error(`expected '${value}' but found ${describe(t)} at position ${t.pos}.`);
+    if (t.kind !== "punct" || t.value !== value) throw this.#error(t, `expected '${value}' but found ${describe(t)} at position ${t.pos}.`);
   }
-  #error(detail: string): FilterSyntaxError {
-    return new FilterSyntaxError(this.text, detail);
+  #error(at: Token, detail: string): FilterSyntaxError {
+    return new FilterSyntaxError(this.text, at.end, detail);
+  }
+  /** Enters one level of nesting (parentheses, `not`, a function call), refusing to go deeper than the limit. */
+  #enter(at: Token): void {
+    if (++this.#depth > maxFilterDepth) {
+      const detail = `the filter nests deeper than ${maxFilterDepth} levels.`;
+      throw new FilterSyntaxError(this.text, at.end, detail, `Nesting deeper than ${maxFilterDepth} levels at position ${at.end}`);
+    }
   }
 
+  // `and` / `or` chains are kept flat and evaluated in a loop: a chain of thousands must not recurse.
   #or(): Expr {
-    let left = this.#and();
+    const terms = [this.#and()];
     while (this.#isWord("or")) {
       this.#next();
-      const l = left;
-      const r = this.#and();
-      left = (s) => truthy(l(s)) || truthy(r(s));
+      terms.push(this.#and());
     }
-    return left;
+    if (terms.length === 1) return terms[0] as Expr;
+    return (s) => terms.some((term) => truthy(term(s)));
   }
 
   #and(): Expr {
-    let left = this.#not();
+    const terms = [this.#not()];
     while (this.#isWord("and")) {
       this.#next();
-      const l = left;
-      const r = this.#not();
-      left = (s) => truthy(l(s)) && truthy(r(s));
+      terms.push(this.#not());
     }
-    return left;
+    if (terms.length === 1) return terms[0] as Expr;
+    return (s) => terms.every((term) => truthy(term(s)));
   }
 
   #not(): Expr {
     if (this.#isWord("not")) {
-      this.#next();
+      const t = this.#next();
+      this.#enter(t);
       const inner = this.#not();
+      this.#depth--;
       return (s) => !truthy(inner(s));
     }
     return this.#comparison();
@@ -191,7 +228,7 @@ class Parser {
   #list(): Expr[] {
     this.#expect("(");
     const items = [this.#primary()];
-    while (this.#peek().kind === "punct" && (this.#peek() as { value: string }).value === ",") {
+    while (this.#isPunct(",")) {
       this.#next();
       items.push(this.#primary());
     }
@@ -212,13 +249,15 @@ class Parser {
       }
       case "punct":
         if (t.value === "(") {
+          this.#enter(t);
           const inner = this.#or();
           this.#expect(")");
+          this.#depth--;
           return inner;
         }
-        throw this.#error(`unexpected '${t.value}' at position ${t.pos}.`);
+        throw this.#error(t, `unexpected '${t.value}' at position ${t.pos}.`);
       case "end":
-        throw this.#error("unexpected end of the expression.");
+        throw this.#error(t, "unexpected end of the expression.");
       case "word":
         break;
     }
@@ -238,14 +277,23 @@ class Parser {
         return () => null;
     }
     const fn = functions[word];
-    if (fn === undefined || !(this.#peek().kind === "punct" && (this.#peek() as { value: string }).value === "(")) {
-      throw this.#error(`unknown identifier '${word}' at position ${t.pos}; use userId, connectionId, groups or a function such as startswith().`);
+    if (fn === undefined || !this.#isPunct("(")) {
+      this.#unknown ??= { word, end: t.end };
+      if (this.#isPunct("(")) this.#call(t);
+      return () => null;
     }
-    const args = this.#list();
+    const args = this.#call(t);
     if (args.length < fn.arity[0] || args.length > fn.arity[1]) {
-      throw this.#error(`${word}() takes ${fn.arity[0] === fn.arity[1] ? fn.arity[0] : `${fn.arity[0]} or ${fn.arity[1]}`} arguments, got ${args.length}.`);
+      throw this.#error(t, `${word}() takes ${fn.arity[0] === fn.arity[1] ? fn.arity[0] : `${fn.arity[0]} or ${fn.arity[1]}`} arguments, got ${args.length}.`);
     }
     return (s) => fn.fn(args.map((a) => a(s)));
+  }
+
+  #call(name: Token): Expr[] {
+    this.#enter(name);
+    const args = this.#list();
+    this.#depth--;
+    return args;
   }
 }
 
@@ -300,7 +348,7 @@ const cache = new Map<string, FilterPredicate>();
 export function compileFilter(text: string): FilterPredicate {
   const hit = cache.get(text);
   if (hit !== undefined) return hit;
-  if (text.trim() === "") throw new FilterSyntaxError(text, "the filter is empty.");
+  if (text.trim() === "") throw new FilterSyntaxError(text, text.length, "the filter is empty.");
   const expr = new Parser(text, tokenize(text)).parse();
   const predicate: FilterPredicate = (s) => expr(s) === true;
   if (cache.size >= 256) cache.delete(cache.keys().next().value as string);

@@ -72,6 +72,9 @@ export class FrameHandler {
         const group = message["group"];
         if (!validGroup(group)) return ack({ name: "Forbidden", message: invalidGroup });
         if (!hasRole(connection.roles, "joinLeaveGroup", group)) return ack({ name: "Forbidden", message: `The connection has no permission to ${type === "joinGroup" ? "join" : "leave"} group '${group}'.` });
+        if (type === "joinGroup" && !hub.fits(connection, [group], this.core.maxGroupsPerConnection)) {
+          return ack({ name: "Forbidden", message: `The connection is already in ${this.core.maxGroupsPerConnection} groups, the most the emulator allows.` });
+        }
         if (type === "joinGroup") hub.join(connection, group);
         else hub.leave(connection, group);
         return ack();
@@ -117,6 +120,10 @@ export class FrameHandler {
       return;
     }
     const result = await upstream.send(connection.hub, connection, `azure.webpubsub.user.${event}`, event, body, contentType);
+    if (!result.ok && result.tooLarge === true) {
+      ack?.({ name: "InternalServerError", message: `The event handler's reply to event '${event}' is too large.` });
+      return;
+    }
     if (!result.ok) {
       const why = result.timedOut === true ? "did not answer in time" : result.reached === false ? "could not be reached" : `answered ${result.status}`;
       ack?.({ name: result.timedOut === true ? "Timeout" : "InternalServerError", message: `The event handler ${why} for event '${event}'.` });

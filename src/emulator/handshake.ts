@@ -6,6 +6,7 @@ import type { Duplex } from "node:stream";
 import { bearer, TokenRejected, verifyToken } from "./auth";
 import type { ClientConnection, ClientProtocol } from "./connection";
 import type { EmulatorCore } from "./core";
+import { validHostHeader } from "./endpoint";
 import type { ConnectReply } from "./upstream";
 
 const hubPattern = /^[A-Za-z][A-Za-z0-9_`,.[\]]{0,127}$/;
@@ -15,6 +16,8 @@ export interface Pending {
   /** The hub's name; its state is created only once the socket is open (refused clients leave none). */
   hub: string;
   protocol: ClientProtocol;
+  /** The subprotocol the handshake answers with (none for a simple client that offered none). */
+  answer: string | undefined;
   userId: string | null;
   roles: string[];
   groups: string[];
@@ -33,17 +36,50 @@ export interface Refusal {
 
 /** Checks the hub, the token and (for reliable clients) the recovery parameters; asks the connect handler. */
 export async function authorizeUpgrade(core: EmulatorCore, req: IncomingMessage): Promise<Pending | Refusal> {
-  const host = req.headers.host ?? "localhost";
-  const url = new URL(req.url ?? "/", `http://${host}`);
+  if (!validHostHeader(req.headers.host)) return { status: 400, message: "the Host header is not a valid host[:port]" };
+  const url = new URL(req.url ?? "/", "http://localhost");
   let hubName: string | null;
   const m = /^\/client\/hubs\/([^/]+)\/?$/.exec(url.pathname);
-  if (m !== null) hubName = decodeURIComponent(m[1] as string);
+  if (m !== null) {
+    try {
+      hubName = decodeURIComponent(m[1] as string);
+    } catch {
+      return { status: 400, message: "the hub name in the path is not validly percent-encoded" };
+    }
+  }
   else if (url.pathname === "/client" || url.pathname === "/client/") hubName = url.searchParams.get("hub");
   else return { status: 404, message: `no client endpoint at ${url.pathname}; use /client/hubs/{hub}` };
   if (hubName === null || !hubPattern.test(hubName)) return { status: 400, message: "invalid or missing hub name" };
+  const offered = String(req.headers["sec-websocket-protocol"] ?? "")
+    .split(",")
+    .map((p) => p.trim())
+    .filter(Boolean);
+
+  // Reliable clients come back with their connection id and reconnection token. The access token plays no
+  // part: its `exp` "is only checked at the time you're making the new connection" (client-spec 2.1.2).
+  const resumeId = url.searchParams.get("awps_connection_id");
+  if (resumeId !== null) {
+    const existing = core.existingHub(hubName)?.connections.get(resumeId);
+    const tokenOk = existing !== undefined && existing.reconnectionToken === url.searchParams.get("awps_reconnection_token");
+    const resumable = existing !== undefined && tokenOk && existing.protocol === "reliable" && existing.socket === undefined && !existing.closed;
+    return {
+      hub: hubName,
+      protocol: "reliable",
+      answer: offered.includes(reliableName) ? reliableName : offered[0],
+      userId: existing?.userId ?? null,
+      roles: [],
+      groups: [],
+      state: undefined,
+      resume: resumable ? existing : undefined,
+      refuseRecovery: !resumable,
+    };
+  }
+
   const token = url.searchParams.get("access_token") ?? bearer(req.headers.authorization);
   if (token === undefined || token === null) return { status: 401, message: "missing access token (access_token query or Authorization: Bearer)" };
-  const audiences = [`http://${host}/client/hubs/${hubName}`, `http://${host}${url.pathname}`, `http://${host}/client/?hub=${hubName}`];
+  // The audience is the client endpoint at the emulator's own origin (http or ws form), never the Host header.
+  const name = hubName;
+  const audiences = core.origins().flatMap((origin) => [`${origin}/client/hubs/${name}`, `${origin}${url.pathname}`, `${origin}/client/?hub=${name}`]);
   let claims;
   try {
     claims = await verifyToken(token, core.keyBytes, audiences);
@@ -51,14 +87,11 @@ export async function authorizeUpgrade(core: EmulatorCore, req: IncomingMessage)
     if (error instanceof TokenRejected) return { status: 401, message: error.message };
     throw error;
   }
-  const offered = String(req.headers["sec-websocket-protocol"] ?? "")
-    .split(",")
-    .map((p) => p.trim())
-    .filter(Boolean);
-  const protocol: ClientProtocol = offered.includes("json.reliable.webpubsub.azure.v1") ? "reliable" : offered.includes("json.webpubsub.azure.v1") ? "json" : "simple";
+  const answer = defaultSubprotocol(offered);
+  if (answer === null) return { status: 400, message: "the protobuf subprotocols are not supported by the emulator; use json.webpubsub.azure.v1 or json.reliable.webpubsub.azure.v1" };
   const pending: Pending = {
     hub: hubName,
-    protocol,
+    ...choose(answer),
     userId: typeof claims.sub === "string" && claims.sub !== "" ? claims.sub : null,
     roles: stringList(claims["role"]),
     groups: stringList(claims["webpubsub.group"]),
@@ -66,19 +99,6 @@ export async function authorizeUpgrade(core: EmulatorCore, req: IncomingMessage)
     resume: undefined,
     refuseRecovery: false,
   };
-
-  // Reliable clients come back with their connection id and reconnection token.
-  const resumeId = url.searchParams.get("awps_connection_id");
-  if (resumeId !== null) {
-    const existing = core.existingHub(hubName)?.connections.get(resumeId);
-    const tokenOk = existing !== undefined && existing.reconnectionToken === url.searchParams.get("awps_reconnection_token");
-    if (existing !== undefined && tokenOk && existing.protocol === "reliable" && existing.socket === undefined && !existing.closed) {
-      pending.resume = existing;
-    } else {
-      pending.refuseRecovery = true;
-    }
-    return pending;
-  }
 
   const upstream = core.upstream(hubName);
   if (upstream?.wants("system", "connect")) {
@@ -103,10 +123,35 @@ export async function authorizeUpgrade(core: EmulatorCore, req: IncomingMessage)
       if (typeof reply.userId === "string" && reply.userId !== "") pending.userId = reply.userId;
       if (Array.isArray(reply.groups)) pending.groups.push(...stringList(reply.groups));
       if (Array.isArray(reply.roles)) pending.roles.push(...stringList(reply.roles));
+      // The handler may pick one of the offered subprotocols; the handshake answers with it and the
+      // connection speaks it (a custom one makes a simple client).
+      if (typeof reply.subprotocol === "string" && reply.subprotocol !== "") {
+        if (!offered.includes(reply.subprotocol)) return { status: 500, message: `the event handler chose subprotocol '${reply.subprotocol}', which the client did not offer` };
+        Object.assign(pending, choose(reply.subprotocol));
+      }
     }
     pending.state = result.state ?? undefined;
   }
+  if (new Set(pending.groups).size > core.maxGroupsPerConnection) {
+    return { status: 400, message: `the connection would start in more than ${core.maxGroupsPerConnection} groups, the most the emulator allows` };
+  }
   return pending;
+}
+
+const reliableName = "json.reliable.webpubsub.azure.v1";
+const jsonName = "json.webpubsub.azure.v1";
+
+/** Without a connect handler's choice: reliable, then json, then the first custom one; null for protobuf only. */
+function defaultSubprotocol(offered: string[]): string | undefined | null {
+  if (offered.includes(reliableName)) return reliableName;
+  if (offered.includes(jsonName)) return jsonName;
+  const custom = offered.find((p) => !p.startsWith("protobuf.") || !p.endsWith(".webpubsub.azure.v1"));
+  if (custom === undefined && offered.length > 0) return null;
+  return custom;
+}
+
+function choose(answer: string | undefined): { protocol: ClientProtocol; answer: string | undefined } {
+  return { protocol: answer === reliableName ? "reliable" : answer === jsonName ? "json" : "simple", answer };
 }
 
 function stringList(value: unknown): string[] {

@@ -37,6 +37,13 @@ export class Hub {
     connection.dispose();
   }
 
+  /** Whether joining `groups` keeps the connection within `max` groups (groups it is already in count once). */
+  fits(connection: ClientConnection, groups: Iterable<string>, max: number): boolean {
+    let size = connection.groups.size;
+    for (const g of new Set(groups)) if (!connection.groups.has(g) && ++size > max) return false;
+    return true;
+  }
+
   join(connection: ClientConnection, group: string): void {
     if (connection.groups.has(group)) return;
     connection.groups.add(group);

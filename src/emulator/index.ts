@@ -9,6 +9,7 @@ import { Observation, type EmulatorEvent } from "./observe";
 import { RestApi } from "./rest";
 import { createLiveView, type LiveView } from "./ui/index";
 import { Upstream, type HubSettings } from "./upstream";
+import { answerClientErrors, ownOrigins, parsePublicEndpoint } from "./endpoint";
 import { ClientEndpoint } from "./websocket";
 
 export type { HubSettings } from "./upstream";
@@ -57,6 +58,23 @@ export interface EmulatorOptions {
    */
   maxBodyBytes?: number;
   /**
+   * The emulator's public endpoint when it sits behind a proxy, e.g. `https://pubsub.example.com`: tokens must
+   * name it as their audience (as the service checks a token against its own endpoint, never the request's
+   * Host header), and `connectionString`, `endpoint`, `:generateToken` and `nextLink`s use it.
+   * @default the listening address (tokens for `localhost`, `127.0.0.1` or `[::1]` are all accepted by a loopback listener)
+   */
+  publicEndpoint?: string;
+  /**
+   * How long a REST request (headers and body) may take to arrive before it is answered 408.
+   * @default 30000
+   */
+  requestTimeoutMs?: number;
+  /**
+   * The most groups one connection may be in; joining more is refused (ack `Forbidden`, REST 400).
+   * @default 1000
+   */
+  maxGroupsPerConnection?: number;
+  /**
    * Serve the live view at `/ui/`: a page showing connections, groups and traffic as they happen, with
    * actions (send, close, group membership, client URLs, a test client). It needs the access key or the
    * token in {@link Emulator.liveViewUrl}. The `webpubsub emulator` command turns it on unless `--no-ui`.
@@ -78,7 +96,7 @@ export interface ConnectionInfo {
   userId: string | null;
   groups: string[];
   roles: string[];
-  /** `json.webpubsub.azure.v1`, `json.reliable.webpubsub.azure.v1`, `mqtt` for MQTT sessions, or undefined for simple clients. */
+  /** `json.webpubsub.azure.v1`, `json.reliable.webpubsub.azure.v1`, `mqtt` for MQTT sessions, a simple client's custom subprotocol, or undefined. */
   subprotocol: string | undefined;
   /** False while a dropped reliable connection waits for its client to come back. */
   online: boolean;
@@ -154,6 +172,12 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   const mqttSessionExpiryMs = options.mqttSessionExpiryMs ?? 30_000;
   if (!Number.isInteger(mqttSessionExpiryMs) || mqttSessionExpiryMs < 0) throw new TypeError(`mqttSessionExpiryMs ${String(mqttSessionExpiryMs)} is not a whole number of milliseconds (0 or more).`);
   const log = options.log ?? (() => {});
+  const publicEndpoint = parsePublicEndpoint(options.publicEndpoint);
+  const requestTimeoutMs = options.requestTimeoutMs ?? 30_000;
+  if (!Number.isInteger(requestTimeoutMs) || requestTimeoutMs < 1) throw new TypeError(`requestTimeoutMs ${String(requestTimeoutMs)} must be a positive integer (milliseconds).`);
+  const maxGroupsPerConnection = options.maxGroupsPerConnection ?? 1000;
+  if (!Number.isInteger(maxGroupsPerConnection) || maxGroupsPerConnection < 1) throw new TypeError(`maxGroupsPerConnection ${String(maxGroupsPerConnection)} must be a positive integer.`);
+  let origins: string[] = [];
   const observation = new Observation();
   const registry = new HubRegistry(observation);
   const upstreams = new Map<string, Upstream>();
@@ -167,6 +191,9 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     reconnectionGraceMs: options.reconnectionGraceMs ?? 30_000,
     recordMessages: options.recordMessages ?? true,
     observation,
+    maxGroupsPerConnection,
+    origins: () => origins,
+    publicOrigin: () => origins[0] as string,
     hub: (name) => registry.get(name),
     existingHub: (name) => registry.find(name),
     prune: (hub) => registry.prune(hub),
@@ -188,7 +215,9 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   const rest = new RestApi(core, clients, options.maxBodyBytes ?? 16 * 1024 * 1024);
   const sockets = new Set<Socket>();
   let ui: LiveView | undefined;
-  const server: Server = createServer({ keepAliveTimeout: 65_000 }, (req, res) => {
+  // A request that trickles in is answered 408 (checked every second, not Node's default 30 s).
+  const serverOptions = { keepAliveTimeout: 65_000, requestTimeout: requestTimeoutMs, headersTimeout: Math.min(60_000, requestTimeoutMs), connectionsCheckingInterval: Math.min(1000, requestTimeoutMs) };
+  const server: Server = createServer(serverOptions, (req, res) => {
     if (ui?.handle(req, res) === true) return;
     void rest.handle(req, res);
   });
@@ -197,7 +226,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     socket.once("close", () => sockets.delete(socket));
   });
   server.on("upgrade", (req, socket, head) => (MqttEndpoint.serves(req.url) ? mqtt.handleUpgrade(req, socket, head) : clients.handleUpgrade(req, socket, head)));
-  server.on("clientError", (_error, socket) => socket.destroy());
+  answerClientErrors(server);
 
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
@@ -209,7 +238,10 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   const actualPort = (server.address() as AddressInfo).port;
   const endpointHost = host.includes(":") ? `[${host}]` : host === "0.0.0.0" ? "127.0.0.1" : host;
   origin = `${endpointHost}:${actualPort}`;
-  const endpoint = `http://${origin}`;
+  origins = ownOrigins(host, actualPort, publicEndpoint);
+  if (publicEndpoint === undefined) origins.unshift(`http://${origin}`.toLowerCase());
+  origins = [...new Set(origins)];
+  const endpoint = publicEndpoint?.origin ?? `http://${origin}`;
   log(`emulator listening on ${endpoint}`);
 
   const info = (hubName: string, c: import("./connection").ClientConnection): ConnectionInfo => ({

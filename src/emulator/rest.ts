@@ -1,11 +1,13 @@
 // The REST data plane: routing, authentication and the simple lookups; bigger calls live in restCalls.ts.
+import { randomUUID } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { bearer, TokenRejected, verifyToken } from "./auth";
 import type { EmulatorCore } from "./core";
 import { reachOf } from "./observe";
+import { validHostHeader } from "./endpoint";
 import { HttpFailure, readBody, send, sendFailure, supportedApiVersions } from "./http";
-import { grantRole, hasRole, type PermissionKind } from "./permissions";
-import { closeConnections, generateToken, groupsByFilter, listConnections, sendMessage } from "./restCalls";
+import { grantRole, hasRole, isRoleOf, type PermissionKind } from "./permissions";
+import { checkRoom, closeConnections, generateToken, groupsByFilter, listConnections, sendMessage } from "./restCalls";
 import { checkGroup, checkId, requireVersion, safeDecode, versionRank, type Call } from "./restParams";
 import type { ClientEndpoint } from "./websocket";
 
@@ -28,6 +30,8 @@ export class RestApi {
   }
 
   async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    // Every response names its request, as the service's do (RestError.requestId, logger events).
+    res.setHeader("x-ms-request-id", randomUUID());
     try {
       await this.#route(req, res);
     } catch (error) {
@@ -42,8 +46,9 @@ export class RestApi {
   }
 
   async #route(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const host = req.headers.host ?? "localhost";
-    const url = new URL(req.url ?? "/", `http://${host}`);
+    // The Host header plays no part in routing or authentication, but a malformed one is the client's mistake.
+    if (!validHostHeader(req.headers.host)) throw new HttpFailure(400, "Error.BadRequest", "The Host header is not a valid host[:port].");
+    const url = new URL(req.url ?? "/", "http://localhost");
     const method = req.method ?? "GET";
     if (url.pathname === "/api/health") {
       if (method !== "HEAD" && method !== "GET") throw new HttpFailure(405, "Error.MethodNotAllowed", "Use HEAD or GET.");
@@ -79,9 +84,10 @@ export class RestApi {
   async #authenticate(req: IncomingMessage, url: URL): Promise<void> {
     const token = bearer(req.headers.authorization);
     if (token === undefined) throw new HttpFailure(401, "Error.Unauthorized", "Missing bearer token.");
-    const host = req.headers.host ?? "localhost";
+    // The audience is the request URL at the emulator's own endpoint, with or without the query.
+    const audiences = this.core.origins().flatMap((origin) => [`${origin}${url.pathname}${url.search}`, `${origin}${url.pathname}`]);
     try {
-      await verifyToken(token, this.core.keyBytes, [`http://${host}${url.pathname}${url.search}`, `http://${host}${url.pathname}`, `https://${host}${url.pathname}${url.search}`, `https://${host}${url.pathname}`]);
+      await verifyToken(token, this.core.keyBytes, audiences);
     } catch (error) {
       if (error instanceof TokenRejected) throw new HttpFailure(401, "Error.Unauthorized", `Unauthorized: ${error.message}.`);
       throw error;
@@ -102,7 +108,7 @@ export class RestApi {
           return closeConnections(this.clients, call, [...hub.connections.values()]);
         case ":addToGroups":
         case ":removeFromGroups":
-          return groupsByFilter(call, a === ":addToGroups", body);
+          return groupsByFilter(this.core, call, a === ":addToGroups", body);
         case ":generateToken":
           return generateToken(this.core, call);
       }
@@ -113,11 +119,12 @@ export class RestApi {
       if (n === 3 && c === ":send" && method === "POST") return sendMessage(call, members ?? [], body, { excluded: true, filter: true, group });
       if (n === 3 && c === ":closeConnections" && method === "POST") return closeConnections(this.clients, call, [...(members ?? [])]);
       if (n === 2 && method === "HEAD") return send(res, members !== undefined && members.size > 0 ? 200 : 404);
-      if (n === 3 && c === "connections" && method === "GET") return listConnections(call, group, [...(members ?? [])]);
+      if (n === 3 && c === "connections" && method === "GET") return listConnections(this.core, call, group, [...(members ?? [])]);
       if (n === 4 && c === "connections" && d !== undefined) {
         const connection = hub.connections.get(checkId(d, "connectionId"));
         if (method === "PUT") {
           if (connection === undefined) throw new HttpFailure(404, "Error.Connection.NotExisted", `Connection '${d}' does not exist.`);
+          checkRoom(this.core, hub, [connection], [group]);
           hub.join(connection, group);
           return send(res, 200);
         }
@@ -142,6 +149,7 @@ export class RestApi {
         const group = checkGroup(d);
         if (method === "PUT") {
           if (connections === undefined || connections.size === 0) throw new HttpFailure(404, "Warning.User.NotExisted", `User '${userId}' has no connection.`);
+          checkRoom(this.core, hub, connections, [group]);
           for (const connection of connections) hub.join(connection, group);
           return send(res, 200);
         }
@@ -174,6 +182,10 @@ export class RestApi {
       const connection = hub.connections.get(checkId(d, "connectionId"));
       const targetName = call.url.searchParams.get("targetName") ?? undefined;
       if (targetName !== undefined) checkGroup(targetName, "targetName");
+      // Wildcard roles exist only in tokens: the permission REST calls do not take patterns (concept-wildcard-group-roles).
+      if (targetName !== undefined && /[*?]/.test(targetName)) {
+        throw new HttpFailure(400, "Error.BadRequest", `Wildcard patterns are not supported by the permission REST API: targetName '${targetName}' contains '*' or '?'. Grant wildcard roles in the client's token instead.`, "targetName");
+      }
       if (method === "PUT") {
         if (connection === undefined) throw new HttpFailure(404, "Info.Connection.NotExisted", `Connection '${d}' does not exist.`);
         connection.roles.add(grantRole(kind, targetName));
@@ -182,7 +194,8 @@ export class RestApi {
       if (method === "DELETE") {
         if (connection !== undefined) {
           connection.roles.delete(grantRole(kind, targetName));
-          if (targetName === undefined) for (const role of [...connection.roles]) if (role.startsWith(`webpubsub.${kind}.`)) connection.roles.delete(role);
+          // Without a target the permission is gone for every group, including what a wildcard role granted.
+          if (targetName === undefined) for (const role of [...connection.roles]) if (isRoleOf(role, kind)) connection.roles.delete(role);
         }
         return send(res, 204);
       }

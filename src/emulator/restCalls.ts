@@ -4,6 +4,7 @@ import type { ClientConnection } from "./connection";
 import type { EmulatorCore } from "./core";
 import { compileFilter, FilterSyntaxError, type FilterPredicate } from "./filter";
 import { HttpFailure, send } from "./http";
+import type { Hub } from "./hub";
 import { contentTypeToDataType } from "./messages";
 import { noteReach } from "./observe";
 import { checkGroup, filterParam, intParam, requireVersion, type Call } from "./restParams";
@@ -49,7 +50,7 @@ export function closeConnections(clients: ClientEndpoint, call: Call, targets: C
   send(call.res, 204);
 }
 
-export function groupsByFilter(call: Call, add: boolean, body: Buffer | undefined): void {
+export function groupsByFilter(core: EmulatorCore, call: Call, add: boolean, body: Buffer | undefined): void {
   requireVersion(call, "2023-07-01", add ? ":addToGroups" : ":removeFromGroups");
   let parsed: { groups?: unknown; filter?: unknown };
   try {
@@ -67,10 +68,11 @@ export function groupsByFilter(call: Call, add: boolean, body: Buffer | undefine
     try {
       filter = compileFilter(parsed.filter);
     } catch (error) {
-      if (error instanceof FilterSyntaxError) throw new HttpFailure(400, "Error.BadRequest", error.message, "filter");
+      if (error instanceof FilterSyntaxError) throw new HttpFailure(400, "Error.BadRequest", `${error.message} (Parameter 'filter')`, "filter");
       throw error;
     }
   }
+  if (add) checkRoom(core, call.hub, [...call.hub.connections.values()].filter((c) => filter === undefined || filter(c)), groups);
   for (const connection of call.hub.connections.values()) {
     if (filter !== undefined && !filter(connection)) continue;
     for (const g of groups) {
@@ -81,7 +83,7 @@ export function groupsByFilter(call: Call, add: boolean, body: Buffer | undefine
   send(call.res, 200);
 }
 
-export function listConnections(call: Call, group: string, members: ClientConnection[]): void {
+export function listConnections(core: EmulatorCore, call: Call, group: string, members: ClientConnection[]): void {
   const q = call.url.searchParams;
   const pageSize = q.get("maxpagesize") === null ? 100 : intParam(q.get("maxpagesize") as string, "maxpagesize", 1, 200);
   const top = q.get("top") === null ? undefined : intParam(q.get("top") as string, "top", 1, Number.MAX_SAFE_INTEGER);
@@ -99,7 +101,7 @@ export function listConnections(call: Call, group: string, members: ClientConnec
   const remainingTop = top === undefined ? undefined : top - page.length;
   let nextLink: string | undefined;
   if (nextOffset < members.length && (remainingTop === undefined || remainingTop > 0)) {
-    const next = new URL(`/api/hubs/${encodeURIComponent(call.hub.name)}/groups/${encodeURIComponent(group)}/connections`, `http://${call.req.headers.host ?? "localhost"}`);
+    const next = new URL(`/api/hubs/${encodeURIComponent(call.hub.name)}/groups/${encodeURIComponent(group)}/connections`, core.publicOrigin());
     next.searchParams.set("api-version", call.version);
     next.searchParams.set("maxpagesize", String(pageSize));
     if (remainingTop !== undefined) next.searchParams.set("top", String(remainingTop));
@@ -124,8 +126,17 @@ export async function generateToken(core: EmulatorCore, call: Call): Promise<voi
     .setProtectedHeader({ alg: "HS256", typ: "JWT" })
     .setIssuedAt()
     .setExpirationTime(`${minutes}m`)
-    .setAudience(`http://${call.req.headers.host ?? "localhost"}/${path}/${call.hub.name}`);
+    .setAudience(`${core.publicOrigin()}/${path}/${call.hub.name}`);
   const userId = q.get("userId");
   if (userId !== null && userId !== "") jwt.setSubject(userId);
   send(call.res, 200, { token: await jwt.sign(core.keyBytes) });
+}
+
+/** 400 before anything changes when a connection would end up in more groups than the emulator allows. */
+export function checkRoom(core: EmulatorCore, hub: Hub, connections: Iterable<ClientConnection>, groups: string[]): void {
+  for (const connection of connections) {
+    if (!hub.fits(connection, groups, core.maxGroupsPerConnection)) {
+      throw new HttpFailure(400, "Error.BadRequest", `Connection '${connection.connectionId}' would be in more than ${core.maxGroupsPerConnection} groups, the most the emulator allows.`, "group");
+    }
+  }
 }

@@ -30,7 +30,7 @@ export function filterParam(call: Call, allowed: boolean): FilterPredicate | und
   try {
     return compileFilter(text);
   } catch (error) {
-    if (error instanceof FilterSyntaxError) throw new HttpFailure(400, "Error.BadRequest", error.message, "filter");
+    if (error instanceof FilterSyntaxError) throw new HttpFailure(400, "Error.BadRequest", `${error.message} (Parameter 'filter')`, "filter");
     throw error;
   }
 }

@@ -37,7 +37,43 @@ export interface ConnectReply {
 
 export type UpstreamResult =
   | { ok: true; status: number; body: Buffer; contentType: string | undefined; state: string | null; headers: Headers }
-  | { ok: false; status: number; message: string; body?: Buffer; /** False when no answer came at all. */ reached?: boolean; timedOut?: boolean };
+  | {
+      ok: false;
+      status: number;
+      message: string;
+      body?: Buffer;
+      /** False when no answer came at all. */
+      reached?: boolean;
+      timedOut?: boolean;
+      /** The handler answered, but with more than maxReplyBytes. */
+      tooLarge?: boolean;
+    };
+
+/** The most of an event handler's reply the emulator reads; a longer reply fails the event. */
+export const maxReplyBytes = 1024 * 1024;
+
+/** Reads a response body up to `limit` bytes; undefined (and the rest discarded) when it is longer. */
+async function readLimited(response: Response, limit: number): Promise<Buffer | undefined> {
+  if (Number(response.headers.get("content-length") ?? 0) > limit) {
+    await response.body?.cancel();
+    return undefined;
+  }
+  if (response.body === null) return Buffer.alloc(0);
+  const reader = response.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > limit) {
+      await reader.cancel();
+      return undefined;
+    }
+    chunks.push(value);
+  }
+  return Buffer.concat(chunks);
+}
 
 /** Sends CloudEvents (binary mode) to the configured event handler, signed with the emulator's key. */
 export class Upstream {
@@ -85,9 +121,11 @@ export class Upstream {
     contentType: string,
     extraHeaders: Record<string, string> | undefined,
   ): Promise<UpstreamResult> {
-    const url = this.settings.url.replace(/\{hub\}/g, encodeURIComponent(hub)).replace(/\{event\}/g, encodeURIComponent(eventName));
-    if (!(await this.#abuseProtection(url))) {
-      return { ok: false, status: 502, message: `the event handler at ${new URL(url).origin} did not pass abuse protection (OPTIONS)`, reached: false };
+    const url = this.#url(hub, eventName);
+    // Abuse protection is checked once per handler, at the URL template with {event} = "validate" (reference-cloud-events).
+    const validateUrl = this.#url(hub, "validate");
+    if (!(await this.#abuseProtection(validateUrl))) {
+      return { ok: false, status: 502, message: `the event handler at ${new URL(validateUrl).origin} did not pass abuse protection (OPTIONS)`, reached: false };
     }
     const headers: Record<string, string> = {
       "content-type": contentType,
@@ -109,8 +147,11 @@ export class Upstream {
     if (extraHeaders !== undefined) Object.assign(headers, extraHeaders);
     try {
       const response = await fetch(url, { method: "POST", headers, body: typeof body === "string" ? body : new Uint8Array(body), signal: AbortSignal.timeout(this.settings.timeoutMs ?? 30_000) });
-      const bytes = Buffer.from(await response.arrayBuffer());
+      const bytes = await readLimited(response, maxReplyBytes);
       this.log(`upstream ${type} → ${response.status}`);
+      if (bytes === undefined) {
+        return { ok: false, status: 502, message: `the event handler's reply is larger than ${maxReplyBytes} bytes`, tooLarge: true };
+      }
       if (response.status >= 200 && response.status < 300) {
         return {
           ok: true,
@@ -129,13 +170,17 @@ export class Upstream {
     }
   }
 
+  #url(hub: string, eventName: string): string {
+    return this.settings.url.replace(/\{hub\}/g, encodeURIComponent(hub)).replace(/\{event\}/g, encodeURIComponent(eventName));
+  }
+
   /** CloudEvents abuse protection: the handler must allow this origin once per URL. */
   #abuseProtection(url: string): Promise<boolean> {
     let check = this.#validated.get(url);
     if (check === undefined) {
       check = fetch(url, { method: "OPTIONS", headers: { "webhook-request-origin": this.origin, "ce-awpsversion": "1.0" }, signal: AbortSignal.timeout(this.settings.timeoutMs ?? 10_000) }).then(
         async (response) => {
-          await response.arrayBuffer();
+          await response.body?.cancel();
           const allowed = response.headers.get("webhook-allowed-origin") ?? "";
           const ok = response.ok && allowed.split(",").some((o) => o.trim() === "*" || o.trim().toLowerCase() === this.origin.toLowerCase());
           if (!ok) this.#validated.delete(url);

@@ -17,6 +17,7 @@ export class ClientEndpoint {
   readonly #wss: WebSocketServer;
   readonly #sockets = new Set<WebSocket>();
   readonly #frames: FrameHandler;
+  readonly #answers = new WeakMap<IncomingMessage, string>();
 
   constructor(private readonly core: EmulatorCore) {
     this.#frames = new FrameHandler(core, (connection, reason) => this.close(connection, reason));
@@ -25,10 +26,10 @@ export class ClientEndpoint {
       maxPayload: maxFrameBytes,
       clientTracking: false,
       perMessageDeflate: false,
-      handleProtocols: (protocols) => {
-        if (protocols.has("json.reliable.webpubsub.azure.v1")) return "json.reliable.webpubsub.azure.v1";
-        if (protocols.has("json.webpubsub.azure.v1")) return "json.webpubsub.azure.v1";
-        return false;
+      // The handshake answers with what authorizeUpgrade chose (the connect handler's pick, or the default).
+      handleProtocols: (protocols, req) => {
+        const answer = this.#answers.get(req);
+        return answer !== undefined && protocols.has(answer) ? answer : false;
       },
     });
   }
@@ -47,6 +48,7 @@ export class ClientEndpoint {
           this.core.observation.emit?.({ kind: "refused", path: (req.url ?? "/").replace(/\?.*$/s, ""), status: pending.status, reason: pending.message });
           return;
         }
+        if (pending.answer !== undefined) this.#answers.set(req, pending.answer);
         this.#wss.handleUpgrade(req, socket, head, (ws) => this.#open(ws, pending));
       },
       (error: unknown) => {
@@ -87,6 +89,7 @@ export class ClientEndpoint {
         this.core.recordMessages,
       );
       connection.state = pending.state;
+      if (pending.protocol === "simple") connection.customSubprotocol = pending.answer;
       connection.socket = ws;
       this.core.observation.emit?.({ kind: "connected", hub: hub.name, connectionId: id, userId: pending.userId, subprotocol: connection.subprotocol });
       hub.add(connection, pending.groups);

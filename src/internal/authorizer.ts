@@ -21,7 +21,11 @@ export class Authorizer {
   /** Key credentials sign synchronously: returning a string rather than a promise keeps a microtask off every request. */
   header(audience: string, signal: AbortSignal | undefined): string | Promise<string> {
     const credential = this.#credential;
-    if (!isTokenCredential(credential)) return `Bearer ${this.#tokens.get(audience, credential.key)}`;
+    if (!isTokenCredential(credential)) {
+      // A string on Node (node:crypto signs synchronously); a promise on a cache miss with WebCrypto.
+      const token = this.#tokens.get(audience, credential.key);
+      return typeof token === "string" ? `Bearer ${token}` : token.then((signed) => `Bearer ${signed}`);
+    }
     return this.#bearerToken(credential, signal);
   }
 

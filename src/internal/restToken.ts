@@ -1,19 +1,29 @@
-import { signHs256 } from "./hs256";
+import { platform } from "./platform";
 
 // REST calls authenticate with an HS256 JWT whose `aud` is the request URL. Signing is cheap (~5 µs) but
 // steady traffic to the same URL should not pay it per request, so tokens are cached per audience.
+// On Node signing is synchronous, so a cache hit or miss costs no microtask; with WebCrypto a miss is a
+// promise, shared by every call that asks for the same audience while it is pending.
 
 const lifetimeSeconds = 3600;
 // Reuse a token until it has less than this left, so a slow request never arrives with an expired one.
 const refreshMarginSeconds = 600;
 const maxEntries = 1024;
 
+type Sign = (claims: Record<string, unknown>, key: string) => string | Promise<string>;
+
 export class RestTokenCache {
   #key: string | undefined;
-  #entries = new Map<string, { token: string; refreshAt: number }>();
+  #entries = new Map<string, { token: string | Promise<string>; refreshAt: number }>();
+  readonly #sign: Sign;
+
+  /** `sign` defaults to this build's HS256 signer (node:crypto on Node, WebCrypto elsewhere). */
+  constructor(sign: Sign = platform.signHs256) {
+    this.#sign = sign;
+  }
 
   /** Returns a bearer JWT for `audience`, signed with `key`; a new key empties the cache at once. */
-  get(audience: string, key: string): string {
+  get(audience: string, key: string): string | Promise<string> {
     if (key !== this.#key) {
       this.#entries.clear();
       this.#key = key;
@@ -21,13 +31,21 @@ export class RestTokenCache {
     const now = Math.floor(Date.now() / 1000);
     const hit = this.#entries.get(audience);
     if (hit !== undefined && hit.refreshAt > now) return hit.token;
-    const token = signRestToken(audience, key, now);
+    const token = this.#sign({ aud: audience, iat: now, exp: now + lifetimeSeconds }, key);
     if (this.#entries.size >= maxEntries) {
       // Maps iterate in insertion order: drop the oldest entry.
       const oldest = this.#entries.keys().next().value;
       if (oldest !== undefined) this.#entries.delete(oldest);
     }
-    this.#entries.set(audience, { token, refreshAt: now + lifetimeSeconds - refreshMarginSeconds });
+    const entry = { token, refreshAt: now + lifetimeSeconds - refreshMarginSeconds };
+    this.#entries.set(audience, entry);
+    if (typeof token !== "string") {
+      // Once signed, later hits get the string itself; a failed sign is not cached.
+      token.then(
+        (signed) => void (entry.token = signed),
+        () => void (this.#entries.get(audience) === entry && this.#entries.delete(audience)),
+      );
+    }
     return token;
   }
 
@@ -35,8 +53,4 @@ export class RestTokenCache {
     this.#entries.clear();
     this.#key = undefined;
   }
-}
-
-export function signRestToken(audience: string, key: string, nowSeconds = Math.floor(Date.now() / 1000)): string {
-  return signHs256({ aud: audience, iat: nowSeconds, exp: nowSeconds + lifetimeSeconds }, key);
 }

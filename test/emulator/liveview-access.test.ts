@@ -187,6 +187,42 @@ describe("live view feed bounds", () => {
   }, 60_000);
 });
 
+describe("live view feed lifetime", () => {
+  it("listens only while a page is open (plus the linger), and refuses pages beyond its limit with 429", async () => {
+    let listening = 0;
+    const feed = new Feed(
+      () => {
+        listening++;
+        return () => listening--;
+      },
+      { history: 10, perViewer: 10, viewers: 1, lingerMs: 200, flushMs: 5 },
+    );
+    const server = createServer((_req, res) => {
+      if (feed.full) {
+        res.statusCode = 429;
+        res.end();
+        return;
+      }
+      feed.open(res);
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+    expect(listening).toBe(0);
+    const controller = new AbortController();
+    const first = await fetch(url, { signal: controller.signal });
+    expect(first.status).toBe(200);
+    expect(listening).toBe(1);
+    expect(feed.full).toBe(true);
+    expect((await fetch(url)).status).toBe(429);
+    controller.abort();
+    await expect.poll(() => feed.viewerCount).toBe(0);
+    expect(listening).toBe(1); // lingers, so a reload keeps the history
+    await expect.poll(() => listening, { timeout: 3000 }).toBe(0);
+    feed.close();
+    server.close();
+  });
+});
+
 describe("webpubsub emulator (CLI)", () => {
   const cli = fileURLToPath(new URL("../../dist/cli.js", import.meta.url));
 
@@ -195,7 +231,13 @@ describe("webpubsub emulator (CLI)", () => {
     await expect.poll(() => /Live view:\n\s+(\S+)/.test(on.output.stdout), { timeout: 10_000 }).toBe(true);
     const url = (/Live view:\n\s+(\S+)/.exec(on.output.stdout) as RegExpExecArray)[1] as string;
     expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/ui\/\?token=[\w-]+$/);
-    expect((await fetch(url, { redirect: "manual" })).status).toBe(303);
+    // The built package serves the page and its scripts (embedded: nothing to copy or look up on disk).
+    const entry = await fetch(url, { redirect: "manual" });
+    expect(entry.status).toBe(303);
+    const cookie = (entry.headers.get("set-cookie") as string).split(";")[0] as string;
+    const origin = new URL(url).origin;
+    expect(await (await fetch(`${origin}/ui/`, { headers: { cookie } })).text()).toContain('<script src="/ui/assets/app.js">');
+    for (const asset of ["app.js", "actions.js", "client.js", "style.css"]) expect((await fetch(`${origin}/ui/assets/${asset}`, { headers: { cookie } })).status).toBe(200);
     expect((await fetch(url.replace(/\?.*/, ""))).status).toBe(401);
     on.child.kill("SIGINT");
     expect((await on.exited).code).toBe(0);

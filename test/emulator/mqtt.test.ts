@@ -159,6 +159,26 @@ describe("MQTT connection rules", () => {
     expect(await sub.quiet()).toBe(true);
   });
 
+  it("wildcard roles in the token govern SUBSCRIBE and PUBLISH (concept-wildcard-group-roles)", async () => {
+    const c = await connectMqtt(await mqttUrl({ roles: ["webpubsub.joinLeaveGroups.chat-*", "webpubsub.sendToGroups.clientA.**"] }), { protocolVersion: 5, clientId: "wildroles" });
+    const codes = await c.client.subscribeAsync({ "chat-1": { qos: 1 }, "xchat-1": { qos: 1 }, "clientA.alpha.room1": { qos: 1 } }).then(
+      (granted) => granted.map((g) => g.qos as number),
+      (error: { packet?: { granted: number[] } }) => error.packet?.granted,
+    );
+    expect(codes).toEqual([1, 0x87, 0x87]);
+    await c.client.publishAsync("clientA.alpha.room1", "ok", { qos: 1 });
+    await expect(c.client.publishAsync("chat-1", "no", { qos: 1 })).rejects.toMatchObject({ code: 0x87 });
+  });
+
+  it("a 5.0 JSON publish that is not JSON is refused (0x99); $webpubsub/ topics are not groups (0x90)", async () => {
+    const rx = await connectMqtt(await mqttUrl(), { protocolVersion: 5, clientId: "jsonrx" });
+    await rx.client.subscribeAsync("j", { qos: 1 });
+    const c = await connectMqtt(await mqttUrl(), { protocolVersion: 5, clientId: "jsontx" });
+    await expect(c.client.publishAsync("j", "{not json", { qos: 1, properties: { contentType: "application/json" } })).rejects.toMatchObject({ code: 0x99 });
+    await expect(c.client.publishAsync("$webpubsub/server/messages", "x", { qos: 1 })).rejects.toMatchObject({ code: 0x90 });
+    expect(await rx.quiet()).toBe(true);
+  });
+
   it("retained publishes and topic aliases end a 5.0 connection with the documented reason codes", async () => {
     const c = await connectMqtt(await mqttUrl(), { protocolVersion: 5, clientId: "retainer" });
     const disconnect = new Promise<number | undefined>((resolve) => c.client.once("disconnect", (p) => resolve(p.reasonCode)));

@@ -102,6 +102,15 @@ describe("malformed input", () => {
     expect((c.packets[1] as mqttPacket.IDisconnectPacket).reasonCode).toBe(0x82);
   });
 
+  it("a topic alias (not supported; CONNACK announced none) ends a 5.0 connection with 0x94", async () => {
+    const c = await raw();
+    c.ws.send(connect5("alias1"));
+    await until(() => c.packets.length === 1);
+    c.ws.send(mqttPacket.generate({ cmd: "publish", topic: "a", payload: Buffer.from("x"), qos: 0, dup: false, retain: false, properties: { topicAlias: 1 } }, { protocolVersion: 5 }));
+    await c.closed;
+    expect((c.packets[1] as mqttPacket.IDisconnectPacket).reasonCode).toBe(0x94);
+  });
+
   it("MQTT 3.1 (MQIsdp) is answered with return code 1 (unacceptable protocol version)", async () => {
     const c = await raw(4);
     c.ws.send(mqttPacket.generate({ cmd: "connect", protocolId: "MQIsdp", protocolVersion: 3, clientId: "old31", clean: true, keepalive: 30 }));

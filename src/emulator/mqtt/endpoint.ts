@@ -88,7 +88,8 @@ export class MqttEndpoint {
     if (token === undefined || token === null) return { status: 401, message: "missing access token (access_token query or Authorization: Bearer)" };
     let claims;
     try {
-      claims = await verifyToken(token, this.core.keyBytes, [`http://${host}/clients/mqtt/hubs/${hub}`, `http://${host}${url.pathname}`]);
+      // The audience is the emulator's own endpoint, never the Host header (fidelity hook, issue 13 item 11).
+      claims = await verifyToken(token, this.core.keyBytes, this.core.origins().flatMap((origin) => [`${origin}/clients/mqtt/hubs/${hub}`, `${origin}${url.pathname}`]));
     } catch (error) {
       if (error instanceof TokenRejected) return { status: 401, message: error.message };
       throw error;
@@ -131,10 +132,16 @@ export class MqttEndpoint {
         if (packet.cmd !== "connect") return violation(V5.protocolError, `the first packet must be CONNECT, not ${packet.cmd.toUpperCase()}`);
         connecting = true;
         clearTimeout(connectTimer);
-        void this.#connect(link, handshake, packet).then((s) => {
-          session = s;
-          if (s !== undefined) for (const p of early.splice(0)) if (!link.closed) handlePacket(context(s), p);
-        });
+        this.#connect(link, handshake, packet).then(
+          (s) => {
+            session = s;
+            if (s !== undefined) for (const p of early.splice(0)) if (!link.closed) handlePacket(context(s), p);
+          },
+          (error: unknown) => {
+            this.core.log(`mqtt connect failed: ${(error as Error).message}`);
+            link.close();
+          },
+        );
       },
       (message, tooLarge) => violation(tooLarge ? V5.packetTooLarge : V5.malformedPacket, message),
       (bytes) => {

@@ -82,7 +82,7 @@ function onPublish(ctx: LinkContext, packet: IPublishPacket): void {
   const event = eventTopic.exec(topic);
   let code: number = V5.success;
   if (event !== null) {
-    void eventRequest(ctx, event[1] as string, packet, payload);
+    eventRequest(ctx, event[1] as string, packet, payload).catch((error: unknown) => core.log(`mqtt ${session.connectionId} event request failed: ${(error as Error).message}`));
   } else if (topic.startsWith(reservedPrefix)) {
     code = V5.topicNameInvalid;
   } else if (!hasRole(session.roles, "sendToGroup", topic)) {

@@ -1,0 +1,5 @@
+// The end-to-end scenario inside bun (see scenario.ts).
+import { bun } from "./runtimes";
+import { scenarioSuite } from "./scenario";
+
+scenarioSuite(bun);
