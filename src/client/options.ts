@@ -24,12 +24,13 @@ export interface WebPubSubServiceClientOptions {
   /** How failed calls are retried (see {@link RetryOptions}). */
   retryOptions?: RetryOptions;
   /**
-   * Per-attempt timeout: the longest wait for response headers, and between response body chunks.
+   * Per-attempt timeout: the longest wait for response headers, the longest silence while a body uploads or
+   * downloads, and the time limit for the whole response body (counted from its first byte).
    * @default 30000
    */
   timeoutInMs?: number;
   /**
-   * Deadline for a whole call, retries and waits included.
+   * Absolute deadline for a whole call, retries and waits included; progress never extends it.
    * @default 120000
    */
   totalTimeoutInMs?: number;

@@ -15,9 +15,9 @@ import type { Transport, TransportFactory, TransportRequest, TransportResponse }
 export interface CallOptions {
   /** Cancels the call: the request in flight and any wait before a retry. */
   abortSignal?: AbortSignal | undefined;
-  /** Per-attempt timeout: the longest wait for response headers, and between body chunks. */
+  /** Per-attempt timeout: the longest wait for response headers, the longest silence while a body moves, and the whole response body's time limit. */
   timeoutInMs?: number | undefined;
-  /** Deadline for the whole call, retries and their waits included. */
+  /** Absolute deadline for the whole call, retries and their waits included; progress never extends it. */
   totalTimeoutInMs?: number | undefined;
   /** Overrides the client's retry options for this call. */
   retryOptions?: RetryOptions | undefined;

@@ -1,6 +1,7 @@
 // MQTT clients (MQTT.js, 3.1.1 and 5.0, over WebSocket) on the emulator, beside Microsoft's
 // @azure/web-pubsub-client and our SDK in the same hub: topic = group in both directions, REST sends,
 // permissions and the unsupported features refused as reference-mqtt-support-status lists them.
+import { WebPubSubServiceClient as AzureServiceClient } from "@azure/web-pubsub";
 import { WebPubSubClient } from "@azure/web-pubsub-client";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { startEmulator, type Emulator } from "../../src/emulator/index";
@@ -128,6 +129,14 @@ describe("MQTT connection rules", () => {
     const other = new URL((await service.getClientAccessToken({ clientProtocol: "mqtt" })).url.replace(`/hubs/${HUB}`, "/hubs/other"));
     expect(await refusedStatus(other.toString(), "mqtt")).toBe(401);
     expect(await refusedStatus(url.toString().replace("/clients/mqtt/hubs/", "/clients/mqtt/nothubs/"), "mqtt")).toBe(404);
+  });
+
+  it("accepts URLs minted by @azure/web-pubsub with clientProtocol mqtt", async () => {
+    const azure = new AzureServiceClient(emulator.connectionString, HUB, { allowInsecureConnection: true });
+    const { url } = await azure.getClientAccessToken({ clientProtocol: "mqtt", roles: allRoles, userId: "azureuser" });
+    expect(new URL(url).pathname).toBe(`/clients/mqtt/hubs/${HUB}`);
+    await connectMqtt(url, { protocolVersion: 4, clientId: "azurelocal" });
+    expect(emulator.connections(HUB).find((c) => c.connectionId === "azurelocal")?.userId).toBe("azureuser");
   });
 
   it("accepts the token in an Authorization: Bearer header", async () => {

@@ -161,7 +161,7 @@ describe("oversized input", () => {
 });
 
 describe("floods", () => {
-  it("a flood of subscriptions stops at the per-session limit (Quota exceeded) and memory stays bounded", async () => {
+  it("a flood of subscriptions stops at maxGroupsPerConnection (Quota exceeded) and memory stays bounded", async () => {
     const c = await connectMqtt(await url(), { protocolVersion: 5, clientId: "subflood" });
     const long = "x".repeat(1000);
     let refused = 0;
@@ -211,5 +211,26 @@ describe("floods", () => {
     let count = 1;
     while ((await back.next(500).then(() => true, () => false)) && count < 2000) count++;
     expect(count).toBe(1000);
+  });
+});
+
+describe("groups per connection", () => {
+  it("the emulator's maxGroupsPerConnection bounds subscriptions and refuses a CONNECT that starts over it", async () => {
+    const small = await startEmulator({ port: 0, maxGroupsPerConnection: 2 });
+    try {
+      const svc = new WebPubSubServiceClient(small.connectionString, HUB);
+      const tooMany = (await svc.getClientAccessToken({ clientProtocol: "mqtt", roles, groups: ["a", "b", "c"] })).url;
+      await expect(connectMqtt(tooMany, { protocolVersion: 5, clientId: "toomany" })).rejects.toMatchObject({ code: 0x97 });
+      await expect(connectMqtt(tooMany, { protocolVersion: 4, clientId: "toomany4" })).rejects.toMatchObject({ code: 3 });
+      const ok = await connectMqtt((await svc.getClientAccessToken({ clientProtocol: "mqtt", roles, groups: ["a"] })).url, { protocolVersion: 5, clientId: "fits" });
+      const granted = await ok.client.subscribeAsync({ b: { qos: 1 }, c: { qos: 1 } }).then(
+        (g) => g.map((x) => x.qos as number),
+        (e: { packet?: { granted: number[] } }) => e.packet?.granted,
+      );
+      expect(granted).toEqual([1, 0x97]);
+      await ok.end();
+    } finally {
+      await small.close();
+    }
   });
 });

@@ -178,7 +178,7 @@ function onSubscribe(ctx: LinkContext, packet: ISubscribePacket): void {
       core.log(`mqtt ${session.connectionId} may not subscribe to '${topic}' (no joinLeaveGroup role)`);
       return refuse(V5.notAuthorized);
     }
-    if (!session.groups.has(topic) && session.groups.size >= mqttLimits.maxSubscriptions) return refuse(V5.quotaExceeded);
+    if (!hub.fits(session, [topic], core.maxGroupsPerConnection)) return refuse(V5.quotaExceeded);
     hub.join(session, topic);
     session.subscriptions.set(topic, options);
     return s.qos;

@@ -7,7 +7,7 @@ import type { EmulatorCore } from "../core";
 import { contentTypeToDataType, type OutgoingMessage } from "../messages";
 import { hasRole } from "../permissions";
 import { keepState } from "../upstream";
-import { V5 } from "./codes";
+import { V4, V5 } from "./codes";
 import type { ConnectDecision } from "./connect";
 import { sessionEvent } from "./events";
 import { mqttLimits } from "./limits";
@@ -42,9 +42,16 @@ export class SessionLifecycle {
     }
     const present = session !== undefined;
     if (session === undefined) {
+      // Like other clients (the emulator's groups-per-connection limit), too many initial groups refuse the client.
+      const groups = new Set(decision.groups.filter((g) => g.length >= 1 && g.length <= mqttLimits.maxTopicLength));
+      if (groups.size > this.core.maxGroupsPerConnection) {
+        this.refuse(link, link.version === 5 ? V5.quotaExceeded : V4.serverUnavailable, `the session would start in more than ${this.core.maxGroupsPerConnection} groups, the most the emulator allows`);
+        this.core.prune(hub);
+        return undefined;
+      }
       session = new MqttConnection(hub.name, decision.clientId, decision.userId, decision.roles, this.core.recordMessages);
       session.state = decision.state;
-      hub.add(session, decision.groups.filter((g) => g.length >= 1 && g.length <= mqttLimits.maxTopicLength).slice(0, mqttLimits.maxSubscriptions));
+      hub.add(session, groups);
     } else if (decision.state !== undefined) {
       keepState(session, decision.state);
     }

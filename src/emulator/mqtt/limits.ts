@@ -5,8 +5,6 @@ export const mqttLimits = {
   maxPacketBytes: 1024 * 1024,
   /** Time a new WebSocket has to send CONNECT. */
   connectTimeoutMs: 10_000,
-  /** Subscriptions (groups) one session may hold; SUBSCRIBE beyond is refused (5.0: Quota exceeded). */
-  maxSubscriptions: 1000,
   /** Topic filters in one SUBSCRIBE / UNSUBSCRIBE packet. */
   maxTopicsPerPacket: 100,
   /** Longest topic (the group name limit of the service). */
