@@ -147,7 +147,7 @@ export async function run({ log }) {
   const list = (m) => (m ? m.names.sort().join(", ") : "n/a");
   notes.push(`webpubsub installs: ${list(w)}`);
   notes.push(`@azure/web-pubsub@1.2.0 installs: ${list(a)}`);
-  notes.push("Sizes are the sum of regular-file bytes (not disk blocks). The webpubsub tarball is `npm pack` of this checkout (dist/ as built; source maps are not published). Each bundle is one `sendToAll` call with everything it imports. The anchor's conditions are the same (it has no export conditions for them); for a Worker its bundle fails on Node's `crypto`, which a Worker lacks without nodejs_compat.");
+  notes.push("Sizes are the sum of regular-file bytes (not disk blocks). The webpubsub tarball is `npm pack` of this checkout (dist/ as built; source maps are not published). Each bundle is one `sendToAll` call with everything it imports. The anchor's conditions are the same (it has no export conditions for them); for a Worker its bundle fails on Node built-ins (`buffer`, `crypto`, ...), which a Worker lacks without nodejs_compat.");
   return {
     tables: [{ title: "Footprint", markdown: table(["measure", "webpubsub", "@azure/web-pubsub 1.2.0", "anchor / webpubsub"], rows) }],
     notes,

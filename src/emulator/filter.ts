@@ -3,6 +3,11 @@
 // and or not; `in` (a list, or groups); parentheses; and a handful of string functions.
 // A filter is parsed once into a tree of closures, then run against each connection.
 
+import { FilterSyntaxError, maxFilterDepth } from "./filterError";
+import { tokenize, type Token } from "./filterLexer";
+
+export { FilterSyntaxError, maxFilterDepth } from "./filterError";
+
 /** What a filter is evaluated against: one connection. */
 export interface FilterSubject {
   userId: string | null;
@@ -13,89 +18,8 @@ export interface FilterSubject {
 /** A compiled filter. */
 export type FilterPredicate = (subject: FilterSubject) => boolean;
 
-/**
- * The filter text is not valid OData. The message reads like the service's 400:
- * `Invalid syntax for '<filter>': Syntax error at position N in '<filter>'.` (`detail` says more, for logs).
- */
-export class FilterSyntaxError extends Error {
-  /** The filter as given. */
-  readonly filter: string;
-  /** Where parsing could not go on: the end of the offending token (the text's length at its end). */
-  readonly position: number;
-  /** What was wrong, in words (for logs; the message keeps the service's wording). */
-  readonly detail: string;
-  constructor(filter: string, position: number, detail: string, summary = `Syntax error at position ${position}`) {
-    super(`Invalid syntax for '${filter}': ${summary} in '${filter}'.`);
-    this.name = "FilterSyntaxError";
-    this.filter = filter;
-    this.position = position;
-    this.detail = detail;
-  }
-}
-
-/** How deep parentheses and `not` may nest; deeper filters are refused (400) before they can exhaust the stack. */
-export const maxFilterDepth = 64;
-
 type Value = string | number | boolean | null | ReadonlySet<string>;
 type Expr = (s: FilterSubject) => Value;
-
-type Token =
-  | { kind: "string"; value: string; pos: number; end: number }
-  | { kind: "number"; value: number; pos: number; end: number }
-  | { kind: "word"; value: string; pos: number; end: number }
-  | { kind: "punct"; value: "(" | ")" | ","; pos: number; end: number }
-  | { kind: "end"; pos: number; end: number };
-
-const numberPattern = /-?\d+(\.\d+)?/y;
-const wordPattern = /[A-Za-z_][A-Za-z0-9_]*/y;
-
-function tokenize(text: string): Token[] {
-  const tokens: Token[] = [];
-  let i = 0;
-  while (i < text.length) {
-    const c = text[i] as string;
-    if (c === " " || c === "\t" || c === "\n" || c === "\r") {
-      i++;
-    } else if (c === "'") {
-      const start = i++;
-      let value = "";
-      for (;;) {
-        if (i >= text.length) throw new FilterSyntaxError(text, text.length, `unterminated string literal from position ${start}.`);
-        const d = text[i] as string;
-        if (d === "'") {
-          if (text[i + 1] === "'") {
-            value += "'";
-            i += 2;
-            continue;
-          }
-          i++;
-          break;
-        }
-        value += d;
-        i++;
-      }
-      tokens.push({ kind: "string", value, pos: start, end: i });
-    } else if (c === "(" || c === ")" || c === ",") {
-      tokens.push({ kind: "punct", value: c, pos: i, end: ++i });
-    } else if (/[0-9-]/.test(c)) {
-      // Sticky patterns read in place: slicing the rest of the text per token made long filters quadratic.
-      numberPattern.lastIndex = i;
-      const m = numberPattern.exec(text);
-      if (m === null) throw new FilterSyntaxError(text, i + 1, `unexpected '${c}' at position ${i}.`);
-      tokens.push({ kind: "number", value: Number(m[0]), pos: i, end: i + m[0].length });
-      i += m[0].length;
-    } else if (/[A-Za-z_]/.test(c)) {
-      wordPattern.lastIndex = i;
-      const m = wordPattern.exec(text) as RegExpExecArray;
-      tokens.push({ kind: "word", value: m[0], pos: i, end: i + m[0].length });
-      i += m[0].length;
-    } else {
-      throw new FilterSyntaxError(text, i + 1, `unexpected character '${c}' at position ${i}.`);
-    }
-  }
-  tokens.push({ kind: "end", pos: text.length, end: text.length });
-  return tokens;
-}
 
 const comparisons = new Set(["eq", "ne", "gt", "ge", "lt", "le"]);
 

@@ -3,154 +3,23 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
 import { HubRegistry, type EmulatorCore } from "./core";
-import type { ReceivedMessage } from "./messages";
 import { MqttEndpoint } from "./mqtt/endpoint";
-import { Observation, type EmulatorEvent } from "./observe";
+import { Observation } from "./observe";
 import { RestApi } from "./rest";
 import { createLiveView, type LiveView } from "./ui/index";
 import { Upstream, type HubSettings } from "./upstream";
 import { answerClientErrors, ownOrigins, parsePublicEndpoint } from "./endpoint";
+import type { ConnectionInfo, Emulator, EmulatorOptions } from "./types";
 import { ClientEndpoint } from "./websocket";
 
 export type { HubSettings } from "./upstream";
+export type { EmulatorOptions, ConnectionInfo, Emulator } from "./types";
 export type { ReceivedMessage, DataType } from "./messages";
 export type { EmulatorEvent, RestEvent, FrameEvent, UpstreamEvent, ConnectionEvent, RefusedEvent, GroupEvent } from "./observe";
 export { compileFilter, FilterSyntaxError, type FilterSubject, type FilterPredicate } from "./filter";
 
 /** The access key of Microsoft's local emulator, used by default so its connection string works here too. */
 export const defaultAccessKey = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789ABCDEFGH";
-
-/** Options for {@link startEmulator}. */
-export interface EmulatorOptions {
-  /**
-   * The port to listen on; 0 picks a free one.
-   * @default 8080
-   */
-  port?: number;
-  /**
-   * The interface to listen on.
-   * @default "127.0.0.1"
-   */
-  host?: string;
-  /**
-   * The access key tokens must be signed with.
-   * @default "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789ABCDEFGH" (Microsoft's emulator's key)
-   */
-  accessKey?: string;
-  /** Receives one line per connection and request (nothing is logged by default). Never given keys or tokens. */
-  log?: (line: string) => void;
-  /** Event handlers per hub name, e.g. `{ chat: { url: "http://localhost:3000/eventhandler/{event}" } }`. */
-  hubs?: Record<string, HubSettings>;
-  /**
-   * How long a dropped `json.reliable.webpubsub.azure.v1` connection waits for its client to reconnect.
-   * @default 30000
-   */
-  reconnectionGraceMs?: number;
-  /**
-   * Keep what each connection receives for {@link Emulator.nextMessage} even when nothing awaits it yet
-   * (bounded to 1000 per connection). Turn off for load tests.
-   * @default true
-   */
-  recordMessages?: boolean;
-  /**
-   * Largest REST request body accepted (413 beyond).
-   * @default 16 MiB
-   */
-  maxBodyBytes?: number;
-  /**
-   * The emulator's public endpoint when it sits behind a proxy, e.g. `https://pubsub.example.com`: tokens must
-   * name it as their audience (as the service checks a token against its own endpoint, never the request's
-   * Host header), and `connectionString`, `endpoint`, `:generateToken` and `nextLink`s use it.
-   * @default the listening address (tokens for `localhost`, `127.0.0.1` or `[::1]` are all accepted by a loopback listener)
-   */
-  publicEndpoint?: string;
-  /**
-   * How long a REST request (headers and body) may take to arrive before it is answered 408.
-   * @default 30000
-   */
-  requestTimeoutMs?: number;
-  /**
-   * The most groups one connection may be in; joining more is refused (ack `Forbidden`, REST 400).
-   * @default 1000
-   */
-  maxGroupsPerConnection?: number;
-  /**
-   * Serve the live view at `/ui/`: a page showing connections, groups and traffic as they happen, with
-   * actions (send, close, group membership, client URLs, a test client). It needs the access key or the
-   * token in {@link Emulator.liveViewUrl}. The `webpubsub emulator` command turns it on unless `--no-ui`.
-   * @default false
-   */
-  ui?: boolean;
-  /**
-   * The longest an interrupted MQTT session is kept for its client to come back (the service keeps them
-   * "up to 30 seconds"; MQTT 5 clients may ask for less with their Session Expiry Interval).
-   * @default 30000
-   */
-  mqttSessionExpiryMs?: number;
-}
-
-/** A client connection, as the emulator sees it. */
-export interface ConnectionInfo {
-  hub: string;
-  connectionId: string;
-  userId: string | null;
-  groups: string[];
-  roles: string[];
-  /** `json.webpubsub.azure.v1`, `json.reliable.webpubsub.azure.v1`, `mqtt` for MQTT sessions, a simple client's custom subprotocol, or undefined. */
-  subprotocol: string | undefined;
-  /** False while a dropped reliable connection waits for its client to come back. */
-  online: boolean;
-  /** When the connection was established. */
-  connectedAt: Date;
-  /** When the client last sent a frame or was delivered a message. */
-  lastActivityAt: Date;
-}
-
-/** A running emulator. */
-export interface Emulator {
-  /** `Endpoint=http://<host>:<port>;AccessKey=<key>;Version=1.0;` */
-  readonly connectionString: string;
-  /** `http://<host>:<port>` */
-  readonly endpoint: string;
-  readonly port: number;
-  /** The live view's URL with the token that opens it, when started with `ui: true`. */
-  readonly liveViewUrl: string | undefined;
-  /** Hubs that have connections or groups. */
-  hubs(): string[];
-  /** Current client connections, of one hub or all. */
-  connections(hub?: string): ConnectionInfo[];
-  /** Resolves with the next message the connection receives (or the oldest one not yet taken). */
-  nextMessage(connectionId: string, options?: { timeoutMs?: number }): Promise<ReceivedMessage>;
-  /** Resolves once `predicate` holds for the hub's connections (polling briefly), e.g. `n => n.length === 2`. */
-  waitForConnections(hub: string, predicate: (connections: ConnectionInfo[]) => boolean, options?: { timeoutMs?: number }): Promise<ConnectionInfo[]>;
-  /**
-   * Sets (or with `undefined`, removes) a hub's event handler settings while running, as the portal's
-   * event handler page would; new events use them at once.
-   */
-  setHub(hub: string, settings: HubSettings | undefined): void;
-  /**
-   * Cuts a connection's socket without a close frame, as a network failure would (reliable clients may
-   * then recover it). Returns false when there is no such online connection.
-   */
-  dropConnection(connectionId: string): boolean;
-  /**
-   * Calls `listener` with everything that happens from now on: REST calls (status, latency, how many
-   * connections a send reached), client frames, event-handler calls, connects, disconnects with their
-   * reasons, refused upgrades and group changes. Returns a function that stops it. While nothing watches,
-   * the emulator builds no events at all. A listener that throws is ignored.
-   *
-   * @example
-   * ```ts
-   * const stop = emulator.watch((event) => {
-   *   if (event.kind === "rest") console.log(event.method, event.path, event.status, event.reach);
-   * });
-   * ```
-   */
-  watch(listener: (event: EmulatorEvent) => void): () => void;
-  /** Stops listening, closes every socket and clears every timer. */
-  close(): Promise<void>;
-  [Symbol.asyncDispose](): Promise<void>;
-}
 
 /**
  * Starts a local Web PubSub emulator.

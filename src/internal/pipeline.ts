@@ -65,7 +65,7 @@ export interface PipelineConfig {
   loggableQuery?: ReadonlySet<string> | undefined;
 }
 
-const defaultRetry = { maxRetries: 3, retryDelayInMs: 800, maxRetryDelayInMs: 60_000, maxRetryAfterInMs: Infinity, retryAfterSend: false };
+const defaultRetry = { maxRetries: 3, retryDelayInMs: 1000, maxRetryDelayInMs: 64_000, maxRetryAfterInMs: Infinity, retryAfterSend: false };
 export const defaultTimeoutInMs = 30_000;
 export const defaultTotalTimeoutInMs = 120_000;
 const maxResponseBytes = 16 * 1024 * 1024;

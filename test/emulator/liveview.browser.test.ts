@@ -104,6 +104,24 @@ describe("live view in a browser", () => {
     expect(await failed.locator(".status").textContent()).toBe("500");
     await expect.poll(() => failed.textContent()).toContain("order service unavailable");
     await trafficRow("event · event boom · json").waitFor();
+
+    // Filters: only event-handler calls of user ann.
+    await page.selectOption("#f-kind", "upstream");
+    await page.fill("#f-user", "ann");
+    const kinds = await page.locator("#traffic tbody tr .kind").allTextContents();
+    expect(kinds.length).toBeGreaterThan(0);
+    expect(new Set(kinds.map((k) => k.toLowerCase()))).toEqual(new Set(["handler"]));
+    expect(await page.locator("#traffic tbody tr", { hasText: "ben" }).count()).toBe(0);
+    await page.selectOption("#f-kind", "");
+    await page.fill("#f-user", "");
+
+    // Pause holds new lines back until resumed.
+    await page.click("#pause");
+    await client.sendToAll("while paused", { contentType: "text/plain" });
+    await page.locator("#pause", { hasText: "Resume (1 new)" }).waitFor();
+    expect(await trafficRow("POST /:send").count()).toBe(0);
+    await page.click("#pause");
+    await trafficRow("POST /:send").waitFor();
   });
 
   it.runIf(chromiumBin.run)("sends to all, a group, a user and a connection (text and JSON) through REST", async () => {

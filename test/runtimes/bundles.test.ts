@@ -76,3 +76,28 @@ describe("export conditions", () => {
     expect(existsSync(join(root, "dist/web/index.js"))).toBe(true);
   });
 });
+
+describe("README", () => {
+  it("the Runtimes example bundles for a Worker as written: the fetch build, no node: module", async () => {
+    const readme = readFileSync(join(root, "README.md"), "utf8");
+    const section = readme.slice(readme.indexOf("\n## Runtimes"));
+    const code = /```ts\n([\s\S]*?)```/.exec(section)?.[1];
+    expect(code, "the Runtimes section has a ts block").toBeDefined();
+    writeFileSync(join(sandbox, "readme-worker.ts"), code!);
+    const result = await build({
+      entryPoints: [join(sandbox, "readme-worker.ts")],
+      absWorkingDir: sandbox,
+      bundle: true,
+      format: "esm",
+      platform: "browser",
+      conditions: ["workerd", "worker"],
+      write: false,
+      metafile: true,
+      logLevel: "silent",
+    });
+    const inputs = Object.keys(result.metafile.inputs);
+    expect(inputs.some((file) => file.includes("dist/web/index.js"))).toBe(true);
+    expect(inputs.some((file) => file.includes("dist/handler.js"))).toBe(true);
+    expect(result.outputFiles[0]!.text).not.toMatch(/["']node:/);
+  });
+});

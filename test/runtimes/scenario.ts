@@ -52,12 +52,29 @@ export function scenarioSuite(runtime: Runtime): void {
       });
       expect(payload).toMatchObject({ sub: "rt-user", role: ["webpubsub.joinLeaveGroup"] });
 
-      expect(result["exists"]).toEqual({ connection: true, user: true, group: true, otherGroup: false, permission: true });
+      expect(result["exists"]).toEqual({
+        connection: true,
+        user: true,
+        group: true,
+        otherGroup: false,
+        permission: true,
+        permissionAfterRevoke: false,
+        healthy: true,
+        byUser: true,
+        byUserAfterRemove: false,
+        byFilter: true,
+        byFilterAfterRemove: false,
+      });
       expect(result["listed"]).toEqual([result["connectionId"]]);
       expect(result["toAll"]).toEqual({ to: "all" });
       expect(result["toGroup"]).toBe("to the group");
       expect(result["toUser"]).toEqual({ dataType: "binary", data: "AQID" });
+      expect(result["toConnection"]).toBe("just you");
       expect(result["groupAfterLeave"]).toBe(false);
+      expect(result["groupAfterLeaveAll"]).toBe(false);
+      // closeUserConnections closed the runtime's socket, normally.
+      expect(result["closed"], "close code").toBe(1000);
+      expect(result["connectionAfterClose"]).toBe(false);
       expect(result["restError"]).toMatchObject({ isRestError: true, name: "RestError", statusCode: 404, errorCode: "ERR_REST" });
       expect(result["validation"]).toEqual({ isValidationError: true, argument: "options.messageTtlSeconds" });
       expect(result["aborted"]).toBe(true);

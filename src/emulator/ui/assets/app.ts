@@ -18,7 +18,7 @@ function ago(ms) {
   if (s < 3600) return Math.floor(s / 60) + "m " + String(s % 60).padStart(2, "0") + "s";
   return Math.floor(s / 3600) + "h " + String(Math.floor(s / 60) % 60).padStart(2, "0") + "m";
 }
-function short(id) { return id && id.length > 12 ? id.slice(0, 10) + "…" : id || ""; }
+function short(id) { return id && id.length > 10 ? id.slice(0, 8) + "…" : id || ""; }
 function clock(t) { var d = new Date(t); return d.toTimeString().slice(0, 8) + "." + String(d.getMilliseconds()).padStart(3, "0"); }
 
 // ---- state: connections and groups, from the emulator's inspection API ----
@@ -100,8 +100,7 @@ function statusClass(s) { return s < 300 ? "s-ok" : s < 500 ? "s-warn" : "s-bad"
 function describe(e) {
   switch (e.kind) {
     case "rest": {
-      var path = e.path.replace(/^\/api\/hubs\/[^/?]+/, "").replace(/[?&]api-version=[^&]*/, "").replace(/^\?&?/, "?") || "/";
-      return [el("span", { class: "id", text: e.method + " " + (path.charAt(0) === "?" ? "/" + path : path) }), e.reach === undefined ? null : el("span", { class: "reach", text: "  → reached " + e.reach + (e.reach === 1 ? " connection" : " connections") })];
+      return [el("span", { class: "id", text: e.method + " " + restPath(e.path) }), e.reach === undefined ? null : el("span", { class: "reach", text: "  → reached " + e.reach + (e.reach === 1 ? " connection" : " connections") })];
     }
     case "frame": {
       var bits = [e.type];
@@ -119,6 +118,16 @@ function describe(e) {
     case "missed": return ["… " + e.count + " events were not shown (the page fell behind); the newest follow"];
     default: return [e.kind + " · " + e.protocol.replace(".webpubsub.azure.v1", "") + (e.reason ? " · " + e.reason : "")];
   }
+}
+
+/** A REST path below its hub, without the api-version, with the query decoded for reading. */
+function restPath(full) {
+  var q = full.indexOf("?"), path = q < 0 ? full : full.slice(0, q), query = q < 0 ? "" : full.slice(q + 1);
+  path = path.replace(/^\/api\/hubs\/[^/]+/, "") || "/";
+  query = query.split("&").filter(function (kv) { return kv && kv.indexOf("api-version=") !== 0; }).join("&");
+  try { query = decodeURIComponent(query.replace(/\+/g, " ")); } catch (err) { /* keep it encoded */ }
+  try { path = decodeURIComponent(path); } catch (err) { /* keep it encoded */ }
+  return path + (query ? "?" + query : "");
 }
 
 function matchesFilters(e) {

@@ -36,6 +36,7 @@ table.list{width:100%;border-collapse:collapse}
 .list tbody tr:hover{background:#f8fafc}
 .list tr.selected{background:#eff6ff}
 #connections tbody tr{cursor:pointer}
+#connections td:last-child,#connections th:last-child{padding:5px 2px;width:22px}
 .num{text-align:right;font-variant-numeric:tabular-nums}
 .id{font-family:var(--mono);font-size:12px}
 .tag{display:inline-block;padding:0 6px;margin:1px 3px 1px 0;border-radius:4px;background:#f1f5f9;color:#334155;font-size:11px;white-space:nowrap}
