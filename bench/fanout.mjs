@@ -159,23 +159,56 @@ async function measureLiveView({ n, rounds, cycles, log, makeSend, makeUrl }) {
     let polls = 0;
     let rssClosed = 0;
     let rssOpen = 0;
-    for (let cycle = 0; cycle < cycles; cycle++) {
+    // The emulator's own CPU time over each phase's rounds: far less sensitive to a busy machine than wall time.
+    const cpu = async () => (await child.ask("cpu")).cpuUs;
+    let cpuClosed = 0;
+    let cpuOpen = 0;
+    const closedPhase = async () => {
+      const c0 = await cpu();
       closed.push(...(await sendRounds({ label, sender, state, n, rounds, warmUp: false })));
+      cpuClosed += (await cpu()) - c0;
       rssClosed = Math.max(rssClosed, await child.rss());
+    };
+    const openPhase = async () => {
       const page = await openLiveView(child.info.liveViewUrl, n);
       await sleep(500);
+      const c0 = await cpu();
       open.push(...(await sendRounds({ label, sender, state, n, rounds, warmUp: false })));
+      cpuOpen += (await cpu()) - c0;
       rssOpen = Math.max(rssOpen, await child.rss());
       await sleep(200);
       events += page.stats.events;
       polls += page.stats.polls;
       await page.close();
-      await sleep(200);
+      await sleep(500);
+    };
+    // Alternate which phase goes first, so neither always follows the other.
+    for (let cycle = 0; cycle < cycles; cycle++) {
+      if (cycle % 2 === 0) {
+        await closedPhase();
+        await openPhase();
+      } else {
+        await openPhase();
+        await closedPhase();
+      }
     }
-    const res = { n, closedMs: median(closed), openMs: median(open), closed, open, events, polls, rssClosed, rssOpen };
+    const res = {
+      n,
+      closedMs: median(closed),
+      openMs: median(open),
+      closed,
+      open,
+      events,
+      polls,
+      rssClosed,
+      rssOpen,
+      cpuClosedMs: cpuClosed / 1000 / closed.length,
+      cpuOpenMs: cpuOpen / 1000 / open.length,
+    };
     log(
       `  live view N=${fmt(n)}: fan-out closed ${fmt(res.closedMs, 1)} ms (${closed.map((t) => t.toFixed(0)).join("/")}), ` +
-        `open ${fmt(res.openMs, 1)} ms (${open.map((t) => t.toFixed(0)).join("/")}), pages got ${events} events and ${polls} state polls`,
+        `open ${fmt(res.openMs, 1)} ms (${open.map((t) => t.toFixed(0)).join("/")}), pages got ${events} events and ${polls} state polls, ` +
+        `emulator CPU per send ${fmt(res.cpuClosedMs, 1)} ms closed / ${fmt(res.cpuOpenMs, 1)} ms open`,
     );
     for (const ws of sockets) ws.terminate();
     return res;
@@ -227,7 +260,18 @@ export async function run({ quick, log }) {
     const e = await measureTarget({ ...emulatorTarget, n, rounds, log });
     const f = await measureTarget({ ...floorTarget, n, rounds, log });
     const v = await measureLiveView({ ...emulatorTarget, n, rounds: quick ? 3 : 5, cycles: quick ? 2 : 4, log });
-    viewRows.push([fmt(n), fmt(v.closedMs, 1), fmt(v.openMs, 1), ratio(v.openMs, v.closedMs), fmt(v.events), fmtBytes(v.rssClosed), fmtBytes(v.rssOpen)]);
+    viewRows.push([
+      fmt(n),
+      fmt(v.closedMs, 1),
+      fmt(v.openMs, 1),
+      ratio(v.openMs, v.closedMs),
+      fmt(v.cpuClosedMs, 1),
+      fmt(v.cpuOpenMs, 1),
+      ratio(v.cpuOpenMs, v.cpuClosedMs),
+      fmt(v.events),
+      fmtBytes(v.rssClosed),
+      fmtBytes(v.rssOpen),
+    ]);
     rows.push([fmt(n), fmt(e.ms, 1), fmt(f.ms, 1), ratio(e.ms, f.ms), fmt(e.connPerSec), fmt(f.connPerSec), ratio(f.connPerSec, e.connPerSec)]);
     memRows.push([
       fmt(n),
@@ -258,7 +302,21 @@ export async function run({ quick, log }) {
       },
       {
         title: "Fan-out with the live view open (same emulator and clients; page closed and open in alternation)",
-        markdown: table(["clients", "page closed ms (median)", "page open ms (median)", "open / closed (time)", "events the page received", "RSS page closed", "RSS page open"], viewRows),
+        markdown: table(
+          [
+            "clients",
+            "page closed ms (median)",
+            "page open ms (median)",
+            "open / closed (time)",
+            "emulator CPU ms per send, closed",
+            "emulator CPU ms per send, open",
+            "open / closed (CPU)",
+            "events the pages received",
+            "RSS page closed",
+            "RSS page open",
+          ],
+          viewRows,
+        ),
       },
     ],
     notes: [
