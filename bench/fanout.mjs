@@ -1,5 +1,6 @@
 // 5. Emulator fan-out: N `ws` clients on the emulator (child process), time one sendToAll until the last
 // client has it; floor: a bare `ws` server in a child process broadcasting on HTTP POST.
+import os from "node:os";
 import { Pool } from "undici";
 import WebSocket from "ws";
 import { HUB, fmt, fmtBytes, importWebpubsub, median, ratio, sleep, startChild, table } from "./util.mjs";
@@ -219,6 +220,7 @@ async function measureLiveView({ n, rounds, cycles, log, makeSend, makeUrl }) {
 }
 
 export async function run({ quick, log }) {
+  const loadBefore = os.loadavg()[0];
   const { WebPubSubServiceClient } = await importWebpubsub();
   const sizes = quick ? [1000] : [1000, 10000];
   const rounds = quick ? 3 : 5;
@@ -320,6 +322,7 @@ export async function run({ quick, log }) {
       },
     ],
     notes: [
+      `Machine load (1-minute load average) at the start and end of this section: ${loadBefore.toFixed(1)} and ${os.loadavg()[0].toFixed(1)} on ${os.cpus().length} cores; times from a busy machine vary by tens of percent between runs, so compare figures within one run.`,
       `Clients are \`ws\` sockets in the bench process (opened ${BATCH} at a time, all sharing one client-access URL); servers run in their own child process, started fresh per measurement.`,
       "Emulator started with recordMessages: false. The emulator send is a webpubsub REST sendToAll; the floor send is an undici POST whose body the ws server broadcasts with ws.send() per client.",
       "Times include the REST round trip and the clients' own receive processing (same for both); the machine has 2 cores shared by clients and server.",
