@@ -42,14 +42,14 @@ export default defineConfig([
     platform: "node",
   },
   {
-    // jose 6 is ESM-only; Node 20.18 cannot require() it, so the CJS build carries its own copy.
+    // jose 6 and p-retry 7 are ESM-only; Node 20.18 cannot require() them, so the CJS build carries its own copy.
     entry,
     format: ["cjs"],
     dts: true,
     sourcemap: true,
     target: "node20",
     platform: "node",
-    noExternal: ["jose"],
+    noExternal: ["jose", "p-retry", "is-network-error"],
   },
   {
     // dist/web: the fetch + WebCrypto build of the main entry, chosen by the workerd, edge-light, deno, bun,

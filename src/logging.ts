@@ -43,7 +43,16 @@ export function loggableUrl(pathAndQuery: string, allowed: ReadonlySet<string>):
     .map((pair) => {
       const eq = pair.indexOf("=");
       const name = eq < 0 ? pair : pair.slice(0, eq);
-      return eq < 0 || allowed.has(decodeURIComponent(name).toLowerCase()) ? pair : `${name}=REDACTED`;
+      return eq < 0 || allowed.has(safeDecode(name).toLowerCase()) ? pair : `${name}=REDACTED`;
     });
   return `${pathAndQuery.slice(0, q)}?${parts.join("&")}`;
+}
+
+/** A malformed escape (from a hostile `nextLink`) makes the name unmatched, so its value is redacted. */
+function safeDecode(name: string): string {
+  try {
+    return decodeURIComponent(name);
+  } catch {
+    return "";
+  }
 }

@@ -5,7 +5,7 @@ import { Pipeline, type CallOptions } from "../internal/pipeline";
 import { utf8 } from "../internal/failures";
 import { defaultTransport } from "../internal/transport/default";
 import type { RequestLogEvent } from "../logging";
-import { checkGroup, checkHub, checkId, checkOptionalString, checkPermission, checkStringArray } from "../internal/validate";
+import { checkGroup, checkHub, checkId, isValidHub, checkOptionalString, checkPermission, checkStringArray } from "../internal/validate";
 import { checkTokenOptions, clientPath, signClientToken, toWebSocketUrl, type ClientTokenResponse, type GenerateClientTokenOptions } from "./clientToken";
 import type {
   GroupAddConnectionOptions,
@@ -60,10 +60,13 @@ export class WebPubSubServiceClient {
   readonly #pipeline: Pipeline;
   readonly #credential: KeyCredentialLike | TokenCredentialLike;
   readonly #base: string;
+  readonly #checkHub: (() => void) | undefined;
 
   /**
    * @param connectionString - `Endpoint=…;AccessKey=…;Version=1.0;` (with optional `Port=…`).
-   * @param hubName - The hub (a letter, then letters, digits and `` _`,.[] ``; at most 128 characters).
+   * @param hubName - The hub (a letter, then letters, digits and `` _`,.[] ``; at most 128 characters). Any
+   * value constructs, as with `@azure/web-pubsub`; an invalid one fails every call with a `ValidationError`
+   * before anything is sent.
    */
   constructor(connectionString: string, hubName: string, options?: WebPubSubServiceClientOptions);
   /**
@@ -85,7 +88,7 @@ export class WebPubSubServiceClient {
       this.endpoint = parsed.endpoint;
       const key = parsed.accessKey;
       this.#credential = { get key() { return key; } };
-      this.hubName = checkHub(credentialOrHub);
+      this.hubName = credentialOrHub;
       options = (hubOrOptions as WebPubSubServiceClientOptions | undefined) ?? {};
     } else {
       this.endpoint = normalizeEndpoint(endpointOrConnectionString);
@@ -93,15 +96,20 @@ export class WebPubSubServiceClient {
         throw new ValidationError("credential must be an AzureKeyCredential-like object ({ key }) or a TokenCredential (with getToken).", { argument: "credential" });
       }
       this.#credential = credentialOrHub;
-      this.hubName = checkHub(hubOrOptions);
+      this.hubName = hubOrOptions as string;
       options = maybeOptions ?? {};
     }
     if (typeof options !== "object" || options === null) throw new ValidationError("options must be an object.", { argument: "options" });
     this.apiVersion = checkApiVersion(options.apiVersion ?? defaultApiVersion);
     const reverseProxy = options.reverseProxyEndpoint === undefined ? undefined : normalizeEndpoint(options.reverseProxyEndpoint, "options.reverseProxyEndpoint");
     const prefix = options.userAgentOptions?.userAgentPrefix;
+    // Like @azure/web-pubsub, any hub constructs; a bad one fails every call with a ValidationError, unsent.
+    const hub = this.hubName;
+    const hubValid = isValidHub(hub);
+    this.#checkHub = hubValid ? undefined : () => void checkHub(hub);
     this.#pipeline = new Pipeline({
       endpoint: this.endpoint,
+      precondition: this.#checkHub,
       reverseProxyEndpoint: reverseProxy,
       credential: this.#credential,
       apiVersion: this.apiVersion,
@@ -116,7 +124,7 @@ export class WebPubSubServiceClient {
       logger: checkLogger(options.logger),
       loggableQuery: new Set(["api-version", ...(options.loggingOptions?.additionalAllowedQueryParameters ?? []).map((name) => String(name).toLowerCase())]),
     });
-    this.#base = `/api/hubs/${seg(this.hubName)}`;
+    this.#base = `/api/hubs/${hubValid ? seg(hub) : ""}`;
   }
 
   /** Operations on one group of this hub. */
@@ -256,6 +264,7 @@ export class WebPubSubServiceClient {
    * ```
    */
   async getClientAccessToken(options?: GenerateClientTokenOptions): Promise<ClientTokenResponse> {
+    this.#checkHub?.();
     const o = checkTokenOptions(options);
     const path = clientPath(this.hubName, o.protocol);
     const baseUrl = `${toWebSocketUrl(this.endpoint)}/${path}`;

@@ -1,6 +1,6 @@
 import type { Pipeline, CallOptions } from "../internal/pipeline";
 import { checkInteger } from "../internal/validate";
-import { utf8 } from "../internal/failures";
+import { isNextLink, parseMemberPage } from "./page";
 
 /** A member of a group, as listed by the service. */
 export interface WebPubSubGroupMember {
@@ -40,8 +40,9 @@ export function listGroupMembers(pipeline: Pipeline, path: string, options: Grou
     const maxPageSize = settings.maxPageSize ?? o.maxPageSize;
     if (maxPageSize !== undefined) checkInteger(maxPageSize, "maxPageSize", 1, 200);
     let token = settings.continuationToken ?? o.continuationToken;
-    // A continuation token is either the service's absolute nextLink or its bare continuationToken value.
-    let nextLink: string | undefined = token !== undefined && /^https?:\/\//i.test(token) ? token : undefined;
+    // A continuation token is either the service's nextLink (absolute, or relative to the endpoint) or its
+    // bare continuationToken value.
+    let nextLink: string | undefined = token !== undefined && isNextLink(token) ? token : undefined;
     if (nextLink !== undefined) token = undefined;
     for (let first = true; first || nextLink !== undefined; first = false) {
       const query: [string, string][] = [];
@@ -51,11 +52,11 @@ export function listGroupMembers(pipeline: Pipeline, path: string, options: Grou
       const response = await pipeline.request(
         nextLink === undefined
           ? { method: "GET", path, query, idempotent: true, options: o }
-          : { method: "GET", path, absoluteUrl: nextLink, idempotent: true, options: o },
+          : { method: "GET", path, nextLink, idempotent: true, options: o },
       );
-      const body = JSON.parse(utf8(response.body)) as { value?: WebPubSubGroupMember[]; nextLink?: string | null };
-      const page: MemberPage = (body.value ?? []).map((m) => (m.userId == null ? { connectionId: m.connectionId } : { connectionId: m.connectionId, userId: m.userId }));
-      nextLink = typeof body.nextLink === "string" && body.nextLink !== "" ? body.nextLink : undefined;
+      const parsed = parseMemberPage(response, `GET ${path}`);
+      const page: MemberPage = parsed.members;
+      nextLink = parsed.nextLink;
       if (nextLink !== undefined) page.continuationToken = nextLink;
       token = undefined;
       yield page;

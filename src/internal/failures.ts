@@ -70,10 +70,10 @@ export function toRestError(method: string, path: string, response: TransportRes
     }
   }
   const requestId = headers["x-ms-request-id"];
-  const retryable = isRetryableFailure(status, true, true, false);
+  const retryAfterInMs = parseRetryAfter(headers);
+  const retryable = isRetryableFailure(status, true, true, false, retryAfterInMs);
   const cleanPath = path.replace(/\?.*$/, "");
   const message = `${method} ${cleanPath} failed with status ${status}${code ? ` (${code})` : ""}${serviceMessage ? `: ${serviceMessage}` : "."}`;
-  const retryAfterInMs = parseRetryAfter(headers);
   return new RestError(message, { statusCode: status, code, details, requestId, retryable, retryAfterInMs, request: { method, path: cleanPath } });
 }
 

@@ -40,13 +40,23 @@ export interface RequestSpec {
   idempotent: boolean;
   /** Treat 404 as an answer (existence checks) rather than an error. */
   notFoundIsResult?: boolean;
-  /** Use this absolute URL instead of endpoint + path + query (a service `nextLink`). */
-  absoluteUrl?: string;
+  /**
+   * A service `nextLink` to use instead of path + query. An absolute one is sent to the service's (or the
+   * reverse proxy's) own origin whatever host it names; a relative one is appended to the endpoint, as
+   * `@azure/web-pubsub` does.
+   */
+  nextLink?: string;
   options?: CallOptions | undefined;
 }
 
 export interface PipelineConfig {
   endpoint: string;
+  /**
+   * Checked at the start of every call; throws what is wrong with the client's configuration. Used for the
+   * hub name, which `@azure/web-pubsub` accepts at construction (code that builds clients eagerly must not
+   * throw there), but which must fail before anything is sent.
+   */
+  precondition?: (() => void) | undefined;
   reverseProxyEndpoint?: string | undefined;
   credential: KeyCredentialLike | TokenCredentialLike;
   apiVersion: string;
@@ -65,7 +75,7 @@ export interface PipelineConfig {
   loggableQuery?: ReadonlySet<string> | undefined;
 }
 
-const defaultRetry = { maxRetries: 3, retryDelayInMs: 800, maxRetryDelayInMs: 60_000, maxRetryAfterInMs: Infinity, retryAfterSend: false };
+const defaultRetry = { maxRetries: 3, retryDelayInMs: 1000, maxRetryDelayInMs: 64_000, maxRetryAfterInMs: Infinity, retryAfterSend: false };
 export const defaultTimeoutInMs = 30_000;
 export const defaultTotalTimeoutInMs = 120_000;
 const maxResponseBytes = 16 * 1024 * 1024;
@@ -117,6 +127,7 @@ export class Pipeline {
 
   async request(spec: RequestSpec): Promise<TransportResponse> {
     if (this.#closed) throw new ClosedError();
+    this.#config.precondition?.();
     this.#inFlight++;
     try {
       return await this.#request(spec);
@@ -144,9 +155,14 @@ export class Pipeline {
   }
 
   #target(spec: RequestSpec): { audience: string; path: string } {
-    if (spec.absoluteUrl !== undefined) {
-      const url = new URL(spec.absoluteUrl);
-      return { audience: spec.absoluteUrl, path: url.pathname + url.search };
+    const link = spec.nextLink;
+    if (link !== undefined) {
+      if (/^https?:\/\//i.test(link)) {
+        const url = new URL(link);
+        return { audience: link, path: url.pathname + url.search };
+      }
+      const path = `${this.#basePath}/${link.startsWith("/") ? link.slice(1) : link}`;
+      return { audience: this.#serviceOrigin + path, path };
     }
     let pathAndQuery = `${this.#basePath}${spec.path}?api-version=${encodeURIComponent(this.#config.apiVersion)}`;
     if (spec.query !== undefined) {

@@ -9,14 +9,15 @@ export interface RetryOptions {
    */
   maxRetries?: number;
   /**
-   * The first backoff delay; each further retry doubles it, with random jitter (×1 to ×2).
-   * @default 800
+   * The base of the exponential backoff, as in `@azure/web-pubsub`: retry `n` (from 0) waits a random time
+   * between `c/2` and `c`, where `c = min(maxRetryDelayInMs, retryDelayInMs × 2^n)`.
+   * @default 1000
    */
   retryDelayInMs?: number;
   /**
-   * The longest backoff between attempts. It never shortens a wait the service asked for (`Retry-After`),
-   * as in `@azure/web-pubsub`.
-   * @default 60000
+   * The cap on `c` in the backoff (see `retryDelayInMs`). It never shortens a wait the service asked for
+   * (`Retry-After`), as in `@azure/web-pubsub`.
+   * @default 64000
    */
   maxRetryDelayInMs?: number;
   /**
@@ -35,15 +36,36 @@ export interface RetryOptions {
   retryAfterSend?: boolean;
 }
 
-export const retryableStatuses: ReadonlySet<number> = new Set([408, 429, 500, 502, 503, 504]);
+/**
+ * The statuses retried, as in `@azure/web-pubsub` (core's exponential and throttling strategies): 408 and
+ * every 5xx except 501 and 505 with backoff; 429 only when the service said when to come back (a 429
+ * without `Retry-After` is final there, so it is here).
+ */
+export function isRetryableStatus(status: number, retryAfterMs: number | undefined): boolean {
+  if (status === 429) return retryAfterMs !== undefined;
+  return status === 408 || (status >= 500 && status !== 501 && status !== 505);
+}
 
 /**
  * The single retry predicate: the retry loop uses it, and errors expose its answer as `retryable`.
  * A failure after the request was fully written is retried only for idempotent calls, unless opted in.
  */
-export function isRetryableFailure(status: number | undefined, requestSent: boolean, idempotent: boolean, retryAfterSend: boolean): boolean {
-  if (status !== undefined) return retryableStatuses.has(status);
+export function isRetryableFailure(status: number | undefined, requestSent: boolean, idempotent: boolean, retryAfterSend: boolean, retryAfterMs?: number): boolean {
+  if (status !== undefined) return isRetryableStatus(status, retryAfterMs);
   return !requestSent || idempotent || retryAfterSend;
+}
+
+/** The service's wait is obeyed only on the statuses `@azure/web-pubsub` obeys it on; others back off. */
+const honoursRetryAfter: ReadonlySet<number> = new Set([429, 503]);
+
+/**
+ * The backoff before retry `n` (from 0) when the service gave no wait: `@azure/web-pubsub`'s formula,
+ * `c/2 + randomInteger(0, c/2)` with `c = min(maxRetryDelayInMs, retryDelayInMs × 2^n)`.
+ */
+export function backoffDelay(n: number, retry: ResolvedRetry): number {
+  const c = Math.min(retry.maxRetryDelayInMs, retry.retryDelayInMs * 2 ** n);
+  const high = Math.floor(c / 2);
+  return c / 2 + Math.floor(Math.random() * (high + 1));
 }
 
 /** The server's hint, from `retry-after-ms`, `x-ms-retry-after-ms` or `Retry-After` (seconds or HTTP date). */
@@ -64,7 +86,9 @@ export function parseRetryAfter(headers: Record<string, string>): number | undef
 
 /** Reads the retry decision and the service's wait back from an error produced by the pipeline. */
 export function retryHint(error: unknown): { retryable: boolean; retryAfterMs: number | undefined } {
-  if (error instanceof RestError) return { retryable: error.retryable, retryAfterMs: error.retryAfterInMs };
+  if (error instanceof RestError) {
+    return { retryable: error.retryable, retryAfterMs: honoursRetryAfter.has(error.statusCode) ? error.retryAfterInMs : undefined };
+  }
   if (error instanceof NetworkError || error instanceof TimeoutError) return { retryable: (error as WebPubSubError).retryable, retryAfterMs: undefined };
   return { retryable: false, retryAfterMs: undefined };
 }

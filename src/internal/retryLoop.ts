@@ -1,35 +1,62 @@
 import { AbortError } from "../errors";
 import { watchAbort } from "./attemptControl";
-import { retryHint, type ResolvedRetry } from "./retry";
+import { backoffDelay, retryHint, type ResolvedRetry } from "./retry";
+
+type PRetry = typeof import("p-retry").default;
+let pRetryModule: Promise<PRetry> | undefined;
 
 /**
- * Runs `attempt` until it succeeds, fails for good, or retries run out. A server's wait (`Retry-After`,
- * `retry-after-ms`, `x-ms-retry-after-ms`) is honoured in full, never shortened; when it, or the backoff,
- * would end past the call's deadline (or past `maxRetryAfterInMs`), the call fails at once with the last
- * error instead of sleeping into the deadline.
+ * Runs `attempt` until it succeeds, fails for good, or retries run out. p-retry drives the attempts,
+ * their count and cancellation; the wait before each retry is ours, so it is exactly `@azure/web-pubsub`'s:
+ * the service's wait (`Retry-After`, `retry-after-ms`, `x-ms-retry-after-ms` on 429/503) in full, never
+ * shortened, else the anchor's backoff. When that wait would end past the call's deadline (or a service
+ * wait passes `maxRetryAfterInMs`), the call fails at once with the last error instead of sleeping into it.
+ * The happy path costs one await: p-retry is loaded by the first retryable failure only.
  */
 export async function withRetries<T>(attempt: () => Promise<T>, retry: ResolvedRetry, deadline: number, signal: AbortSignal | undefined): Promise<T> {
-  for (let retries = 0; ; retries++) {
-    let failure: unknown;
-    try {
-      return await attempt();
-    } catch (error) {
-      failure = error;
-    }
-    if (signal?.aborted) throw failure instanceof AbortError ? failure : new AbortError(undefined, { cause: signal.reason });
-    const hint = retryHint(failure);
-    if (!hint.retryable || retries >= retry.maxRetries) throw failure;
-    let wait: number;
-    if (hint.retryAfterMs !== undefined) {
-      wait = hint.retryAfterMs;
-      if (wait > retry.maxRetryAfterInMs) throw failure;
-    } else {
-      // Exponential backoff with jitter (×1 to ×2), capped.
-      wait = Math.min(retry.retryDelayInMs * 2 ** retries * (1 + Math.random()), retry.maxRetryDelayInMs);
-    }
-    if (performance.now() + wait >= deadline) throw failure;
-    await sleep(wait, signal);
+  let first: unknown;
+  try {
+    return await attempt();
+  } catch (error) {
+    first = error;
   }
+  if (signal?.aborted) throw asAbort(first, signal);
+  if (retry.maxRetries === 0 || !retryHint(first).retryable) throw first;
+  pRetryModule ??= import("p-retry").then((m) => m.default);
+  const pRetry = await pRetryModule;
+  try {
+    return await pRetry((attemptNumber) => (attemptNumber === 1 ? Promise.reject(first) : attempt()), {
+      retries: retry.maxRetries,
+      // p-retry's own backoff is off (0 ms): onFailedAttempt below sleeps the exact wait before p-retry goes on.
+      minTimeout: 0,
+      maxTimeout: 0,
+      factor: 1,
+      randomize: false,
+      ...(signal === undefined ? {} : { signal }),
+      onFailedAttempt: async ({ error, retriesConsumed, retriesLeft }) => {
+        // p-retry calls this before its own checks, so every "stop now" decision is made here, before any sleep.
+        if (signal?.aborted) throw asAbort(error, signal);
+        const hint = retryHint(error);
+        if (!hint.retryable || retriesLeft <= 0) throw error;
+        let wait: number;
+        if (hint.retryAfterMs !== undefined) {
+          wait = hint.retryAfterMs;
+          if (wait > retry.maxRetryAfterInMs) throw error;
+        } else {
+          wait = backoffDelay(retriesConsumed, retry);
+        }
+        if (performance.now() + wait >= deadline) throw error;
+        await sleep(wait, signal);
+      },
+    });
+  } catch (error) {
+    if (signal?.aborted) throw asAbort(error, signal);
+    throw error;
+  }
+}
+
+function asAbort(failure: unknown, signal: AbortSignal): AbortError {
+  return failure instanceof AbortError ? failure : new AbortError(undefined, { cause: signal.reason });
 }
 
 function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {

@@ -5,6 +5,10 @@ import { ValidationError } from "../errors";
 
 const hubPattern = /^[A-Za-z][A-Za-z0-9_`,.[\]]{0,127}$/;
 
+export function isValidHub(hub: unknown): hub is string {
+  return typeof hub === "string" && hubPattern.test(hub);
+}
+
 export function checkHub(hub: unknown, argument = "hubName"): string {
   if (typeof hub !== "string" || !hubPattern.test(hub)) {
     throw new ValidationError(

@@ -120,4 +120,15 @@ describe("webpubsub emulator", () => {
     child.kill("SIGINT");
     expect(await exited).toBe(0);
   });
+  it("--public-endpoint names the endpoint behind a proxy; a bad one exits 2", async () => {
+    const child = spawn(process.execPath, [cli, "emulator", "--port", "0", "--quiet", "--no-ui", "--public-endpoint", "https://pubsub.example.com"]);
+    let stdout = "";
+    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on("close", resolve));
+    await expect.poll(() => stdout.includes("Endpoint=https://pubsub.example.com;"), { timeout: 10_000 }).toBe(true);
+    child.kill("SIGINT");
+    expect(await exited).toBe(0);
+    const bad = await runNode([cli, "emulator", "--port", "0", "--public-endpoint", "pubsub.example.com/x"]);
+    expect(bad).toMatchObject({ code: 2, stderr: expect.stringContaining("publicEndpoint") });
+  });
 });

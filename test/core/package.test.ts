@@ -1,7 +1,7 @@
 // The built package, as users load it: require() from CommonJS on this Node (20), import from ESM, and
 // the main entry's module graph free of the emulator and `ws`.
 import { execFile } from "node:child_process";
-import { mkdtempSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { mkdtempSync, mkdirSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { promisify } from "node:util";
@@ -41,10 +41,16 @@ const client = new WebPubSubServiceClient("Endpoint=${"${URL}"};AccessKey=k;Vers
 `;
 
 describe("packaging", () => {
-  it("require() works on this Node (jose is ESM-only upstream)", async () => {
+  it("require() works on this Node (jose and p-retry are ESM-only upstream); the CJS build retries with its bundled p-retry", async () => {
     const file = join(sandbox, "consumer.cjs");
     writeFileSync(file, script(`const { WebPubSubServiceClient, ValidationError, WebPubSubError } = require("webpubsub");`).replace("${URL}", server.url));
     const { stdout } = await run(process.execPath, [file], { cwd: sandbox });
+    expect(server.requests.length).toBe(2); // the 503, then its retry: p-retry ran inside the CJS build
+    const cjsCode = ["dist/index.cjs", ...readdirSync(join(root, "dist")).filter((f) => f.endsWith(".cjs")).map((f) => `dist/${f}`)]
+      .map((f) => readFileSync(join(root, f), "utf8"))
+      .join("\n");
+    expect(cjsCode).not.toMatch(/(?:require|import)\(\s*["'](?:p-retry|is-network-error)["']/);
+    expect(cjsCode).toContain("Expected `retries` to be a non-negative number."); // p-retry's own code, bundled
     const out = JSON.parse(stdout);
     expect(out.url).toMatch(/^ws:\/\/127\.0\.0\.1:\d+\/client\/hubs\/hub\?access_token=ey/);
     expect(out.isValidation).toBe(true);
@@ -117,6 +123,9 @@ console.log(JSON.stringify([e instanceof EsmValidation, e instanceof EsmRestErro
     // undici's heavy full entry is not imported either: only its Pool module, lazily.
     expect(externals.has("undici")).toBe(false);
     expect(externals.has("mqtt-packet")).toBe(false);
+    // p-retry is imported only dynamically, by the first retryable failure: the happy path never loads it.
+    for (const file of seen) expect(readFileSync(file, "utf8")).not.toMatch(/(?:import|export)\s*(?:[^"'()]*?\sfrom\s*)?["']p-retry["']/);
+    expect([...seen].some((file) => /import\(\s*["']p-retry["']\s*\)/.test(readFileSync(file, "utf8")))).toBe(true);
     expect(cjs).not.toMatch(/mqtt-packet/);
   });
 
@@ -131,6 +140,6 @@ console.log(JSON.stringify([e instanceof EsmValidation, e instanceof EsmRestErro
       }
     }
     // mqtt-packet serves the emulator's MQTT endpoint only (the main entry never references it, see above).
-    expect(Object.keys(pkg.dependencies).sort()).toEqual(["jose", "mqtt-packet", "undici", "ws"]);
+    expect(Object.keys(pkg.dependencies).sort()).toEqual(["jose", "mqtt-packet", "p-retry", "undici", "ws"]);
   });
 });

@@ -64,15 +64,28 @@ describe("connection strings", () => {
     expectValidation(() => new WebPubSubServiceClient(42 as never, "hub"), "connectionString");
     // A non-string second argument selects the (endpoint, credential, hub) form, so it is judged as a credential.
     expectValidation(() => new WebPubSubServiceClient(`Endpoint=http://x;AccessKey=${key};`, 42 as never), "credential");
-    expectValidation(() => new WebPubSubServiceClient("http://x", { key }, 42 as never), "hubName");
   });
+
 });
 
 describe("names at and past every limit", () => {
-  it("hub: 128 characters is the most; 129, a leading digit, spaces and slashes are refused", () => {
+  it("hub: 128 characters is the most; 129, a leading digit, spaces, slashes, a hyphen or a non-string construct (as with @azure/web-pubsub) but fail every call unsent", async () => {
     expect(new WebPubSubServiceClient(`Endpoint=http://x;AccessKey=${key};`, `h${"a".repeat(127)}`).hubName).toHaveLength(128);
-    for (const hub of [`h${"a".repeat(128)}`, "1hub", "my hub", "a/b", "", "hub?x"]) {
-      expectValidation(() => new WebPubSubServiceClient(`Endpoint=http://x;AccessKey=${key};`, hub), "hubName", /hub name/);
+    const { WebPubSubServiceClient: Anchor } = await import("@azure/web-pubsub");
+    const cs = `Endpoint=${server.url};AccessKey=${key};Version=1.0;`;
+    for (const hub of [`h${"a".repeat(128)}`, "1hub", "my hub", "a/b", "", "hub?x", "test-hub", 42 as never, undefined as never]) {
+      // Microsoft's own tests build clients eagerly (for "test-hub"): construction must not throw, for either form.
+      expect(() => new Anchor(cs, hub)).not.toThrow();
+      // A non-string second argument selects the (endpoint, credential, hub) form, so those go only there.
+      const clients = [new WebPubSubServiceClient(server.url, { key }, hub)];
+      if (typeof hub === "string") clients.push(new WebPubSubServiceClient(cs, hub));
+      for (const c of clients) {
+        await expectRejected(c.sendToAll("x"), "hubName", /is not a valid hub name/);
+        await expectRejected(c.group("g").addUser("u"), "hubName", /is not a valid hub name/);
+        await expectRejected(c.userExists("u"), "hubName");
+        await expectRejected(c.getClientAccessToken({ userId: "u" }), "hubName");
+        await c.close();
+      }
     }
   });
 
