@@ -41,12 +41,13 @@ export function parseConnectionString(connectionString: string): ParsedConnectio
   if (!accessKey) {
     throw new ValidationError("The connection string has no AccessKey; expected \"Endpoint=…;AccessKey=<key>;Version=1.0;\".", { argument: "connectionString" });
   }
-  const url = parseEndpoint(rawEndpoint, "connectionString");
+  const url = parseEndpoint(rawEndpoint, "connectionString", "The connection string's Endpoint");
   const port = fields.get("port");
   if (port !== undefined) {
     const n = /^\d+$/.test(port) ? Number(port) : Number.NaN;
     if (!(n >= 1 && n <= 65535)) {
-      throw new ValidationError(`The connection string's Port "${port}" is not a port number (1–65535).`, { argument: "connectionString" });
+      // Never the value: a key pasted into the wrong field must not end up in an error.
+      throw new ValidationError("The connection string's Port is not a port number: it must be an integer 1–65535.", { argument: "connectionString" });
     }
     url.port = String(n);
   }
@@ -61,27 +62,34 @@ export function normalizeEndpoint(endpoint: string, argument = "endpoint"): stri
   if (typeof endpoint !== "string" || endpoint.trim() === "") {
     throw new ValidationError(`${argument} must be a non-empty URL like "https://<name>.webpubsub.azure.com".`, { argument });
   }
-  return trimEndpoint(parseEndpoint(endpoint.trim(), argument));
+  return trimEndpoint(parseEndpoint(endpoint.trim(), argument, `The endpoint ${JSON.stringify(endpoint.trim())}`));
 }
 
-function parseEndpoint(text: string, argument: string): URL {
-  const withScheme = /^[a-z][a-z0-9+.-]*:\/\//i.test(text) ? text : `https://${text}`;
+/** `what` names the value in errors; from a connection string it never quotes the value (it may hold the key). */
+function parseEndpoint(text: string, argument: string, what: string): URL {
+  const allowed = "expected http://<host>[:port] or https://<host>[:port], or a bare host (https:// is assumed)";
+  let withScheme: string;
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(text)) withScheme = text;
+  else if (/^https?(?::\/?(?!\/)|\/\/)/i.test(text) || /^https?:(?!\d)/i.test(text)) {
+    // "http//host", "https:/host", "http:host": a typo of the scheme, not a host called "http".
+    throw new ValidationError(`${what} has a malformed scheme: write "http://" or "https://" (${allowed}).`, { argument });
+  } else withScheme = `https://${text}`;
   let url: URL;
   try {
     url = new URL(withScheme);
   } catch {
-    throw new ValidationError(`The endpoint "${text}" is not a valid URL.`, { argument });
+    throw new ValidationError(`${what} is not a valid URL: ${allowed}.`, { argument });
   }
   if (url.protocol !== "http:" && url.protocol !== "https:") {
-    throw new ValidationError(`The endpoint "${url.origin}" must use http:// or https://.`, { argument });
+    throw new ValidationError(`${what} must use http:// or https://.`, { argument });
   }
   if (url.username || url.password || url.search || url.hash) {
-    throw new ValidationError("The endpoint must not contain credentials, a query or a fragment.", { argument });
+    throw new ValidationError(`${what} must not contain credentials, a query or a fragment.`, { argument });
   }
   return url;
 }
 
+/** Without trailing slashes, so that parsing the result again gives the same endpoint (a fixed point). */
 function trimEndpoint(url: URL): string {
-  const text = url.toString();
-  return text.endsWith("/") ? text.slice(0, -1) : text;
+  return url.toString().replace(/\/+$/, "");
 }

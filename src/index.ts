@@ -47,6 +47,7 @@ export type { CallOptions } from "./internal/pipeline";
 export type { RetryOptions } from "./internal/retry";
 export { odata } from "./odata";
 export { sendMany, type BatchMessage, type BatchItemResult, type BatchProgress, type SendManyOptions, type SendManyResult } from "./batch/sendMany";
+export { ServiceUnreachableError } from "./batch/ServiceUnreachableError";
 export { parseConnectionString, type ParsedConnectionString } from "./connectionString";
 export { AzureKeyCredential } from "./keyCredential";
 export type { KeyCredentialLike, TokenCredentialLike, AccessTokenLike } from "./credentials";

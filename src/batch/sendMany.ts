@@ -2,119 +2,20 @@ import { AbortError, ValidationError } from "../errors";
 import type { WebPubSubServiceClient } from "../client/WebPubSubServiceClient";
 import { retryHint } from "../internal/retry";
 import { checkInteger } from "../internal/validate";
+import { defaultSend } from "./defaultSend";
+import { neverReached, Outage, reached } from "./outage";
+import { ServiceUnreachableError } from "./ServiceUnreachableError";
+import type { BatchMessage, SendManyOptions, SendManyResult } from "./types";
 import { platform } from "../internal/platform";
 
-/**
- * One message of a batch. Exactly one target: nothing (the whole hub), `group`, `userId` or `connectionId`.
- * `message` follows the client's body rules (objects and strings are JSON unless `contentType: "text/plain"`;
- * binary is `application/octet-stream`).
- */
-export interface BatchMessage {
-  /** The message body. */
-  message: unknown;
-  /** Send to this group instead of the whole hub. */
-  group?: string;
-  /** Send to this user's connections. */
-  userId?: string;
-  /** Send to this one connection. */
-  connectionId?: string;
-  /** `"text/plain"` sends a string as text. */
-  contentType?: "application/json" | "text/plain" | "application/octet-stream";
-  /** OData filter (hub and group sends). */
-  filter?: string;
-  /** Connections to leave out (hub and group sends). */
-  excludedConnections?: string[];
-  /** Message time-to-live in seconds (0–300). */
-  messageTtlSeconds?: number;
-}
-
-/** What happened to one item. */
-export type BatchItemResult<T> =
-  | { index: number; item: T; ok: true; attempts: number }
-  | { index: number; item: T; ok: false; attempts: number; error: unknown };
-
-/** Progress, reported as items settle (at most every `progressIntervalInMs`) and once at the end. */
-export interface BatchProgress {
-  /** Items read from the source so far. */
-  started: number;
-  succeeded: number;
-  failed: number;
-  inFlight: number;
-  /** Milliseconds the batch has been paused by server throttling (429 / 503 with Retry-After) so far. */
-  throttledMs: number;
-  elapsedMs: number;
-}
-
-/** Options for {@link sendMany}. */
-export interface SendManyOptions<T> {
-  /**
-   * How many sends are in flight at once. Memory stays bounded by this: the source is read only as
-   * fast as sends finish.
-   * @default 16
-   */
-  concurrency?: number;
-  /**
-   * Sends one item. The default sends a {@link BatchMessage}; pass your own to map any item type to
-   * any call (it receives the batch's abort signal and must pass it on).
-   */
-  send?: (item: T, context: { client: WebPubSubServiceClient; abortSignal: AbortSignal; index: number }) => Promise<unknown>;
-  /**
-   * Attempts per item for retryable failures, in addition to the first. Each item's own call is made
-   * without client retries, so throttling is handled here once for the whole batch.
-   * @default 3
-   */
-  maxRetries?: number;
-  /**
-   * First backoff for a retryable failure without a server hint; doubled per attempt, with jitter.
-   * @default 500
-   */
-  retryDelayInMs?: number;
-  /**
-   * The longest wait honoured from a server's Retry-After, and the cap on backoff.
-   * @default 60000
-   */
-  maxRetryDelayInMs?: number;
-  /** Called for every item as it settles, in completion order. Use it to stream results of huge batches. */
-  onResult?: (result: BatchItemResult<T>) => void;
-  /** Called with counters as the batch moves. */
-  onProgress?: (progress: BatchProgress) => void;
-  /**
-   * The least time between two `onProgress` calls (the final call always happens).
-   * @default 250
-   */
-  progressIntervalInMs?: number;
-  /**
-   * Stop reading new items after the first item that fails for good; sends in flight finish.
-   * @default false
-   */
-  stopOnError?: boolean;
-  /**
-   * How many failed items the result keeps (with their errors); further failures are counted only.
-   * @default 1000
-   */
-  maxFailuresKept?: number;
-  /** Cancels the batch: sends in flight are aborted, no new item is read, the promise rejects with an `AbortError`. */
-  abortSignal?: AbortSignal;
-}
-
-/** The outcome of a batch. */
-export interface SendManyResult<T> {
-  /** Items sent. */
-  succeeded: number;
-  /** Items that failed for good. */
-  failed: number;
-  /** The first `maxFailuresKept` failures, with the item, its index and the error. */
-  failures: Array<{ index: number; item: T; error: unknown }>;
-  /** True when `stopOnError` ended the batch before the source was exhausted. */
-  stopped: boolean;
-  throttledMs: number;
-  elapsedMs: number;
-}
+export type { BatchItemResult, BatchMessage, BatchProgress, SendManyOptions, SendManyResult } from "./types";
 
 /**
  * Sends many messages (an array, any iterable or an async iterable of millions) with bounded
  * concurrency and memory, per-item results, progress and cancellation. A 429 or 503 with Retry-After
- * pauses the whole batch for the time the service asked, instead of every item hammering it on its own.
+ * pauses the whole batch for the time the service asked, instead of every item hammering it on its own;
+ * so does a service that cannot be reached at all, until `maxUnreachableInMs` passes and the batch stops
+ * with a `ServiceUnreachableError`.
  *
  * @example
  * ```ts
@@ -135,6 +36,7 @@ export async function sendMany<T = BatchMessage>(
   const maxRetryDelayInMs = checkInteger(options.maxRetryDelayInMs ?? 60_000, "options.maxRetryDelayInMs", 0, 3_600_000);
   const progressInterval = checkInteger(options.progressIntervalInMs ?? 250, "options.progressIntervalInMs", 0, 3_600_000);
   const maxFailuresKept = checkInteger(options.maxFailuresKept ?? 1000, "options.maxFailuresKept", 0, Number.MAX_SAFE_INTEGER);
+  const maxUnreachableInMs = checkInteger(options.maxUnreachableInMs ?? 30_000, "options.maxUnreachableInMs", 0, 86_400_000);
   if (items === null || typeof items !== "object" || (!(Symbol.iterator in items) && !(Symbol.asyncIterator in items))) {
     throw new ValidationError("items must be an array, an iterable or an async iterable.", { argument: "items" });
   }
@@ -157,13 +59,15 @@ export async function sendMany<T = BatchMessage>(
   let lastProgress = 0;
   let exhausted = false;
   let stop = false;
+  const outage = new Outage(maxUnreachableInMs, Math.max(retryDelayInMs, 1), Math.max(maxRetryDelayInMs, 1));
+  let unreachable: { error: unknown; unreachableForMs: number } | undefined;
 
   const progress = (final: boolean) => {
     if (options.onProgress === undefined) return;
     const now = performance.now();
     if (!final && now - lastProgress < progressInterval) return;
     lastProgress = now;
-    options.onProgress({ started: read, succeeded: result.succeeded, failed: result.failed, inFlight, throttledMs: Math.round(result.throttledMs), elapsedMs: Math.round(now - started) });
+    options.onProgress({ started: read, succeeded: result.succeeded, failed: result.failed, inFlight, throttledMs: Math.round(result.throttledMs), unreachableMs: Math.round(outage.unreachableForMs(now)), elapsedMs: Math.round(now - started) });
   };
 
   // Every worker pulls from the same iterator, so at most `concurrency` items are alive at once. A sync
@@ -199,11 +103,32 @@ export async function sendMany<T = BatchMessage>(
       attempts++;
       try {
         await sendOne(item, { client, abortSignal: signal, index });
+        outage.answered();
         result.succeeded++;
         options.onResult?.({ index, item, ok: true, attempts });
         return;
       } catch (error) {
         if (signal.aborted) throw error;
+        if (neverReached(error)) {
+          const verdict = outage.failed(performance.now());
+          if (verdict.kind === "stop") {
+            // One error for the whole batch; everything in flight or waiting is cancelled.
+            unreachable ??= { error, unreachableForMs: verdict.unreachableForMs };
+            stop = true;
+            controller.abort(error);
+            throw error;
+          }
+          if (verdict.kind === "pause") {
+            // The endpoint is down, not this item: wait with the whole batch without using up its retries.
+            attempts--;
+            if (verdict.until > pausedUntil) pausedUntil = verdict.until;
+            // Nothing settles during an outage; say so rather than fall silent.
+            progress(false);
+            continue;
+          }
+        } else if (reached(error)) {
+          outage.answered();
+        }
         const hint = retryHint(error);
         if (hint.retryable && attempts <= maxRetries) {
           if (hint.retryAfterMs !== undefined) {
@@ -248,6 +173,11 @@ export async function sendMany<T = BatchMessage>(
     const workers: Promise<void>[] = [];
     for (let i = 0; i < concurrency; i++) workers.push(worker());
     const settled = await Promise.allSettled(workers);
+    if (unreachable !== undefined) {
+      const unread = Array.isArray(items) ? items.length - read : 0;
+      const counts = { succeeded: result.succeeded, failed: result.failed, notTried: read - result.succeeded - result.failed + unread };
+      throw new ServiceUnreachableError({ ...counts, sourceExhausted: exhausted || Array.isArray(items), unreachableForMs: unreachable.unreachableForMs }, unreachable.error);
+    }
     if (signal.aborted) throw new AbortError("The batch was aborted.", { cause: signal.reason });
     const failure = settled.find((s): s is PromiseRejectedResult => s.status === "rejected");
     if (failure !== undefined) throw failure.reason;
@@ -259,33 +189,6 @@ export async function sendMany<T = BatchMessage>(
     progress(true);
   }
   return result;
-}
-
-// The batch retries, with one throttle for all items; the call itself must not retry as well. One shared
-// object, so the client validates it once.
-const noClientRetries = Object.freeze({ maxRetries: 0 });
-
-function defaultSend(item: BatchMessage, context: { client: WebPubSubServiceClient; abortSignal: AbortSignal; index: number }): Promise<void> {
-  if (item === null || typeof item !== "object" || !("message" in item)) {
-    return Promise.reject(new ValidationError(`items[${context.index}] must be an object with a "message" (and at most one of group, userId, connectionId).`, { argument: `items[${context.index}]` }));
-  }
-  const targets = [item.group, item.userId, item.connectionId].filter((t) => t !== undefined).length;
-  if (targets > 1) {
-    return Promise.reject(new ValidationError(`items[${context.index}] names more than one target; use one of group, userId or connectionId.`, { argument: `items[${context.index}]` }));
-  }
-  const options: Record<string, unknown> = { abortSignal: context.abortSignal, retryOptions: noClientRetries };
-  if (item.contentType !== undefined) options["contentType"] = item.contentType;
-  if (item.filter !== undefined) options["filter"] = item.filter;
-  if (item.excludedConnections !== undefined) options["excludedConnections"] = item.excludedConnections;
-  if (item.messageTtlSeconds !== undefined) options["messageTtlSeconds"] = item.messageTtlSeconds;
-  const client = context.client;
-  // The client's overloads are typed per content type; the batch forwards whatever the item says.
-  const message = item.message as string;
-  const o = options as { contentType: "text/plain" };
-  if (item.group !== undefined) return client.group(item.group).sendToAll(message, o);
-  if (item.userId !== undefined) return client.sendToUser(item.userId, message, o);
-  if (item.connectionId !== undefined) return client.sendToConnection(item.connectionId, message, o);
-  return client.sendToAll(message, o);
 }
 
 function sleep(ms: number, signal: AbortSignal): Promise<void> {

@@ -1,9 +1,7 @@
-/** The connection string from the flag or `WebPubSubConnectionString`; prints why and returns undefined when missing. */
-export function connectionStringFrom(flag: string | undefined, command: string): string | undefined {
+/** The connection string from the flag or `WebPubSubConnectionString` (never printed); undefined when missing. */
+export function connectionStringFrom(flag: string | undefined): string | undefined {
   const value = flag ?? process.env["WebPubSubConnectionString"] ?? process.env["WEBPUBSUB_CONNECTION_STRING"];
-  if (value === undefined || value.trim() === "") {
-    process.stderr.write(`webpubsub ${command}: no connection string: pass --connection-string or set WebPubSubConnectionString\n`);
-    return undefined;
-  }
-  return value;
+  return value === undefined || value.trim() === "" ? undefined : value;
 }
+
+export const missingConnectionString = "no connection string: pass --connection-string or set WebPubSubConnectionString";

@@ -1,6 +1,7 @@
 // `webpubsub emulator`: runs the local emulator until interrupted, logging connections and requests.
 import { parseArgs } from "node:util";
 import { defaultAccessKey, startEmulator } from "../emulator/index";
+import { hubName, integerIn, reportUsage, UsageError } from "./usage";
 
 const help = `usage: webpubsub emulator [--port 8080] [--host 127.0.0.1] [--access-key KEY] [--upstream HUB=URL]... [--public-endpoint URL] [--no-ui] [--quiet]
 
@@ -9,9 +10,28 @@ connection string. --upstream sends a hub's events to an event handler (URL may 
 It also serves a live view of connections, groups and traffic at the printed URL (which carries a token
 derived from the access key); --no-ui turns it off. Behind a proxy, --public-endpoint names the URL
 clients use (e.g. https://pubsub.example.com): tokens must be minted for it.
+Exit status: 0 when stopped with Ctrl+C, 2 for bad usage (including a port already in use).
 `;
 
-export async function run(argv: string[]): Promise<number> {
+/** `HUB=URL` checked at start-up, so a typo is reported once here and not as a failed connect per client. */
+function upstream(spec: string): [string, { url: string }] {
+  const eq = spec.indexOf("=");
+  if (eq <= 0) throw new UsageError(`--upstream "${spec}" must look like HUB=URL`);
+  const hub = hubName(spec.slice(0, eq), `--upstream "${spec}": the hub`);
+  const url = spec.slice(eq + 1);
+  let parsed: URL | undefined;
+  try {
+    parsed = new URL(url.replaceAll("{hub}", hub).replaceAll("{event}", "connect"));
+  } catch {
+    parsed = undefined;
+  }
+  if (parsed === undefined || (parsed.protocol !== "http:" && parsed.protocol !== "https:")) {
+    throw new UsageError(`--upstream "${spec}": "${url}" is not an http:// or https:// URL (e.g. chat=http://localhost:3000/eventhandler/{event})`);
+  }
+  return [hub, { url }];
+}
+
+function plan(argv: string[]) {
   let values;
   try {
     ({ values } = parseArgs({
@@ -29,36 +49,40 @@ export async function run(argv: string[]): Promise<number> {
       strict: true,
     }));
   } catch (error) {
-    process.stderr.write(`webpubsub emulator: ${(error as Error).message}\n\n${help}`);
-    return 2;
+    throw new UsageError((error as Error).message);
+  }
+  const port = integerIn("--port", values.port, 0, 65535, " (0 = any free port)");
+  if (values["access-key"].trim() === "") throw new UsageError("--access-key must not be empty");
+  const hubs = Object.fromEntries((values.upstream ?? []).map(upstream));
+  return { ...values, port, hubs };
+}
+
+export async function run(argv: string[]): Promise<number> {
+  let values: ReturnType<typeof plan>;
+  try {
+    values = plan(argv);
+  } catch (error) {
+    if (error instanceof UsageError) return reportUsage("emulator", error.message, help);
+    throw error;
   }
   if (values.help) {
     process.stdout.write(help);
     return 0;
   }
-  const port = Number(values.port);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) {
-    process.stderr.write(`webpubsub emulator: --port "${values.port}" is not a port number (0–65535)\n`);
-    return 2;
-  }
-  const hubs: Record<string, { url: string }> = {};
-  for (const spec of values.upstream ?? []) {
-    const eq = spec.indexOf("=");
-    if (eq <= 0) {
-      process.stderr.write(`webpubsub emulator: --upstream "${spec}" must look like HUB=URL\n`);
-      return 2;
-    }
-    hubs[spec.slice(0, eq)] = { url: spec.slice(eq + 1) };
-  }
   const log = values.quiet ? undefined : (line: string) => process.stdout.write(`${new Date().toISOString()} ${line}\n`);
   const publicEndpoint = values["public-endpoint"] === undefined ? {} : { publicEndpoint: values["public-endpoint"] };
   let emulator;
   try {
-    emulator = await startEmulator({ port, host: values.host, accessKey: values["access-key"], hubs, ui: !values["no-ui"], ...publicEndpoint, ...(log === undefined ? {} : { log }) });
+    emulator = await startEmulator({ port: values.port, host: values.host, accessKey: values["access-key"], hubs: values.hubs, ui: !values["no-ui"], ...publicEndpoint, ...(log === undefined ? {} : { log }) });
   } catch (error) {
-    if (!(error instanceof TypeError)) throw error;
-    process.stderr.write(`webpubsub emulator: ${error.message}\n`);
-    return 2;
+    // The emulator's own option checks (e.g. --public-endpoint) are usage errors too.
+    if (error instanceof TypeError) return reportUsage("emulator", error.message, help);
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === "EADDRINUSE") {
+      return reportUsage("emulator", `port ${values.port} on ${values.host} is already in use; choose another with --port (--port 0 picks a free one)`, help);
+    }
+    if (code === "EADDRNOTAVAIL" || code === "ENOTFOUND") return reportUsage("emulator", `--host "${values.host}" is not an address of this machine`, help);
+    throw error;
   }
   // With logging on, the emulator has already said where it listens.
   const where = log === undefined ? `Web PubSub emulator listening on ${emulator.endpoint}\n` : "";

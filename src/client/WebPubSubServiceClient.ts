@@ -82,6 +82,14 @@ export class WebPubSubServiceClient {
     maybeOptions?: WebPubSubServiceClientOptions,
   ) {
     let options: WebPubSubServiceClientOptions;
+    // A forgotten hub would otherwise be reported as a bad credential (or as a hub named "undefined").
+    if (credentialOrHub === undefined || credentialOrHub === null) {
+      throw new ValidationError('hubName is missing: pass it after the connection string, e.g. new WebPubSubServiceClient(connectionString, "chat").', { argument: "hubName" });
+    }
+    const isCredential = typeof credentialOrHub !== "string" && (isKeyCredential(credentialOrHub) || isTokenCredential(credentialOrHub));
+    if (isCredential && (hubOrOptions === undefined || hubOrOptions === null)) {
+      throw new ValidationError('hubName is missing: pass it after the credential, e.g. new WebPubSubServiceClient(endpoint, credential, "chat").', { argument: "hubName" });
+    }
     if (typeof credentialOrHub === "string") {
       // (connectionString, hub, options?)
       const parsed = parseConnectionString(endpointOrConnectionString);

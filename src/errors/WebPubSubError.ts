@@ -5,7 +5,8 @@ export type WebPubSubErrorCode =
   | "ERR_NETWORK"
   | "ERR_TIMEOUT"
   | "ERR_ABORTED"
-  | "ERR_CLOSED";
+  | "ERR_CLOSED"
+  | "ERR_UNREACHABLE";
 
 const brand = Symbol.for("webpubsub.error");
 

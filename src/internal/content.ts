@@ -80,6 +80,7 @@ function isAsyncIterable(value: unknown): value is AsyncIterable<Uint8Array> {
 
 function kind(value: unknown): string {
   if (value === null) return "null";
+  if (value === undefined) return "undefined";
   if (Array.isArray(value)) return "an array";
   return typeof value === "object" ? "an object" : `a ${typeof value}`;
 }

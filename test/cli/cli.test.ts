@@ -59,10 +59,10 @@ describe("webpubsub token", () => {
     expect(await runCli(["nope"])).toMatchObject({ code: 2, stderr: expect.stringContaining('unknown command "nope"') });
   });
 
-  it("reports an invalid lifetime as the SDK's validation message without the key", async () => {
+  it("reports an invalid lifetime in the CLI's terms with exit status 2, without the key", async () => {
     const { code, stderr } = await runCli(["token", "--hub", "cli", "--minutes=-3"], { WebPubSubConnectionString: emulator.connectionString });
-    expect(code).toBe(1);
-    expect(stderr).toMatch(/expirationTimeInMinutes/);
+    expect(code).toBe(2);
+    expect(stderr).toMatch(/^webpubsub token: --minutes must be a positive number, got "-3"/);
     expect(stderr).not.toContain(key);
   });
 });
@@ -91,11 +91,11 @@ describe("webpubsub send", () => {
     socket.close();
   });
 
-  it("reads lines from stdin and exits 1 naming the failures when the service refuses", async () => {
-    const result = await runCli(["send", "--hub", "cli", "--user", "x", "--lines", "-", "--quiet", "--ttl", "900"], { WebPubSubConnectionString: emulator.connectionString }, "a\nb\n");
+  it("reads lines from stdin and exits 1 naming the lines that could not be sent", async () => {
+    const result = await runCli(["send", "--hub", "cli", "--user", "x", "--lines", "-", "--quiet"], { WebPubSubConnectionString: emulator.connectionString }, '{"ok":1}\nnot json\n');
     expect(result.code).toBe(1);
-    expect(result.stderr).toContain("message 1 failed: options.messageTtlSeconds 900");
-    expect(result.stderr).toContain("message 2 failed");
+    expect(result.stderr).toContain("message 2 failed: line 2 is not valid JSON (pass --text to send lines as text)");
+    expect(result.stderr).not.toContain("message 1 failed");
   });
 
   it("refuses conflicting targets with exit status 2", async () => {

@@ -20,6 +20,12 @@ describe("parseConnectionString", () => {
     expect(parsed.accessKey.startsWith(key)).toBe(true);
   });
 
+  it.each(["http://x//", "http://x/", "http://x/a//", "HTTP://X:8080/", "x.webpubsub.azure.com/", "localhost:8080"])("%s parses to a fixed point", (endpoint) => {
+    const once = parseConnectionString(`Endpoint=${endpoint};AccessKey=${key};`).endpoint;
+    expect(parseConnectionString(`Endpoint=${once};AccessKey=${key};`).endpoint).toBe(once);
+    expect(once.endsWith("/")).toBe(false);
+  });
+
   it("keeps everything after the first '=' in the key", () => {
     expect(parseConnectionString(`Endpoint=https://a;AccessKey=ab==;Version=1.0`).accessKey).toBe("ab==");
   });
@@ -28,9 +34,16 @@ describe("parseConnectionString", () => {
     ["", "non-empty"],
     [`AccessKey=${key};Version=1.0;`, "no Endpoint"],
     ["Endpoint=https://x.webpubsub.azure.com;Version=1.0;", "no AccessKey"],
-    [`Endpoint=https://x;AccessKey=${key};Port=abc;`, "Port \"abc\""],
-    [`Endpoint=https://x;AccessKey=${key};Port=70000;`, "Port \"70000\""],
-    [`Endpoint=https://x;AccessKey=${key};Port=-1;`, "Port \"-1\""],
+    [`Endpoint=https://x;AccessKey=${key};Port=abc;`, "Port is not a port number: it must be an integer 1–65535"],
+    [`Endpoint=https://x;AccessKey=${key};Port=70000;`, "Port is not a port number"],
+    [`Endpoint=https://x;AccessKey=${key};Port=-1;`, "Port is not a port number"],
+    [`Endpoint=http//host;AccessKey=${key};`, "Endpoint has a malformed scheme"],
+    [`Endpoint=https:/host;AccessKey=${key};`, "Endpoint has a malformed scheme"],
+    [`Endpoint=http:host;AccessKey=${key};Port=8;`, "Endpoint has a malformed scheme"],
+    // A key pasted into the wrong field is named by field, never quoted.
+    [`Endpoint=https://x;AccessKey=${key};Port=${key};`, "Port is not a port number"],
+    [`Endpoint=${key}:x;AccessKey=${key};`, "Endpoint"],
+    [`Endpoint=ftp://${key};AccessKey=${key};`, "Endpoint must use http:// or https://"],
     [`Endpoint=ftp://x;AccessKey=${key};`, "http:// or https://"],
     [`Endpoint=https://;AccessKey=${key};`, "not a valid URL"],
     [`Endpoint=https://x;${key};`, "key=value"],
@@ -50,10 +63,10 @@ describe("parseConnectionString", () => {
     expect(JSON.stringify(e)).not.toContain(key);
   });
 
-  it("the client constructor validates the hub name", () => {
+  it("an invalid hub name constructs (as with @azure/web-pubsub) and fails the first call", async () => {
     const cs = `Endpoint=http://localhost:8080;AccessKey=${key};Version=1.0;`;
-    expect(() => new WebPubSubServiceClient(cs, "1bad")).toThrow(/hubName "1bad" is not a valid hub name/);
-    expect(() => new WebPubSubServiceClient(cs, "a".repeat(129))).toThrow(ValidationError);
+    await expect(new WebPubSubServiceClient(cs, "1bad").sendToAll("x")).rejects.toThrow(/hubName "1bad" is not a valid hub name/);
+    await expect(new WebPubSubServiceClient(cs, "a".repeat(129)).sendToAll("x")).rejects.toThrow(ValidationError);
     expect(new WebPubSubServiceClient(cs, "Hub_1.x[y]").hubName).toBe("Hub_1.x[y]");
   });
 });

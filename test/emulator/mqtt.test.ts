@@ -153,6 +153,14 @@ describe("MQTT connection rules", () => {
     expect((await refusedMqtt(url, { protocolVersion: 5, clientId: "bad-id" })).code).toBe(0x85);
   });
 
+  it("keeps sessions for the documented 30 seconds at most (reference-mqtt-support-status), said in CONNACK", async () => {
+    const c = await connectMqtt(await mqttUrl(), { protocolVersion: 5, clientId: "thirty", clean: false, properties: { sessionExpiryInterval: 3600 } });
+    expect(c.connack?.properties?.sessionExpiryInterval).toBe(30);
+    const shorter = await connectMqtt(await mqttUrl(), { protocolVersion: 5, clientId: "ten", clean: false, properties: { sessionExpiryInterval: 10 } });
+    // A request within the cap is granted as asked, so CONNACK does not repeat it.
+    expect(shorter.connack?.properties?.sessionExpiryInterval).toBeUndefined();
+  });
+
   it("assigns a client ID to a 5.0 client that sent none", async () => {
     const c = await connectMqtt(await mqttUrl(), { protocolVersion: 5, clientId: "" });
     const assigned = c.connack?.properties?.assignedClientIdentifier as string;

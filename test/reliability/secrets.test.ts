@@ -43,6 +43,45 @@ describe("SDK errors", () => {
     await server.close();
   });
 
+  // Issue 9 item 6: echoes that are not verbatim. The body has characters every escaping changes.
+  const richBody = `BODY-SECRET-7f3a <b class="x">it's "quoted" & marked</b> then a long tail of private words`;
+  const html = (t: string) => t.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;").replace(/'/g, "&#39;");
+  it.each([
+    ["JSON-escaped in a text/plain page", "text/plain", (sent: string) => `you sent: ${JSON.stringify(sent)}`],
+    ["JSON-escaped inside a JSON error", "application/json", (sent: string) => JSON.stringify({ code: "Echo", message: `got ${JSON.stringify(sent)}` })],
+    ["HTML-escaped in an HTML page", "text/html", (sent: string) => `<html><body><pre>${html(sent)}</pre></body></html>`],
+    ["cut short at 40 characters", "text/plain", (sent: string) => `truncated echo: ${sent.slice(0, 40)}…`],
+    ["cut short in the middle", "text/plain", (sent: string) => `…${sent.slice(25, 70)}…`],
+  ])("a body echoed %s is redacted", async (_name, type, render) => {
+    const server = await startRecordingServer((req, res) => {
+      res.writeHead(400, { "content-type": type }).end(render(req.body.toString()));
+    });
+    const client = new WebPubSubServiceClient(`Endpoint=${server.url};AccessKey=${key};Version=1.0;`, "hub", { retryOptions: { maxRetries: 0 } });
+    const error = await client.sendToAll(richBody, { contentType: "text/plain" }).catch((e: unknown) => e);
+    expect(error).toMatchObject({ name: "RestError", statusCode: 400 });
+    const sent = server.requests[0]?.body.toString() ?? "";
+    const fragments = [richBody, JSON.stringify(richBody).slice(1, -1), html(richBody), sent.slice(0, 40), sent.slice(25, 70), "private words", "BODY-SECRET-7f3a"];
+    expectClean(renderings(error), fragments);
+    await client.close();
+    await server.close();
+  });
+
+  it("a JWT echoed without its header segment (or only its signature) is still redacted", async () => {
+    let token = "";
+    const server = await startRecordingServer((req, res) => {
+      token = String(req.headers.authorization).slice("Bearer ".length);
+      const [, payload, signature] = token.split(".");
+      res.writeHead(401, { "content-type": "text/plain" }).end(`rejected ${payload}.${signature}; signature was ${signature}`);
+    });
+    const client = new WebPubSubServiceClient(`Endpoint=${server.url};AccessKey=${key};Version=1.0;`, "hub", { retryOptions: { maxRetries: 0 } });
+    const error = await client.sendToAll("x").catch((e: unknown) => e);
+    expect(error).toMatchObject({ statusCode: 401 });
+    const [, payload, signature] = token.split(".") as [string, string, string];
+    expectClean(renderings(error), [payload, signature, `${payload}.${signature}`]);
+    await client.close();
+    await server.close();
+  });
+
   it("network errors, timeouts and validation errors carry no secret either", async () => {
     const server = await startRecordingServer((_req, res) => {
       res.socket?.destroy();
