@@ -1,6 +1,10 @@
 import type WebSocket from "ws";
 import { decode, type EncodedMessage, type ReceivedMessage } from "./messages";
 
+/** What the service queues for a reliable client before it gives up on it (client-spec 3.2). */
+export const maxUnackedMessages = 1000;
+export const maxUnackedBytes = 16 * 1024 * 1024;
+
 export type ClientProtocol = "simple" | "json" | "reliable" | "mqtt";
 
 const subprotocolNames: Record<ClientProtocol, string | undefined> = {
@@ -22,6 +26,9 @@ export class ClientConnection {
   /** Reliable: next sequence id, messages not yet acknowledged, and the grace timer after a drop. */
   #sequence = 0;
   readonly #unacked: { id: number; frame: string }[] = [];
+  #unackedBytes = 0;
+  /** Called when a reliable client's unacknowledged backlog passes the service's capacity. */
+  onBacklogFull: (() => void) | undefined;
   graceTimer: NodeJS.Timeout | undefined;
   readonly #ackIds = new Set<number>();
   readonly #waiters: { resolve: (m: ReceivedMessage) => void; timer: NodeJS.Timeout }[] = [];
@@ -76,8 +83,13 @@ export class ClientConnection {
     const id = ++this.#sequence;
     const frame = message.withSequence(id);
     this.#unacked.push({ id, frame });
-    // Bound what a dead reliable client can pin in memory.
-    if (this.#unacked.length > 10_000) this.#unacked.shift();
+    this.#unackedBytes += frame.length;
+    // client-spec 3.2: the service queues at most 1000 messages or 16 MB not yet acknowledged, then closes
+    // the connection for good. Without a hook (no endpoint to close it), keep the newest instead.
+    if (this.#unacked.length > maxUnackedMessages || this.#unackedBytes > maxUnackedBytes) {
+      if (this.onBacklogFull !== undefined) return this.onBacklogFull();
+      this.#unackedBytes -= (this.#unacked.shift() as { frame: string }).frame.length;
+    }
     if (socket?.readyState === 1) socket.send(frame);
   }
 
@@ -100,7 +112,7 @@ export class ClientConnection {
 
   /** Reliable: the client has everything up to `sequenceId`. */
   acknowledge(sequenceId: number): void {
-    while (this.#unacked.length > 0 && (this.#unacked[0] as { id: number }).id <= sequenceId) this.#unacked.shift();
+    while (this.#unacked.length > 0 && (this.#unacked[0] as { id: number }).id <= sequenceId) this.#unackedBytes -= (this.#unacked.shift() as { frame: string }).frame.length;
   }
 
   /** Reliable: re-sends what the client has not acknowledged, after it reconnected. */
@@ -150,5 +162,6 @@ export class ClientConnection {
     for (const w of this.#waiters.splice(0)) clearTimeout(w.timer);
     this.#inbox.length = 0;
     this.#unacked.length = 0;
+    this.#unackedBytes = 0;
   }
 }

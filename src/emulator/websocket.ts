@@ -3,7 +3,7 @@ import { randomBytes } from "node:crypto";
 import type { IncomingMessage } from "node:http";
 import type { Duplex } from "node:stream";
 import { WebSocketServer, type RawData, type WebSocket } from "ws";
-import { ClientConnection } from "./connection";
+import { ClientConnection, maxUnackedBytes, maxUnackedMessages } from "./connection";
 import type { EmulatorCore } from "./core";
 import { FrameHandler } from "./frames";
 import { authorizeUpgrade, newConnectionId, refuse, type Pending } from "./handshake";
@@ -90,6 +90,7 @@ export class ClientEndpoint {
       );
       connection.state = pending.state;
       if (pending.protocol === "simple") connection.customSubprotocol = pending.answer;
+      if (pending.protocol === "reliable") connection.onBacklogFull = () => this.#backlogFull(connection);
       connection.socket = ws;
       this.core.observation.emit?.({ kind: "connected", hub: hub.name, connectionId: id, userId: pending.userId, subprotocol: connection.subprotocol });
       hub.add(connection, pending.groups);
@@ -130,6 +131,15 @@ export class ClientEndpoint {
     this.core.observation.emit?.({ kind: "disconnected", hub: connection.hub, connectionId: connection.connectionId, userId: connection.userId, subprotocol: connection.subprotocol, reason });
     void this.#systemEvent(connection, "disconnected", JSON.stringify({ reason }));
     if (hub !== undefined) this.core.prune(hub);
+  }
+
+  /** A reliable client acknowledged too little: the connection ends for good (recovery then fails with 1008). */
+  #backlogFull(connection: ClientConnection): void {
+    const reason = `The client did not acknowledge ${maxUnackedMessages} messages or ${maxUnackedBytes / 1024 / 1024} MB in time.`;
+    const ws = connection.socket;
+    connection.sendControl({ type: "system", event: "disconnected", message: reason });
+    this.#drop(connection, reason);
+    ws?.close(1008, "Unacknowledged message backlog is full");
   }
 
   /** Closes a connection from the server side (REST close calls): PubSub clients are told why first. */

@@ -30,6 +30,13 @@ async function shortLivedUrl(userId: string, seconds: number): Promise<string> {
   return `${emulator.endpoint.replace(/^http/, "ws")}/client/hubs/recover?access_token=${token}`;
 }
 
+/** `count` REST sends to one connection, 50 at a time. */
+async function sendEach(connectionId: string, count: number): Promise<void> {
+  for (let i = 0; i < count; i += 50) {
+    await Promise.all(Array.from({ length: Math.min(50, count - i) }, (_, j) => azure.sendToConnection(connectionId, { i: i + j })));
+  }
+}
+
 describe("reliable recovery", () => {
   it("Microsoft's client recovers the same connection after its token expired, and gets what was sent meanwhile", async () => {
     const url = await shortLivedUrl("late", 1);
@@ -71,5 +78,38 @@ describe("reliable recovery", () => {
     expect(back.socket.protocol).toBe(reliable);
     expect(await back.nextJson()).toMatchObject({ type: "message", from: "server", dataType: "text", data: "missed", sequenceId: 1 });
     back.close();
+  });
+
+  it("a client that never acknowledges is closed for good once 1000 messages wait (client-spec 3.2)", async () => {
+    const { url } = await azure.getClientAccessToken({ userId: "silent" });
+    const socket = new TestSocket(url, reliable);
+    const connected = await socket.nextJson();
+    const id = String(connected["connectionId"]);
+    const seen: Record<string, unknown>[] = [];
+    socket.socket.on("message", (d: Buffer) => seen.push(JSON.parse(d.toString()) as Record<string, unknown>));
+    await sendEach(id, 1001);
+    expect((await socket.closed).code).toBe(1008);
+    expect(seen.filter((f) => f["type"] === "message")).toHaveLength(1000);
+    expect(seen.at(-1)).toMatchObject({ type: "system", event: "disconnected" });
+    expect(await azure.connectionExists(id)).toBe(false);
+    // Its reconnection token no longer recovers anything.
+    const base = `${emulator.endpoint.replace(/^http/, "ws")}/client/hubs/recover`;
+    const back = new TestSocket(`${base}?awps_connection_id=${encodeURIComponent(id)}&awps_reconnection_token=${encodeURIComponent(String(connected["reconnectionToken"]))}`, reliable);
+    expect((await back.closed).code).toBe(1008);
+  });
+
+  it("a client that acknowledges as it goes is never cut off", async () => {
+    const { url } = await azure.getClientAccessToken({ userId: "acker" });
+    const socket = new TestSocket(url, reliable);
+    const id = String((await socket.nextJson())["connectionId"]);
+    let last = 0;
+    socket.socket.on("message", (d: Buffer) => {
+      const f = JSON.parse(d.toString()) as { sequenceId?: number };
+      if (typeof f.sequenceId === "number") socket.send({ type: "sequenceAck", sequenceId: (last = f.sequenceId) });
+    });
+    await sendEach(id, 1200);
+    await expect.poll(() => last, { timeout: 5000 }).toBe(1200);
+    expect(await azure.connectionExists(id)).toBe(true);
+    socket.close();
   });
 });
