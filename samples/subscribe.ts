@@ -1,4 +1,5 @@
 // The classic tutorial, subscriber side: get a client URL from the service and print every message.
+// From a fresh clone, first: npm ci && npm run build (samples import the built "webpubsub" package).
 // Run: WebPubSubConnectionString="Endpoint=...;AccessKey=...;Version=1.0;" npx tsx samples/subscribe.ts [hub]
 import WebSocket from "ws";
 import { WebPubSubServiceClient } from "webpubsub";

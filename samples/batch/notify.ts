@@ -1,4 +1,5 @@
 // A batch job: notify many users, with bounded concurrency, progress and a summary of failures.
+// From a fresh clone, first: npm ci && npm run build (samples import the built "webpubsub" package).
 // Run: WebPubSubConnectionString="..." npx tsx samples/batch/notify.ts [count]
 // (without a connection string it starts the embedded emulator, so it runs anywhere)
 import { fileURLToPath } from "node:url";

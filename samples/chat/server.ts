@@ -1,6 +1,7 @@
 // A chat app: Express serves the page, hands each browser a client URL (negotiate) and handles the
 // service's events (connect, user messages, disconnect). Messages from one browser are broadcast to all.
 //
+// From a fresh clone, first: npm ci && npm run build (samples import the built "webpubsub" package).
 // Run against the embedded emulator:   npx tsx samples/chat/server.ts            (then open the printed URL)
 // Run against a real service:          WebPubSubConnectionString="..." npx tsx samples/chat/server.ts
 // (with a real service, configure the hub's event handler URL to http(s)://<your host>/eventhandler/)

@@ -1,4 +1,5 @@
 // The chat's negotiate endpoint and event handler on Fastify instead of Express.
+// From a fresh clone, first: npm ci && npm run build (samples import the built "webpubsub" package).
 // Run: npx tsx samples/fastify/server.ts   (embedded emulator unless WebPubSubConnectionString is set)
 import { fileURLToPath } from "node:url";
 import Fastify, { type FastifyInstance } from "fastify";

@@ -1,7 +1,11 @@
 // A serverless function (AWS Lambda / Azure Functions style) that publishes a notification.
+// Run from a fresh clone: npm ci && npm run build, start `npx webpubsub emulator` (or use your service), then
+//   WebPubSubConnectionString="<connection string>" npx tsx samples/serverless/handler.ts [text] [userId]
+// which invokes the function once, as the platform would, prints its result and shuts down.
 // One client is created per warm instance and reused across invocations: its connection pool and signed
 // REST tokens survive between calls. Every send is awaited before the function returns, because a frozen
 // instance does not finish work that is still in flight.
+import { pathToFileURL } from "node:url";
 import { RestError, ValidationError, WebPubSubServiceClient } from "webpubsub";
 
 let client: WebPubSubServiceClient | undefined;
@@ -50,3 +54,16 @@ export function currentClient(): WebPubSubServiceClient | undefined {
 }
 
 process.once("SIGTERM", () => void shutdown());
+
+// Run directly (not imported by a platform or a test): one invocation, as the platform would make it.
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  if (!process.env["WebPubSubConnectionString"]) {
+    console.error('usage: WebPubSubConnectionString="Endpoint=...;AccessKey=...;Version=1.0;" npx tsx samples/serverless/handler.ts [text] [userId]');
+    process.exit(2);
+  }
+  const [text = "Hello from a function", userId] = process.argv.slice(2);
+  const result = await handler(userId === undefined ? { text } : { text, userId });
+  console.log(`${result.statusCode} ${result.body}`);
+  await shutdown();
+  process.exit(result.statusCode < 300 ? 0 : 1);
+}
