@@ -36,7 +36,8 @@ export default defineConfig([
     format: ["esm"],
     dts: true,
     splitting: true,
-    sourcemap: true,
+    // No source maps: they are not shipped, so no build may point at one (no sourceMappingURL comments).
+    sourcemap: false,
     clean: true,
     target: "node20",
     platform: "node",
@@ -50,7 +51,8 @@ export default defineConfig([
     entry,
     format: ["cjs"],
     dts: true,
-    sourcemap: true,
+    // No source maps: they are not shipped, so no build may point at one (no sourceMappingURL comments).
+    sourcemap: false,
     target: "node20",
     platform: "node",
     noExternal: ["jose", "p-retry", "is-network-error"],
@@ -61,7 +63,8 @@ export default defineConfig([
     // dist/index.d.ts: the API is the same.
     entry: { "web/index": "src/index.ts" },
     format: ["esm"],
-    sourcemap: true,
+    // No source maps: they are not shipped, so no build may point at one (no sourceMappingURL comments).
+    sourcemap: false,
     target: "es2022",
     platform: "neutral",
     esbuildPlugins: [webVariants],

@@ -1,5 +1,5 @@
 // Child process for the fan-out benchmark: starts the emulator (dist/emulator.js) on port 0 and prints
-// {"connectionString","port","liveViewUrl"}; a stdin line "rss" prints {"rss"}. BENCH_UI=1 turns the live view on.
+// {"connectionString","port","liveViewUrl"}; a stdin line "rss" prints {"rss"}, "cpu" prints {"cpuUs"}. BENCH_UI=1 turns the live view on.
 import { createInterface } from "node:readline";
 import { importEmulator } from "./util.mjs";
 
@@ -9,6 +9,10 @@ const emulator = await startEmulator({ port: 0, recordMessages: process.env.BENC
 console.log(JSON.stringify({ connectionString: emulator.connectionString, port: emulator.port, liveViewUrl: emulator.liveViewUrl }));
 createInterface({ input: process.stdin }).on("line", (line) => {
   if (line.trim() === "rss") console.log(JSON.stringify({ rss: process.memoryUsage().rss }));
+  if (line.trim() === "cpu") {
+    const { user, system } = process.cpuUsage();
+    console.log(JSON.stringify({ cpuUs: user + system }));
+  }
 });
 const stop = () => emulator.close().finally(() => process.exit(0));
 process.stdin.on("end", stop);

@@ -1,5 +1,6 @@
 // 5. Emulator fan-out: N `ws` clients on the emulator (child process), time one sendToAll until the last
 // client has it; floor: a bare `ws` server in a child process broadcasting on HTTP POST.
+import os from "node:os";
 import { Pool } from "undici";
 import WebSocket from "ws";
 import { HUB, fmt, fmtBytes, importWebpubsub, median, ratio, sleep, startChild, table } from "./util.mjs";
@@ -96,9 +97,10 @@ async function sendRounds({ label, sender, state, n, rounds, warmUp }) {
 
 /**
  * Opens the live view as its page does: the event feed (Server-Sent Events, read as fast as they come)
- * and the state poll every 3 s. Returns how many events arrived and a function that closes it.
+ * and its state poll (every 3 s, or 1 ms per connection when there are more: 10 s at 10k, as the page
+ * does). Returns how many events arrived and a function that closes it.
  */
-async function openLiveView(url) {
+async function openLiveView(url, connections) {
   const base = new URL(url);
   const auth = { authorization: `Bearer ${base.searchParams.get("token")}` };
   const controller = new AbortController();
@@ -125,7 +127,7 @@ async function openLiveView(url) {
     }
   };
   await poll();
-  const timer = setInterval(poll, 3000);
+  const timer = setInterval(poll, Math.min(30_000, Math.max(3000, connections)));
   return {
     stats,
     async close() {
@@ -149,7 +151,7 @@ async function measureLiveView({ n, rounds, cycles, log, makeSend, makeUrl }) {
     const label = "live view";
     await sendRounds({ label, sender, state, n, rounds: 1, warmUp: false });
     // Warm-up: the first fetch() in this process loads its HTTP stack; keep that out of the figures.
-    const warm = await openLiveView(child.info.liveViewUrl);
+    const warm = await openLiveView(child.info.liveViewUrl, n);
     await sendRounds({ label, sender, state, n, rounds: 1, warmUp: false });
     await warm.close();
     const closed = [];
@@ -158,23 +160,56 @@ async function measureLiveView({ n, rounds, cycles, log, makeSend, makeUrl }) {
     let polls = 0;
     let rssClosed = 0;
     let rssOpen = 0;
-    for (let cycle = 0; cycle < cycles; cycle++) {
+    // The emulator's own CPU time over each phase's rounds: far less sensitive to a busy machine than wall time.
+    const cpu = async () => (await child.ask("cpu")).cpuUs;
+    let cpuClosed = 0;
+    let cpuOpen = 0;
+    const closedPhase = async () => {
+      const c0 = await cpu();
       closed.push(...(await sendRounds({ label, sender, state, n, rounds, warmUp: false })));
+      cpuClosed += (await cpu()) - c0;
       rssClosed = Math.max(rssClosed, await child.rss());
-      const page = await openLiveView(child.info.liveViewUrl);
+    };
+    const openPhase = async () => {
+      const page = await openLiveView(child.info.liveViewUrl, n);
       await sleep(500);
+      const c0 = await cpu();
       open.push(...(await sendRounds({ label, sender, state, n, rounds, warmUp: false })));
+      cpuOpen += (await cpu()) - c0;
       rssOpen = Math.max(rssOpen, await child.rss());
       await sleep(200);
       events += page.stats.events;
       polls += page.stats.polls;
       await page.close();
-      await sleep(200);
+      await sleep(500);
+    };
+    // Alternate which phase goes first, so neither always follows the other.
+    for (let cycle = 0; cycle < cycles; cycle++) {
+      if (cycle % 2 === 0) {
+        await closedPhase();
+        await openPhase();
+      } else {
+        await openPhase();
+        await closedPhase();
+      }
     }
-    const res = { n, closedMs: median(closed), openMs: median(open), closed, open, events, polls, rssClosed, rssOpen };
+    const res = {
+      n,
+      closedMs: median(closed),
+      openMs: median(open),
+      closed,
+      open,
+      events,
+      polls,
+      rssClosed,
+      rssOpen,
+      cpuClosedMs: cpuClosed / 1000 / closed.length,
+      cpuOpenMs: cpuOpen / 1000 / open.length,
+    };
     log(
       `  live view N=${fmt(n)}: fan-out closed ${fmt(res.closedMs, 1)} ms (${closed.map((t) => t.toFixed(0)).join("/")}), ` +
-        `open ${fmt(res.openMs, 1)} ms (${open.map((t) => t.toFixed(0)).join("/")}), pages got ${events} events and ${polls} state polls`,
+        `open ${fmt(res.openMs, 1)} ms (${open.map((t) => t.toFixed(0)).join("/")}), pages got ${events} events and ${polls} state polls, ` +
+        `emulator CPU per send ${fmt(res.cpuClosedMs, 1)} ms closed / ${fmt(res.cpuOpenMs, 1)} ms open`,
     );
     for (const ws of sockets) ws.terminate();
     return res;
@@ -185,6 +220,7 @@ async function measureLiveView({ n, rounds, cycles, log, makeSend, makeUrl }) {
 }
 
 export async function run({ quick, log }) {
+  const loadBefore = os.loadavg()[0];
   const { WebPubSubServiceClient } = await importWebpubsub();
   const sizes = quick ? [1000] : [1000, 10000];
   const rounds = quick ? 3 : 5;
@@ -226,7 +262,18 @@ export async function run({ quick, log }) {
     const e = await measureTarget({ ...emulatorTarget, n, rounds, log });
     const f = await measureTarget({ ...floorTarget, n, rounds, log });
     const v = await measureLiveView({ ...emulatorTarget, n, rounds: quick ? 3 : 5, cycles: quick ? 2 : 4, log });
-    viewRows.push([fmt(n), fmt(v.closedMs, 1), fmt(v.openMs, 1), ratio(v.openMs, v.closedMs), fmt(v.events), fmtBytes(v.rssClosed), fmtBytes(v.rssOpen)]);
+    viewRows.push([
+      fmt(n),
+      fmt(v.closedMs, 1),
+      fmt(v.openMs, 1),
+      ratio(v.openMs, v.closedMs),
+      fmt(v.cpuClosedMs, 1),
+      fmt(v.cpuOpenMs, 1),
+      ratio(v.cpuOpenMs, v.cpuClosedMs),
+      fmt(v.events),
+      fmtBytes(v.rssClosed),
+      fmtBytes(v.rssOpen),
+    ]);
     rows.push([fmt(n), fmt(e.ms, 1), fmt(f.ms, 1), ratio(e.ms, f.ms), fmt(e.connPerSec), fmt(f.connPerSec), ratio(f.connPerSec, e.connPerSec)]);
     memRows.push([
       fmt(n),
@@ -257,14 +304,29 @@ export async function run({ quick, log }) {
       },
       {
         title: "Fan-out with the live view open (same emulator and clients; page closed and open in alternation)",
-        markdown: table(["clients", "page closed ms (median)", "page open ms (median)", "open / closed (time)", "events the page received", "RSS page closed", "RSS page open"], viewRows),
+        markdown: table(
+          [
+            "clients",
+            "page closed ms (median)",
+            "page open ms (median)",
+            "open / closed (time)",
+            "emulator CPU ms per send, closed",
+            "emulator CPU ms per send, open",
+            "open / closed (CPU)",
+            "events the pages received",
+            "RSS page closed",
+            "RSS page open",
+          ],
+          viewRows,
+        ),
       },
     ],
     notes: [
+      `Machine load (1-minute load average) at the start and end of this section: ${loadBefore.toFixed(1)} and ${os.loadavg()[0].toFixed(1)} on ${os.cpus().length} cores; times from a busy machine vary by tens of percent between runs, so compare figures within one run.`,
       `Clients are \`ws\` sockets in the bench process (opened ${BATCH} at a time, all sharing one client-access URL); servers run in their own child process, started fresh per measurement.`,
       "Emulator started with recordMessages: false. The emulator send is a webpubsub REST sendToAll; the floor send is an undici POST whose body the ws server broadcasts with ws.send() per client.",
       "Times include the REST round trip and the clients' own receive processing (same for both); the machine has 2 cores shared by clients and server.",
-      `Live view: the emulator runs with ui: true; the page is opened the way the browser opens it (its event feed read as it arrives, and its state poll every 3 s, which lists every connection), from the bench process. The page is opened and closed ${quick ? 2 : 4} times (each opening replays the history); each median is over all rounds of its state.`,
+      `Live view: the emulator runs with ui: true; the page is opened the way the browser opens it (its event feed read as it arrives, and its state poll, which lists every connection: every 3 s, 10 s at 10k connections), from the bench process. The page is opened and closed ${quick ? 2 : 4} times (each opening replays the history); each median is over all rounds of its state.`,
     ],
   };
 }

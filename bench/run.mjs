@@ -54,8 +54,9 @@ for (const id of selected) {
   }
 }
 
-// RESULTS.md: when running a subset, keep the other sections of an existing file.
-const resultsPath = path.join(BENCH_DIR, "RESULTS.md");
+// RESULTS.md: when running a subset, keep the other sections of an existing file. A --quick run is a smoke
+// test, not a measurement: it goes to RESULTS.quick.md (not committed) so the committed figures stay.
+const resultsPath = path.join(BENCH_DIR, quick ? "RESULTS.quick.md" : "RESULTS.md");
 const rendered = new Map();
 if (filters.length && existsSync(resultsPath)) {
   const old = readFileSync(resultsPath, "utf8");

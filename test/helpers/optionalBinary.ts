@@ -30,9 +30,15 @@ export function optionalBinary(name: string, candidates: ReadonlyArray<string | 
   return { path, run: path !== undefined, missingButRequired: path === undefined && required, notice };
 }
 
-/** Chromium for the browser tests: $CHROMIUM_PATH, else Debian's /usr/bin/chromium. */
+/**
+ * Chromium for the browser tests: $CHROMIUM_PATH when set (then the only candidate, so
+ * `CHROMIUM_PATH=/nonexistent npm test` shows what a machine without Chromium does), else Debian's
+ * /usr/bin/chromium or /usr/bin/chromium-browser.
+ */
 export function chromiumBinary(): OptionalBinary {
-  return optionalBinary("Chromium", [process.env["CHROMIUM_PATH"], "/usr/bin/chromium", "/usr/bin/chromium-browser"], "apt-get install -y chromium (or set CHROMIUM_PATH)");
+  const explicit = process.env["CHROMIUM_PATH"];
+  const candidates = explicit !== undefined && explicit !== "" ? [explicit] : ["/usr/bin/chromium", "/usr/bin/chromium-browser"];
+  return optionalBinary("Chromium", candidates, "apt-get install -y chromium (or set CHROMIUM_PATH)");
 }
 
 /** Launch flags for headless Chromium on a machine with no network beyond loopback. */

@@ -50,6 +50,7 @@ export function createLiveView(source: LiveViewSource, endpoint: string, limits?
     const method = req.method ?? "GET";
     const url = new URL(req.url ?? "/", "http://localhost");
     if (path === "/ui") return redirect(res, "/ui/");
+    if (path === "/ui/login" && method === "GET") return reply(res, 200, "text/html", loginPage(), loginPolicy);
     if (path === "/ui/login" && method === "POST") {
       const form = new URLSearchParams((await readSmall(req, maxLoginBody)) ?? "");
       if (!access.accepts(form.get("key")?.trim())) return reply(res, 401, "text/html", loginPage("That is neither the access key nor the live view token."), loginPolicy);
