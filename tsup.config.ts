@@ -41,6 +41,10 @@ export default defineConfig([
     clean: true,
     target: "node20",
     platform: "node",
+    // mqtt-packet (a devDependency) is bundled into its own lazily imported chunk, so installing webpubsub
+    // does not pull in its dozen CommonJS dependencies. That code calls require() for Node built-ins,
+    // which an ES module lacks: give each chunk one.
+    banner: { js: 'import { createRequire as __webpubsubCreateRequire } from "node:module"; const require = __webpubsubCreateRequire(import.meta.url);' },
   },
   {
     // jose 6 and p-retry 7 are ESM-only; Node 20.18 cannot require() them, so the CJS build carries its own copy.
