@@ -99,7 +99,8 @@ export function createLiveView(source: LiveViewSource, endpoint: string, limits?
       .setProtectedHeader({ alg: "HS256", typ: "JWT" })
       .setIssuedAt()
       .setExpirationTime(`${restTokenMinutes}m`)
-      .setAudience(`http://${req.headers.host ?? "localhost"}${path}`)
+      // The emulator checks `aud` against its own endpoint, never the Host header (which a proxy may rewrite).
+      .setAudience(`${endpoint}${path}`)
       .sign(source.keyBytes);
     reply(res, 200, "application/json", JSON.stringify({ token }));
   }
