@@ -43,31 +43,31 @@ export class WebPubSubGroup {
   /** Adds a connection to this group. Fails with 404 `Error.Connection.NotExisted` for an unknown connection. */
   async addConnection(connectionId: string, options?: GroupAddConnectionOptions): Promise<void> {
     checkId(connectionId, "connectionId");
-    await this.#pipeline.request({ method: "PUT", path: `${this.#base}/connections/${seg(connectionId)}`, idempotent: true, options });
+    await this.#pipeline.request({ method: "PUT", path: `${this.#base}/connections/${seg(connectionId)}`, idempotent: true, options, operation: "WebPubSubGroupClient.addConnection" });
   }
 
   /** Removes a connection from this group (no error when it was not a member). */
   async removeConnection(connectionId: string, options?: GroupRemoveConnectionOptions): Promise<void> {
     checkId(connectionId, "connectionId");
-    await this.#pipeline.request({ method: "DELETE", path: `${this.#base}/connections/${seg(connectionId)}`, idempotent: true, options });
+    await this.#pipeline.request({ method: "DELETE", path: `${this.#base}/connections/${seg(connectionId)}`, idempotent: true, options, operation: "WebPubSubGroupClient.removeConnection" });
   }
 
   /** Closes every connection in this group, except those in `options.excluded`. */
   async closeAllConnections(options?: GroupCloseAllConnectionsOptions): Promise<void> {
     const query = closeQuery(options);
-    await this.#pipeline.request({ method: "POST", path: `${this.#base}/:closeConnections`, query, idempotent: true, options });
+    await this.#pipeline.request({ method: "POST", path: `${this.#base}/:closeConnections`, query, idempotent: true, options, operation: "WebPubSubGroupClient.closeAllConnections" });
   }
 
   /** Adds a user (all their current and future connections) to this group. */
   async addUser(username: string, options?: GroupAddUserOptions): Promise<void> {
     checkId(username, "username");
-    await this.#pipeline.request({ method: "PUT", path: `${this.#hubBase}/users/${seg(username)}/groups/${seg(this.groupName)}`, idempotent: true, options });
+    await this.#pipeline.request({ method: "PUT", path: `${this.#hubBase}/users/${seg(username)}/groups/${seg(this.groupName)}`, idempotent: true, options, operation: "WebPubSubGroupClient.addUser" });
   }
 
   /** Removes a user from this group. */
   async removeUser(username: string, options?: GroupRemoveUserOptions): Promise<void> {
     checkId(username, "username");
-    await this.#pipeline.request({ method: "DELETE", path: `${this.#hubBase}/users/${seg(username)}/groups/${seg(this.groupName)}`, idempotent: true, options });
+    await this.#pipeline.request({ method: "DELETE", path: `${this.#hubBase}/users/${seg(username)}/groups/${seg(this.groupName)}`, idempotent: true, options, operation: "WebPubSubGroupClient.removeUser" });
   }
 
   /**
@@ -83,7 +83,7 @@ export class WebPubSubGroup {
   sendToAll(message: JSONTypes, options?: GroupSendToAllOptions): Promise<void>;
   sendToAll(message: RequestBodyType, options?: GroupSendToAllOptions): Promise<void>;
   sendToAll(message: unknown, options?: GroupSendToAllOptions | GroupSendTextToAllOptions): Promise<void> {
-    return send(this.#pipeline, `${this.#base}/:send`, message, options, { excluded: true, filter: true });
+    return send(this.#pipeline, `${this.#base}/:send`, message, options, { excluded: true, filter: true }, "WebPubSubGroupClient.sendToAll");
   }
 
   /**

@@ -154,7 +154,7 @@ export class WebPubSubServiceClient {
   sendToAll(message: JSONTypes, options?: HubSendToAllOptions): Promise<void>;
   sendToAll(message: RequestBodyType, options?: HubSendToAllOptions): Promise<void>;
   sendToAll(message: unknown, options?: HubSendToAllOptions | HubSendTextToAllOptions): Promise<void> {
-    return send(this.#pipeline, `${this.#base}/:send`, message, options, { excluded: true, filter: true });
+    return send(this.#pipeline, `${this.#base}/:send`, message, options, { excluded: true, filter: true }, "WebPubSubServiceClient.sendToAll");
   }
 
   /** Sends a message to every connection of a user. */
@@ -163,7 +163,7 @@ export class WebPubSubServiceClient {
   sendToUser(username: string, message: RequestBodyType, options?: HubSendToUserOptions | HubSendTextToUserOptions): Promise<void>;
   async sendToUser(username: string, message: unknown, options?: HubSendToUserOptions | HubSendTextToUserOptions): Promise<void> {
     checkId(username, "username");
-    return send(this.#pipeline, `${this.#base}/users/${seg(username)}/:send`, message, options, { excluded: false, filter: true });
+    return send(this.#pipeline, `${this.#base}/users/${seg(username)}/:send`, message, options, { excluded: false, filter: true }, "WebPubSubServiceClient.sendToUser");
   }
 
   /** Sends a message to one connection (202 even when it does not exist). */
@@ -172,43 +172,43 @@ export class WebPubSubServiceClient {
   sendToConnection(connectionId: string, message: RequestBodyType, options?: HubSendToConnectionOptions | HubSendTextToConnectionOptions): Promise<void>;
   async sendToConnection(connectionId: string, message: unknown, options?: HubSendToConnectionOptions | HubSendTextToConnectionOptions): Promise<void> {
     checkId(connectionId, "connectionId");
-    return send(this.#pipeline, `${this.#base}/connections/${seg(connectionId)}/:send`, message, options, { excluded: false, filter: false });
+    return send(this.#pipeline, `${this.#base}/connections/${seg(connectionId)}/:send`, message, options, { excluded: false, filter: false }, "WebPubSubServiceClient.sendToConnection");
   }
 
   /** Whether a connection is open. */
   async connectionExists(connectionId: string, options?: HasConnectionOptions): Promise<boolean> {
     checkId(connectionId, "connectionId");
-    return this.#exists(`${this.#base}/connections/${seg(connectionId)}`, undefined, options);
+    return this.#exists(`${this.#base}/connections/${seg(connectionId)}`, undefined, options, "WebPubSubServiceClient.connectionExists");
   }
 
   /** Closes one connection; PubSub clients are told `reason` first. */
   async closeConnection(connectionId: string, options?: HubCloseConnectionOptions): Promise<void> {
     checkId(connectionId, "connectionId");
     const query = closeQuery({ ...(options?.reason === undefined ? {} : { reason: options.reason }) });
-    await this.#pipeline.request({ method: "DELETE", path: `${this.#base}/connections/${seg(connectionId)}`, query, idempotent: true, options });
+    await this.#pipeline.request({ method: "DELETE", path: `${this.#base}/connections/${seg(connectionId)}`, query, idempotent: true, options, operation: "WebPubSubServiceClient.closeConnection" });
   }
 
   /** Closes every connection of the hub, except those in `options.excluded`. */
   async closeAllConnections(options?: HubCloseAllConnectionsOptions): Promise<void> {
-    await this.#pipeline.request({ method: "POST", path: `${this.#base}/:closeConnections`, query: closeQuery(options), idempotent: true, options });
+    await this.#pipeline.request({ method: "POST", path: `${this.#base}/:closeConnections`, query: closeQuery(options), idempotent: true, options, operation: "WebPubSubServiceClient.closeAllConnections" });
   }
 
   /** Closes every connection of a user, except those in `options.excluded`. */
   async closeUserConnections(userId: string, options?: HubCloseUserConnectionsOptions): Promise<void> {
     checkId(userId, "userId");
-    await this.#pipeline.request({ method: "POST", path: `${this.#base}/users/${seg(userId)}/:closeConnections`, query: closeQuery(options), idempotent: true, options });
+    await this.#pipeline.request({ method: "POST", path: `${this.#base}/users/${seg(userId)}/:closeConnections`, query: closeQuery(options), idempotent: true, options, operation: "WebPubSubServiceClient.closeUserConnections" });
   }
 
   /** Removes a user from every group. */
   async removeUserFromAllGroups(userId: string, options?: HubRemoveUserFromAllGroupsOptions): Promise<void> {
     checkId(userId, "userId");
-    await this.#pipeline.request({ method: "DELETE", path: `${this.#base}/users/${seg(userId)}/groups`, idempotent: true, options });
+    await this.#pipeline.request({ method: "DELETE", path: `${this.#base}/users/${seg(userId)}/groups`, idempotent: true, options, operation: "WebPubSubServiceClient.removeUserFromAllGroups" });
   }
 
   /** Removes a connection from every group. */
   async removeConnectionFromAllGroups(connectionId: string, options?: HubCloseConnectionOptions): Promise<void> {
     checkId(connectionId, "connectionId");
-    await this.#pipeline.request({ method: "DELETE", path: `${this.#base}/connections/${seg(connectionId)}/groups`, idempotent: true, options });
+    await this.#pipeline.request({ method: "DELETE", path: `${this.#base}/connections/${seg(connectionId)}/groups`, idempotent: true, options, operation: "WebPubSubServiceClient.removeConnectionFromAllGroups" });
   }
 
   /**
@@ -220,45 +220,45 @@ export class WebPubSubServiceClient {
    * ```
    */
   async addConnectionsToGroups(groups: string[], filter: string, options?: GroupAddConnectionOptions): Promise<void> {
-    await this.#groupsByFilter(":addToGroups", groups, filter, options);
+    await this.#groupsByFilter(":addToGroups", groups, filter, options, "WebPubSubServiceClient.addConnectionsToGroups");
   }
 
   /** Removes the connections matching an OData `filter` from `groups`. */
   async removeConnectionsFromGroups(groups: string[], filter: string, options?: GroupRemoveConnectionOptions): Promise<void> {
-    await this.#groupsByFilter(":removeFromGroups", groups, filter, options);
+    await this.#groupsByFilter(":removeFromGroups", groups, filter, options, "WebPubSubServiceClient.removeConnectionsFromGroups");
   }
 
   /** Whether a group has at least one connection. */
   async groupExists(groupName: string, options?: HubHasGroupOptions): Promise<boolean> {
     checkGroup(groupName);
-    return this.#exists(`${this.#base}/groups/${seg(groupName)}`, undefined, options);
+    return this.#exists(`${this.#base}/groups/${seg(groupName)}`, undefined, options, "WebPubSubServiceClient.groupExists");
   }
 
   /** Whether a user has at least one connection. */
   async userExists(username: string, options?: HubHasUserOptions): Promise<boolean> {
     checkId(username, "username");
-    return this.#exists(`${this.#base}/users/${seg(username)}`, undefined, options);
+    return this.#exists(`${this.#base}/users/${seg(username)}`, undefined, options, "WebPubSubServiceClient.userExists");
   }
 
   /** Grants a connection a permission, for one group (`targetName`) or all. */
   async grantPermission(connectionId: string, permission: Permission, options?: HubGrantPermissionOptions): Promise<void> {
-    await this.#pipeline.request({ method: "PUT", ...this.#permission(connectionId, permission, options), idempotent: true, options });
+    await this.#pipeline.request({ method: "PUT", ...this.#permission(connectionId, permission, options), idempotent: true, options, operation: "WebPubSubServiceClient.grantPermission" });
   }
 
   /** Revokes a permission from a connection. */
   async revokePermission(connectionId: string, permission: Permission, options?: HubRevokePermissionOptions): Promise<void> {
-    await this.#pipeline.request({ method: "DELETE", ...this.#permission(connectionId, permission, options), idempotent: true, options });
+    await this.#pipeline.request({ method: "DELETE", ...this.#permission(connectionId, permission, options), idempotent: true, options, operation: "WebPubSubServiceClient.revokePermission" });
   }
 
   /** Whether a connection holds a permission. */
   async hasPermission(connectionId: string, permission: Permission, options?: HubHasPermissionOptions): Promise<boolean> {
     const { path, query } = this.#permission(connectionId, permission, options);
-    return this.#exists(path, query, options);
+    return this.#exists(path, query, options, "WebPubSubServiceClient.hasPermission");
   }
 
   /** Whether the service is reachable and healthy (`HEAD /api/health`). Not in `@azure/web-pubsub`. */
   async checkHealth(options?: HealthCheckOptions): Promise<boolean> {
-    const response = await this.#pipeline.request({ method: "HEAD", path: "/api/health", idempotent: true, options });
+    const response = await this.#pipeline.request({ method: "HEAD", path: "/api/health", idempotent: true, options, operation: "WebPubSubServiceClient.checkHealth" });
     return response.status === 200;
   }
 
@@ -287,7 +287,7 @@ export class WebPubSubServiceClient {
       for (const group of o.groups ?? []) query.push(["group", group]);
       query.push(["clientType", { default: "Default", mqtt: "MQTT", socketio: "SocketIO" }[o.protocol]]);
       const callOptions: CallOptions = options?.abortSignal === undefined ? {} : { abortSignal: options.abortSignal };
-      const response = await this.#pipeline.request({ method: "POST", path: `${this.#base}/:generateToken`, query, idempotent: true, options: callOptions });
+      const response = await this.#pipeline.request({ method: "POST", path: `${this.#base}/:generateToken`, query, idempotent: true, options: callOptions, operation: "WebPubSubServiceClient.getClientAccessToken" });
       token = (JSON.parse(utf8(response.body)) as { token: string }).token;
       expiresOn = new Date(Date.now() + o.minutes * 60_000);
     } else {
@@ -306,8 +306,8 @@ export class WebPubSubServiceClient {
     return this.close();
   }
 
-  async #exists(path: string, query: [string, string][] | undefined, options: CallOptions | undefined): Promise<boolean> {
-    const response = await this.#pipeline.request({ method: "HEAD", path, query, idempotent: true, notFoundIsResult: true, options });
+  async #exists(path: string, query: [string, string][] | undefined, options: CallOptions | undefined, operation: string): Promise<boolean> {
+    const response = await this.#pipeline.request({ method: "HEAD", path, query, idempotent: true, notFoundIsResult: true, options, operation });
     return response.status !== 404;
   }
 
@@ -319,7 +319,7 @@ export class WebPubSubServiceClient {
     return { path: `${this.#base}/permissions/${permission}/connections/${seg(connectionId)}`, query };
   }
 
-  async #groupsByFilter(action: string, groups: string[], filter: string, options: CallOptions | undefined): Promise<void> {
+  async #groupsByFilter(action: string, groups: string[], filter: string, options: CallOptions | undefined, operation: string): Promise<void> {
     checkStringArray(groups, "groups");
     if (groups.length === 0) throw new ValidationError("groups must name at least one group.", { argument: "groups" });
     groups.forEach((g, i) => checkGroup(g, `groups[${i}]`));
@@ -333,6 +333,7 @@ export class WebPubSubServiceClient {
       body: { contentType: "application/json", data: body, streamed: false },
       idempotent: true,
       options,
+      operation,
     });
   }
 }

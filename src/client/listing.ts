@@ -51,8 +51,8 @@ export function listGroupMembers(pipeline: Pipeline, path: string, options: Grou
       if (token !== undefined) query.push(["continuationToken", token]);
       const response = await pipeline.request(
         nextLink === undefined
-          ? { method: "GET", path, query, idempotent: true, options: o }
-          : { method: "GET", path, nextLink, idempotent: true, options: o },
+          ? { method: "GET", path, query, idempotent: true, options: o, operation: "WebPubSubGroupClient.listConnections" }
+          : { method: "GET", path, nextLink, idempotent: true, options: o, operation: "WebPubSubGroupClient.listConnections" },
       );
       const parsed = parseMemberPage(response, `GET ${path}`);
       const page: MemberPage = parsed.members;

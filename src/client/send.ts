@@ -11,7 +11,7 @@ type SendOptions = {
 } & RequestSpec["options"];
 
 /** Validates options, encodes the message and posts it to `path` (…/:send). Nothing is sent on bad input. */
-export async function send(pipeline: Pipeline, path: string, message: unknown, options: SendOptions | undefined, allowed: { excluded: boolean; filter: boolean }): Promise<void> {
+export async function send(pipeline: Pipeline, path: string, message: unknown, options: SendOptions | undefined, allowed: { excluded: boolean; filter: boolean }, operation: string): Promise<void> {
   const o = options ?? {};
   const body = encodeMessage(message, o.contentType);
   const query: [string, string][] = [];
@@ -29,7 +29,7 @@ export async function send(pipeline: Pipeline, path: string, message: unknown, o
   if (o.messageTtlSeconds !== undefined) {
     query.push(["messageTtlSeconds", String(checkInteger(o.messageTtlSeconds, "options.messageTtlSeconds", 0, 300))]);
   }
-  await pipeline.request({ method: "POST", path, query, body, idempotent: false, options: o });
+  await pipeline.request({ method: "POST", path, query, body, idempotent: false, options: o, operation });
 }
 
 /** Query pairs for the close calls: repeated `excluded` and an optional `reason`. */

@@ -9,6 +9,7 @@ import { fromTransportFailure, toRestError } from "./failures";
 import { redactor, type Redactor } from "./redact";
 import { resolveRetry, type RetryOptions } from "./retry";
 import { withRetries } from "./retryLoop";
+import { loadTracing, tracedAttempt, tracingApi, withOperationSpan, type OperationTrace, type OperationTracingOptions, type TraceHeaders } from "./tracing";
 import type { Transport, TransportFactory, TransportRequest, TransportResponse } from "./transport/types";
 
 /** Options every call accepts (the anchor's `OperationOptions` plus our timeouts and retry override). */
@@ -25,6 +26,8 @@ export interface CallOptions {
   requestOptions?: { timeout?: number; customHeaders?: Record<string, string> } | undefined;
   /** Called with the final response's status and headers (the anchor's `onResponse`, simplified). */
   onResponse?: ((response: { status: number; headers: Record<string, string> }) => void) | undefined;
+  /** The anchor's `tracingOptions`: `tracingContext` is the parent of the call's span (default: the active context). */
+  tracingOptions?: OperationTracingOptions | undefined;
 }
 
 export type Method = TransportRequest["method"];
@@ -47,6 +50,8 @@ export interface RequestSpec {
    */
   nextLink?: string;
   options?: CallOptions | undefined;
+  /** The operation span's name, the anchor's (e.g. `WebPubSubServiceClient.sendToAll`). */
+  operation?: string | undefined;
 }
 
 export interface PipelineConfig {
@@ -107,6 +112,7 @@ export class Pipeline {
     this.#targetOrigin = config.reverseProxyEndpoint === undefined ? service.origin : new URL(config.reverseProxyEndpoint).origin;
     this.#auth = new Authorizer(config.credential);
     this.#transport = config.transport(this.#targetOrigin, { connections: config.connections, pipelining: config.pipelining, dispatcher: config.dispatcher });
+    if (tracingApi() === undefined) void loadTracing();
   }
 
   // Callers that pass the same retryOptions object on every call (batches do) validate it once.
@@ -130,13 +136,23 @@ export class Pipeline {
     this.#config.precondition?.();
     this.#inFlight++;
     try {
-      return await this.#request(spec);
+      const operation = spec.operation;
+      if (operation === undefined) return await this.#request(spec, undefined);
+      let api = tracingApi();
+      if (api === null) return await this.#request(spec, undefined);
+      // Only calls made before the import settled wait for it.
+      if (api === undefined) api = (await loadTracing(), tracingApi());
+      if (api == null) return await this.#request(spec, undefined);
+      return await withOperationSpan(api, operation, spec.options?.tracingOptions?.tracingContext, (trace) => this.#request(spec, trace), () => ({
+        method: spec.method,
+        url: this.#targetOrigin + loggableUrl(this.#target(spec).path, this.#config.loggableQuery ?? new Set(["api-version"])),
+      }));
     } finally {
       if (--this.#inFlight === 0) this.#drained?.();
     }
   }
 
-  async #request(spec: RequestSpec): Promise<TransportResponse> {
+  async #request(spec: RequestSpec, trace: OperationTrace | undefined): Promise<TransportResponse> {
     const options = spec.options;
     const retry = options?.retryOptions === undefined ? this.#retry : this.#resolvedRetry(options.retryOptions);
     const timeoutInMs = pickTimeout(options?.timeoutInMs ?? options?.requestOptions?.timeout, this.#config.timeoutInMs, defaultTimeoutInMs, "timeoutInMs");
@@ -145,12 +161,13 @@ export class Pipeline {
     if (signal?.aborted) throw new AbortError(undefined, { cause: signal.reason });
 
     const { audience, path } = this.#target(spec);
-    const call: Call = { spec, audience, path, timeoutInMs, totalTimeoutInMs, deadline: performance.now() + totalTimeoutInMs, retry };
+    const call: Call = { spec, audience, path, timeoutInMs, totalTimeoutInMs, deadline: performance.now() + totalTimeoutInMs, retry, traceparent: undefined, tracestate: undefined };
     const logger = this.#config.logger;
-    const attempt =
+    let attempt =
       logger === undefined
         ? (): Promise<TransportResponse> => this.#attempt(call)
         : loggedAttempts(logger, spec.method, loggableUrl(path, this.#config.loggableQuery ?? new Set(["api-version"])), () => this.#attempt(call));
+    if (trace !== undefined) attempt = tracedAttempt(trace, call, attempt);
     return withRetries(attempt, retry, call.deadline, signal);
   }
 
@@ -184,6 +201,10 @@ export class Pipeline {
     };
     const custom = spec.options?.requestOptions?.customHeaders;
     if (custom !== undefined) for (const [name, value] of Object.entries(custom)) headers[name.toLowerCase()] = value;
+    if (call.traceparent !== undefined) {
+      headers["traceparent"] = call.traceparent;
+      if (call.tracestate !== undefined) headers["tracestate"] = call.tracestate;
+    }
     let body: TransportRequest["body"] = null;
     if (spec.body !== undefined) {
       headers["content-type"] = spec.body.contentType;
@@ -248,7 +269,7 @@ export class Pipeline {
   }
 }
 
-interface Call {
+interface Call extends TraceHeaders {
   spec: RequestSpec;
   audience: string;
   path: string;
