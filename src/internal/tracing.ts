@@ -39,7 +39,11 @@ let loading: Promise<void> | undefined;
 
 /** Starts importing @opentelemetry/api (once); the promise settles when it is known whether it is there. */
 export function loadTracing(): Promise<void> {
-  loading ??= import("@opentelemetry/api").then(
+  // The specifier is built at run time so that bundlers (esbuild, wrangler, Next.js, webpack) neither fail
+  // to resolve it when it is not installed nor inline it when it is: the package comes from the app's
+  // node_modules, or tracing stays off.
+  const specifier = ["@opentelemetry", "api"].join("/");
+  loading ??= (import(/* webpackIgnore: true */ /* @vite-ignore */ specifier) as Promise<Api>).then(
     (module) => {
       // Bundlers that wrap a CommonJS module may put it under `default`, which holds `trace` and `context`.
       const loaded = (module.trace === undefined ? (module as { default?: unknown }).default : module) as Api | undefined;
