@@ -30,6 +30,16 @@ const webVariants: Plugin = {
   },
 };
 
+// mqtt-packet (a devDependency) and its dozen CommonJS dependencies are bundled once into
+// dist/vendor/mqtt-packet.cjs, which the emulator imports on its first MQTT connection: installing
+// webpubsub does not pull them in, and being CommonJS that file keeps its own require() for Node built-ins.
+const vendoredMqttPacket: Plugin = {
+  name: "webpubsub-vendored-mqtt-packet",
+  setup(build) {
+    build.onResolve({ filter: /^mqtt-packet$/ }, () => ({ path: "./vendor/mqtt-packet.cjs", external: true }));
+  },
+};
+
 export default defineConfig([
   {
     entry,
@@ -41,10 +51,7 @@ export default defineConfig([
     clean: true,
     target: "node20",
     platform: "node",
-    // mqtt-packet (a devDependency) is bundled into its own lazily imported chunk, so installing webpubsub
-    // does not pull in its dozen CommonJS dependencies. That code calls require() for Node built-ins,
-    // which an ES module lacks: give each chunk one.
-    banner: { js: 'import { createRequire as __webpubsubCreateRequire } from "node:module"; const require = __webpubsubCreateRequire(import.meta.url);' },
+    esbuildPlugins: [vendoredMqttPacket],
   },
   {
     // jose 6 and p-retry 7 are ESM-only; Node 20.18 cannot require() them, so the CJS build carries its own copy.
@@ -56,6 +63,14 @@ export default defineConfig([
     target: "node20",
     platform: "node",
     noExternal: ["jose", "p-retry", "is-network-error"],
+    esbuildPlugins: [vendoredMqttPacket],
+  },
+  {
+    entry: { "vendor/mqtt-packet": "src/vendor/mqtt-packet.ts" },
+    format: ["cjs"],
+    sourcemap: false,
+    target: "node20",
+    platform: "node",
   },
   {
     // dist/web: the fetch + WebCrypto build of the main entry, chosen by the workerd, edge-light, deno, bun,
@@ -75,5 +90,6 @@ export default defineConfig([
     target: "node20",
     platform: "node",
     banner: { js: "#!/usr/bin/env node" },
+    esbuildPlugins: [vendoredMqttPacket],
   },
 ]);

@@ -2,7 +2,7 @@
 // sessions kept for the documented time (here shortened with mqttSessionExpiryMs), last will, and the 5.0
 // extras (message and session expiry, subscription identifiers, assigned client IDs, flow control,
 // server-sent disconnect).
-import { readdirSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { startEmulator, type Emulator } from "../../src/emulator/index";
@@ -172,22 +172,25 @@ describe("last will", () => {
 });
 
 describe("lazy loading", () => {
-  // mqtt-packet is bundled (it is a devDependency): in the ESM build its code lives in a chunk that only a
-  // dynamic import reaches, so starting the emulator never evaluates it.
-  it("the MQTT codec sits in a chunk the emulator imports only dynamically (built ESM)", () => {
+  // mqtt-packet is a devDependency bundled alone into dist/vendor/mqtt-packet.cjs, which the emulator
+  // reaches only through a dynamic import: starting the emulator never evaluates it.
+  it("the MQTT codec is a vendored file the emulator imports only dynamically (built ESM and CJS)", () => {
     const dist = join(root, "dist");
+    expect(readFileSync(join(dist, "vendor/mqtt-packet.cjs"), "utf8")).toContain("node_modules/mqtt-packet/");
     const staticGraph = new Set<string>();
     const visit = (file: string): void => {
       if (staticGraph.has(file)) return;
       staticGraph.add(file);
       const code = readFileSync(join(dist, file), "utf8");
-      for (const m of code.matchAll(/(?:^|\n)\s*(?:import|export)\s*(?:[^"'()]*?\sfrom\s*)?["']\.\/([^"']+)["']/g)) visit(m[1] as string);
+      for (const m of code.matchAll(/(?:^|\n)\s*(?:import|export)\s*(?:[^"'()]*?\sfrom\s*)?["']\.\/([^"']+)["']|require\(["']\.\/([^"']+)["']\)/g)) visit((m[1] ?? m[2]) as string);
     };
     visit("emulator.js");
-    const codecChunks = readdirSync(dist).filter((f) => f.endsWith(".js") && readFileSync(join(dist, f), "utf8").includes("node_modules/mqtt-packet/"));
-    expect(codecChunks.length).toBeGreaterThan(0);
-    for (const chunk of codecChunks) expect(staticGraph.has(chunk)).toBe(false);
-    expect([...staticGraph].some((f) => codecChunks.some((chunk) => readFileSync(join(dist, f), "utf8").includes(`import("./${chunk}")`)))).toBe(true);
+    visit("emulator.cjs");
+    expect(staticGraph.has("vendor/mqtt-packet.cjs")).toBe(false);
+    for (const file of staticGraph) expect(readFileSync(join(dist, file), "utf8")).not.toContain("node_modules/mqtt-packet/");
+    for (const entry of ["emulator.js", "emulator.cjs"]) {
+      expect([...staticGraph].some((f) => f.startsWith(entry.replace(/\..*$/, "")) && readFileSync(join(dist, f), "utf8").includes('import("./vendor/mqtt-packet.cjs")'))).toBe(true);
+    }
   });
 
   it("MQTT clients connect to the built ESM and CJS emulators (the bundled codec loads in both)", async () => {
