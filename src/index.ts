@@ -44,6 +44,7 @@ export type {
   PagedGroupMembersIterator,
 } from "./client/listing";
 export type { CallOptions } from "./internal/pipeline";
+export type { OperationTracingOptions, TracingContext } from "./internal/tracing";
 export type { RetryOptions } from "./internal/retry";
 export { odata } from "./odata";
 export { sendMany, type BatchMessage, type BatchItemResult, type BatchProgress, type SendManyOptions, type SendManyResult } from "./batch/sendMany";
