@@ -34,6 +34,8 @@ export async function sendMany<T = BatchMessage>(
   const maxRetries = checkInteger(options.maxRetries ?? 3, "options.maxRetries", 0, 100);
   const retryDelayInMs = checkInteger(options.retryDelayInMs ?? 500, "options.retryDelayInMs", 0, 3_600_000);
   const maxRetryDelayInMs = checkInteger(options.maxRetryDelayInMs ?? 60_000, "options.maxRetryDelayInMs", 0, 3_600_000);
+  const maxRetryAfterInMs =
+    options.maxRetryAfterInMs === undefined ? Number.POSITIVE_INFINITY : checkInteger(options.maxRetryAfterInMs, "options.maxRetryAfterInMs", 0, 86_400_000);
   const progressInterval = checkInteger(options.progressIntervalInMs ?? 250, "options.progressIntervalInMs", 0, 3_600_000);
   const maxFailuresKept = checkInteger(options.maxFailuresKept ?? 1000, "options.maxFailuresKept", 0, Number.MAX_SAFE_INTEGER);
   const maxUnreachableInMs = checkInteger(options.maxUnreachableInMs ?? 30_000, "options.maxUnreachableInMs", 0, 86_400_000);
@@ -130,9 +132,11 @@ export async function sendMany<T = BatchMessage>(
           outage.answered();
         }
         const hint = retryHint(error);
-        if (hint.retryable && attempts <= maxRetries) {
+        // A service's Retry-After is honoured in full, never cut short; one longer than maxRetryAfterInMs
+        // fails the item instead (its error carries the wait the service asked for).
+        if (hint.retryable && attempts <= maxRetries && !(hint.retryAfterMs !== undefined && hint.retryAfterMs > maxRetryAfterInMs)) {
           if (hint.retryAfterMs !== undefined) {
-            const until = performance.now() + Math.min(hint.retryAfterMs, maxRetryDelayInMs);
+            const until = performance.now() + hint.retryAfterMs;
             if (until > pausedUntil) {
               result.throttledMs += until - Math.max(pausedUntil, performance.now());
               pausedUntil = until;

@@ -69,10 +69,16 @@ export interface SendManyOptions<T> {
    */
   retryDelayInMs?: number;
   /**
-   * The longest wait honoured from a server's Retry-After, and the cap on backoff.
+   * The cap on the exponential backoff. It never shortens a service's Retry-After (see `maxRetryAfterInMs`).
    * @default 60000
    */
   maxRetryDelayInMs?: number;
+  /**
+   * The longest Retry-After the batch waits for: the service's wait is honoured in full up to this, and an
+   * item whose service asks for longer fails with that error (its `retryAfterInMs` says the wait).
+   * @default no limit
+   */
+  maxRetryAfterInMs?: number;
   /** Called for every item as it settles, in completion order. Use it to stream results of huge batches. */
   onResult?: (result: BatchItemResult<T>) => void;
   /** Called with counters as the batch moves. */

@@ -121,6 +121,28 @@ describe("sendMany against a throttling server", () => {
     await server.close();
   });
 
+  it("a Retry-After longer than maxRetryDelayInMs is waited in full; one over maxRetryAfterInMs fails the item", async () => {
+    const arrivals: number[] = [];
+    const server = await startRecordingServer((req, res) => {
+      arrivals.push(performance.now());
+      if (arrivals.length === 1) res.writeHead(429, { "retry-after-ms": "400", "x-ms-error-code": "TooManyRequests" }).end();
+      else res.writeHead(202).end();
+    });
+    const client = new WebPubSubServiceClient(connectionStringFor(server.url), "hub");
+    const result = await sendMany(client, [{ message: "a" }], { maxRetryDelayInMs: 50 });
+    expect(result.succeeded).toBe(1);
+    expect(arrivals.length).toBe(2);
+    expect((arrivals[1] as number) - (arrivals[0] as number)).toBeGreaterThanOrEqual(395);
+
+    arrivals.length = 0;
+    const capped = await sendMany(client, [{ message: "b" }], { maxRetryAfterInMs: 100 });
+    expect(capped.failed).toBe(1);
+    expect(arrivals.length).toBe(1);
+    expect(capped.failures[0]?.error).toMatchObject({ statusCode: 429, retryAfterInMs: 400 });
+    await client.close();
+    await server.close();
+  });
+
   it("gives up on an item after maxRetries and reports the service's error", async () => {
     const server = await startRecordingServer((req, res) => {
       const body = JSON.parse(req.body.toString()) as { i: number };
