@@ -82,21 +82,21 @@ export class WebPubSubServiceClient {
     maybeOptions?: WebPubSubServiceClientOptions,
   ) {
     let options: WebPubSubServiceClientOptions;
-    // A forgotten hub would otherwise be reported as a bad credential (or as a hub named "undefined").
+    // A forgotten hub would otherwise be reported as a bad credential (or as a hub named "undefined"). Like
+    // @azure/web-pubsub the client still constructs; every call then fails with this, unsent.
+    let missingHub: string | undefined;
     if (credentialOrHub === undefined || credentialOrHub === null) {
-      throw new ValidationError('hubName is missing: pass it after the connection string, e.g. new WebPubSubServiceClient(connectionString, "chat").', { argument: "hubName" });
+      missingHub = 'hubName is missing: pass it after the connection string, e.g. new WebPubSubServiceClient(connectionString, "chat").';
+    } else if (typeof credentialOrHub !== "string" && (isKeyCredential(credentialOrHub) || isTokenCredential(credentialOrHub)) && (hubOrOptions === undefined || hubOrOptions === null)) {
+      missingHub = 'hubName is missing: pass it after the credential, e.g. new WebPubSubServiceClient(endpoint, credential, "chat").';
     }
-    const isCredential = typeof credentialOrHub !== "string" && (isKeyCredential(credentialOrHub) || isTokenCredential(credentialOrHub));
-    if (isCredential && (hubOrOptions === undefined || hubOrOptions === null)) {
-      throw new ValidationError('hubName is missing: pass it after the credential, e.g. new WebPubSubServiceClient(endpoint, credential, "chat").', { argument: "hubName" });
-    }
-    if (typeof credentialOrHub === "string") {
+    if (typeof credentialOrHub === "string" || credentialOrHub === undefined || credentialOrHub === null) {
       // (connectionString, hub, options?)
       const parsed = parseConnectionString(endpointOrConnectionString);
       this.endpoint = parsed.endpoint;
       const key = parsed.accessKey;
       this.#credential = { get key() { return key; } };
-      this.hubName = credentialOrHub;
+      this.hubName = credentialOrHub as string;
       options = (hubOrOptions as WebPubSubServiceClientOptions | undefined) ?? {};
     } else {
       this.endpoint = normalizeEndpoint(endpointOrConnectionString);
@@ -114,7 +114,14 @@ export class WebPubSubServiceClient {
     // Like @azure/web-pubsub, any hub constructs; a bad one fails every call with a ValidationError, unsent.
     const hub = this.hubName;
     const hubValid = isValidHub(hub);
-    this.#checkHub = hubValid ? undefined : () => void checkHub(hub);
+    this.#checkHub =
+      missingHub !== undefined
+        ? () => {
+            throw new ValidationError(missingHub, { argument: "hubName" });
+          }
+        : hubValid
+          ? undefined
+          : () => void checkHub(hub);
     this.#pipeline = new Pipeline({
       endpoint: this.endpoint,
       precondition: this.#checkHub,

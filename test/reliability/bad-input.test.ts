@@ -80,8 +80,9 @@ describe("names at and past every limit", () => {
       const clients = [new WebPubSubServiceClient(server.url, { key }, hub)];
       if (typeof hub === "string") clients.push(new WebPubSubServiceClient(cs, hub));
       for (const c of clients) {
-        await expectRejected(c.sendToAll("x"), "hubName", /is not a valid hub name/);
-        await expectRejected(c.group("g").addUser("u"), "hubName", /is not a valid hub name/);
+        const why = hub === undefined ? /^hubName is missing/ : /is not a valid hub name/;
+        await expectRejected(c.sendToAll("x"), "hubName", why);
+        await expectRejected(c.group("g").addUser("u"), "hubName", why);
         await expectRejected(c.userExists("u"), "hubName");
         await expectRejected(c.getClientAccessToken({ userId: "u" }), "hubName");
         await c.close();
