@@ -2,7 +2,7 @@
 // handler), the QoS acknowledgements, SUBSCRIBE / UNSUBSCRIBE (join / leave group), PINGREQ, DISCONNECT.
 import type { IPublishPacket, ISubscribePacket, IUnsubscribePacket } from "mqtt-packet";
 import type { EmulatorCore } from "../core";
-import { contentTypeToDataType, type DataType, type OutgoingMessage } from "../messages";
+import type { DataType, OutgoingMessage } from "../messages";
 import { hasRole } from "../permissions";
 import { keepState } from "../upstream";
 import { V4, V5 } from "./codes";
@@ -11,6 +11,7 @@ import { mqttLimits } from "./limits";
 import type { MqttLink } from "./link";
 import type { MqttOrigin, MqttPublishProperties } from "./origin";
 import type { Packet } from "./packets";
+import { dataTypeOf, isJson } from "./payload";
 import type { MqttConnection } from "./session";
 
 /** What the packet handlers need of the endpoint: end the link for a protocol violation. */
@@ -201,19 +202,4 @@ function onUnsubscribe(ctx: LinkContext, packet: IUnsubscribePacket): void {
   if (packet.messageId === undefined) return;
   link.write(link.version === 5 ? { cmd: "unsuback", messageId: packet.messageId, granted: codes } : { cmd: "unsuback", messageId: packet.messageId, granted: [] });
   core.prune(hub);
-}
-
-/** reference-mqtt-cross-protocol-communication: MQTT 5 content type → data type; absent or 3.1.1 → binary. */
-function dataTypeOf(contentType: string | undefined): DataType {
-  if (contentType === undefined) return "binary";
-  return contentTypeToDataType(contentType) ?? "binary";
-}
-
-function isJson(payload: Buffer): boolean {
-  try {
-    JSON.parse(payload.toString("utf8"));
-    return true;
-  } catch {
-    return false;
-  }
 }

@@ -4,7 +4,7 @@
 // published when a connection ends without a normal DISCONNECT, after the 5.0 Will Delay Interval.
 import type { IConnackPacket, IConnectPacket } from "mqtt-packet";
 import type { EmulatorCore } from "../core";
-import { contentTypeToDataType, type OutgoingMessage } from "../messages";
+import type { OutgoingMessage } from "../messages";
 import { hasRole } from "../permissions";
 import { keepState } from "../upstream";
 import { V4, V5 } from "./codes";
@@ -12,6 +12,7 @@ import type { ConnectDecision } from "./connect";
 import { sessionEvent } from "./events";
 import { mqttLimits } from "./limits";
 import type { MqttLink } from "./link";
+import { dataTypeOf, isJson } from "./payload";
 import { MqttConnection } from "./session";
 
 type Accepted = Extract<ConnectDecision, { ok: true }>;
@@ -196,7 +197,7 @@ export class SessionLifecycle {
     }
     const props = will.properties;
     const payload = Buffer.isBuffer(will.payload) ? will.payload : Buffer.from(will.payload);
-    let dataType = props?.contentType === undefined ? "binary" : (contentTypeToDataType(props.contentType) ?? "binary");
+    let dataType = dataTypeOf(props?.contentType);
     if (dataType === "json" && !isJson(payload)) dataType = "binary";
     const properties: Record<string, unknown> = {};
     for (const key of ["payloadFormatIndicator", "messageExpiryInterval", "contentType", "responseTopic", "correlationData", "userProperties"] as const) {
@@ -212,14 +213,5 @@ export class SessionLifecycle {
     };
     if (session.userId !== null) message.fromUserId = session.userId;
     hub.broadcast(members, message);
-  }
-}
-
-function isJson(payload: Buffer): boolean {
-  try {
-    JSON.parse(payload.toString("utf8"));
-    return true;
-  } catch {
-    return false;
   }
 }
