@@ -13,18 +13,20 @@ export async function run({ quick, log }) {
   const all = { sendMany: [], loop: [] };
   try {
     for (let r = 0; r < rounds; r++) {
-     for (const mode of ["sendMany", "loop"]) {
-      const results = all[mode];
-      const child = await startChild("batch-memory-proc.mjs", [String(server.port), String(total), mode], { nodeArgs: ["--expose-gc"] });
-      const res = child.info;
-      await child.close();
-      if (res.failed) throw new Error(`${res.failed} of ${total} sends failed`);
-      log(
-        `  round ${r + 1} ${mode}: ${fmt(res.rate)} msg/s, peak RSS +${fmtBytes(res.peakRss - res.baselineRss)} ` +
-          `(baseline ${fmtBytes(res.baselineRss)}, peak ${fmtBytes(res.peakRss)}), peak heap +${fmtBytes(res.peakHeap - res.baselineHeap)}, ${fmt(res.cpuPerMsg, 1)} CPU µs/msg`,
-      );
-      results.push(res);
-     }
+      for (const mode of ["sendMany", "loop"]) {
+        const results = all[mode];
+        const child = await startChild("batch-memory-proc.mjs", [String(server.port), String(total), mode], {
+          nodeArgs: ["--expose-gc"],
+        });
+        const res = child.info;
+        await child.close();
+        if (res.failed) throw new Error(`${res.failed} of ${total} sends failed`);
+        log(
+          `  round ${r + 1} ${mode}: ${fmt(res.rate)} msg/s, peak RSS +${fmtBytes(res.peakRss - res.baselineRss)} ` +
+            `(baseline ${fmtBytes(res.baselineRss)}, peak ${fmtBytes(res.peakRss)}), peak heap +${fmtBytes(res.peakHeap - res.baselineHeap)}, ${fmt(res.cpuPerMsg, 1)} CPU µs/msg`,
+        );
+        results.push(res);
+      }
     }
   } finally {
     await server.close();
@@ -39,8 +41,14 @@ export async function run({ quick, log }) {
       fmtBytes(med((x) => x.peakRss)),
       fmtBytes(med((x) => x.peakRss - x.baselineRss)),
       fmtBytes(med((x) => x.peakHeap - x.baselineHeap)),
-      fmt(med((x) => x.cpuPerMsg), 1),
-      fmt(med((x) => x.ms / 1000), 2),
+      fmt(
+        med((x) => x.cpuPerMsg),
+        1,
+      ),
+      fmt(
+        med((x) => x.ms / 1000),
+        2,
+      ),
     ];
   };
   const rows = [row("sendMany(generator)", all.sendMany), row("reference: 64 workers × client.sendToAll", all.loop)];
@@ -51,7 +59,17 @@ export async function run({ quick, log }) {
       {
         title: `sendMany (median of ${rounds} fresh process${rounds > 1 ? "es" : ""})`,
         markdown: table(
-          ["method", "messages", "messages/s", "baseline RSS", "peak RSS", "peak RSS − baseline", "peak heapUsed − baseline", "CPU µs/msg", "elapsed s"],
+          [
+            "method",
+            "messages",
+            "messages/s",
+            "baseline RSS",
+            "peak RSS",
+            "peak RSS − baseline",
+            "peak heapUsed − baseline",
+            "CPU µs/msg",
+            "elapsed s",
+          ],
           rows,
         ),
       },

@@ -4,7 +4,18 @@
 import { spawn } from "node:child_process";
 import { pathToFileURL } from "node:url";
 import path from "node:path";
-import { DIST_INDEX, HUB, ROOT, anchorEntry, connectionStringFor, fmt, median, ratio, startBenchServer, table } from "./util.mjs";
+import {
+  DIST_INDEX,
+  HUB,
+  ROOT,
+  anchorEntry,
+  connectionStringFor,
+  fmt,
+  median,
+  ratio,
+  startBenchServer,
+  table,
+} from "./util.mjs";
 
 export const name = "coldstart";
 export const title = "Cold start (fresh node process)";
@@ -12,7 +23,10 @@ export const title = "Cold start (fresh node process)";
 function runNode(script) {
   return new Promise((resolve, reject) => {
     const t0 = performance.now();
-    const child = spawn(process.execPath, ["--input-type=module", "-e", script], { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(process.execPath, ["--input-type=module", "-e", script], {
+      cwd: ROOT,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     let out = "";
     let err = "";
     child.stdout.on("data", (d) => (out += d));
@@ -48,7 +62,10 @@ export async function run({ quick, log }) {
     `console.log(JSON.stringify({ ms: performance.now() - t0, importMs: t1 - t0 })); process.exit(0);`;
 
   const contenders = ["webpubsub", "fetch", "anchor"];
-  const res = { imp: { webpubsub: [], fetch: [], anchor: [], node: [] }, send: { webpubsub: [], fetch: [], anchor: [] } };
+  const res = {
+    imp: { webpubsub: [], fetch: [], anchor: [], node: [] },
+    send: { webpubsub: [], fetch: [], anchor: [] },
+  };
   try {
     for (const k of contenders) await runNode(importScript(specs[k])); // warm the OS file cache for all
     for (let r = 0; r < rounds; r++) {
@@ -72,7 +89,13 @@ export async function run({ quick, log }) {
     `  import: webpubsub ${fmt(m.imp.webpubsub.ms, 1)} ms (fetch build ${fmt(m.imp.fetch.ms, 1)} ms), anchor ${fmt(m.imp.anchor.ms, 1)} ms (${ratio(m.imp.anchor.ms, m.imp.webpubsub.ms)}); ` +
       `import+construct+first send: webpubsub ${fmt(m.send.webpubsub.ms, 1)} ms (fetch build ${fmt(m.send.fetch.ms, 1)} ms), anchor ${fmt(m.send.anchor.ms, 1)} ms (${ratio(m.send.anchor.ms, m.send.webpubsub.ms)})`,
   );
-  const row = (label, pick) => [label, fmt(pick(m, "webpubsub"), 1), fmt(pick(m, "fetch"), 1), fmt(pick(m, "anchor"), 1), ratio(pick(m, "anchor"), pick(m, "webpubsub"))];
+  const row = (label, pick) => [
+    label,
+    fmt(pick(m, "webpubsub"), 1),
+    fmt(pick(m, "fetch"), 1),
+    fmt(pick(m, "anchor"), 1),
+    ratio(pick(m, "anchor"), pick(m, "webpubsub")),
+  ];
   const rows = [
     row("(a) await import()", (x, k) => x.imp[k].ms),
     row("(a) whole process (spawn → exit)", (x, k) => x.imp[k].wall),
@@ -84,7 +107,16 @@ export async function run({ quick, log }) {
     tables: [
       {
         title: `Cold start, ms (median of ${rounds} fresh processes each)`,
-        markdown: table(["measure", "webpubsub ms (undici, Node default)", "webpubsub ms (fetch build)", "@azure/web-pubsub ms", "anchor / webpubsub"], rows),
+        markdown: table(
+          [
+            "measure",
+            "webpubsub ms (undici, Node default)",
+            "webpubsub ms (fetch build)",
+            "@azure/web-pubsub ms",
+            "anchor / webpubsub",
+          ],
+          rows,
+        ),
       },
     ],
     notes: [

@@ -5,8 +5,18 @@ import { importEmulator } from "./util.mjs";
 
 const { startEmulator } = await importEmulator();
 // recordMessages off, as the emulator's docs advise for load tests.
-const emulator = await startEmulator({ port: 0, recordMessages: process.env.BENCH_RECORD === "1", ui: process.env.BENCH_UI === "1" });
-console.log(JSON.stringify({ connectionString: emulator.connectionString, port: emulator.port, liveViewUrl: emulator.liveViewUrl }));
+const emulator = await startEmulator({
+  port: 0,
+  recordMessages: process.env.BENCH_RECORD === "1",
+  ui: process.env.BENCH_UI === "1",
+});
+console.log(
+  JSON.stringify({
+    connectionString: emulator.connectionString,
+    port: emulator.port,
+    liveViewUrl: emulator.liveViewUrl,
+  }),
+);
 createInterface({ input: process.stdin }).on("line", (line) => {
   if (line.trim() === "rss") console.log(JSON.stringify({ rss: process.memoryUsage().rss }));
   if (line.trim() === "cpu") {

@@ -82,7 +82,10 @@ async function sendRounds({ label, sender, state, n, rounds, warmUp }) {
     state.received = 0;
     const all = new Promise((resolve, reject) => {
       state.done = resolve;
-      setTimeout(() => reject(new Error(`${label}: only ${state.received}/${n} clients got round ${round} within 60 s`)), 60_000).unref();
+      setTimeout(
+        () => reject(new Error(`${label}: only ${state.received}/${n} clients got round ${round} within 60 s`)),
+        60_000,
+      ).unref();
     });
     const msg = { round, text: "fan-out benchmark message", at: Date.now() };
     const t0 = performance.now();
@@ -120,7 +123,10 @@ async function openLiveView(url, connections) {
     }
   })();
   const poll = async () => {
-    const r = await fetch(new URL("/ui/api/state?hub=&filter=", base), { headers: auth, signal: controller.signal }).catch(() => undefined);
+    const r = await fetch(new URL("/ui/api/state?hub=&filter=", base), {
+      headers: auth,
+      signal: controller.signal,
+    }).catch(() => undefined);
     if (r) {
       await r.arrayBuffer().catch(() => {});
       stats.polls++;
@@ -245,7 +251,12 @@ export async function run({ quick, log }) {
       const pool = new Pool(`http://127.0.0.1:${child.info.port}`);
       return {
         send: async (msg) => {
-          const r = await pool.request({ method: "POST", path: "/", body: JSON.stringify(msg), headers: { "content-type": "application/json" } });
+          const r = await pool.request({
+            method: "POST",
+            path: "/",
+            body: JSON.stringify(msg),
+            headers: { "content-type": "application/json" },
+          });
           await r.body.dump();
           if (r.statusCode !== 202) throw new Error(`floor status ${r.statusCode}`);
         },
@@ -274,7 +285,15 @@ export async function run({ quick, log }) {
       fmtBytes(v.rssClosed),
       fmtBytes(v.rssOpen),
     ]);
-    rows.push([fmt(n), fmt(e.ms, 1), fmt(f.ms, 1), ratio(e.ms, f.ms), fmt(e.connPerSec), fmt(f.connPerSec), ratio(f.connPerSec, e.connPerSec)]);
+    rows.push([
+      fmt(n),
+      fmt(e.ms, 1),
+      fmt(f.ms, 1),
+      ratio(e.ms, f.ms),
+      fmt(e.connPerSec),
+      fmt(f.connPerSec),
+      ratio(f.connPerSec, e.connPerSec),
+    ]);
     memRows.push([
       fmt(n),
       fmtBytes(e.rssBefore),
@@ -291,14 +310,31 @@ export async function run({ quick, log }) {
       {
         title: `Fan-out latency (send → last client received, median of ${rounds} sends after 1 warm-up) and connect rate`,
         markdown: table(
-          ["clients", "emulator ms", "bare ws floor ms", "emulator / floor (time)", "emulator connect/s", "floor connect/s", "floor / emulator (connect rate)"],
+          [
+            "clients",
+            "emulator ms",
+            "bare ws floor ms",
+            "emulator / floor (time)",
+            "emulator connect/s",
+            "floor connect/s",
+            "floor / emulator (connect rate)",
+          ],
           rows,
         ),
       },
       {
         title: "Server process RSS",
         markdown: table(
-          ["clients", "emulator idle", "emulator connected", "emulator after sends", "emulator per connection", "floor connected", "floor per connection", "emulator / floor (connected RSS)"],
+          [
+            "clients",
+            "emulator idle",
+            "emulator connected",
+            "emulator after sends",
+            "emulator per connection",
+            "floor connected",
+            "floor per connection",
+            "emulator / floor (connected RSS)",
+          ],
           memRows,
         ),
       },

@@ -10,10 +10,29 @@ export const title = "Install footprint (production dependencies)";
 
 const npm = (args, cwd) =>
   new Promise((resolve, reject) => {
-    execFile("npm", args, { cwd, maxBuffer: 64 << 20, env: { ...process.env, npm_config_fund: "false", npm_config_audit: "false", npm_config_update_notifier: "false" } }, (err, stdout, stderr) => {
-      if (err) reject(new Error(`npm ${args.join(" ")} failed: ${(stderr || err.message).trim().split("\n").slice(-5).join(" / ")}`));
-      else resolve(stdout);
-    });
+    execFile(
+      "npm",
+      args,
+      {
+        cwd,
+        maxBuffer: 64 << 20,
+        env: {
+          ...process.env,
+          npm_config_fund: "false",
+          npm_config_audit: "false",
+          npm_config_update_notifier: "false",
+        },
+      },
+      (err, stdout, stderr) => {
+        if (err)
+          reject(
+            new Error(
+              `npm ${args.join(" ")} failed: ${(stderr || err.message).trim().split("\n").slice(-5).join(" / ")}`,
+            ),
+          );
+        else resolve(stdout);
+      },
+    );
   });
 
 /** Total bytes of regular files and number of packages (dirs with a package.json directly under a node_modules). */
@@ -56,10 +75,23 @@ async function bundleSize(dir, pkg, target) {
   const { build } = await import(path.join(ROOT, "node_modules", "esbuild", "lib", "main.js"));
   const entry = path.join(dir, "function.mjs");
   const { writeFile } = await import("node:fs/promises");
-  await writeFile(entry, `import { WebPubSubServiceClient } from "${pkg}";\nexport const handler = (cs) => new WebPubSubServiceClient(cs, "hub").sendToAll({ hello: "world" });\n`);
+  await writeFile(
+    entry,
+    `import { WebPubSubServiceClient } from "${pkg}";\nexport const handler = (cs) => new WebPubSubServiceClient(cs, "hub").sendToAll({ hello: "world" });\n`,
+  );
   const { platform, conditions } = bundleTargets[target];
   try {
-    const result = await build({ entryPoints: [entry], bundle: true, minify: true, platform, conditions, format: "esm", write: false, absWorkingDir: dir, logLevel: "silent" });
+    const result = await build({
+      entryPoints: [entry],
+      bundle: true,
+      minify: true,
+      platform,
+      conditions,
+      format: "esm",
+      write: false,
+      absWorkingDir: dir,
+      logLevel: "silent",
+    });
     return result.outputFiles.reduce((sum, f) => sum + f.contents.byteLength, 0);
   } catch (e) {
     const first = e?.errors?.[0]?.text ?? String(e?.message ?? e);
@@ -80,7 +112,9 @@ async function installInto(spec, label, log) {
     const bundle = {};
     for (const target of Object.keys(bundleTargets)) {
       bundle[target] = await bundleSize(dir, pkg, target);
-      log(`  ${label}: ${target} bundle (esbuild, minified) ${typeof bundle[target] === "number" ? fmtBytes(bundle[target]) : bundle[target]}`);
+      log(
+        `  ${label}: ${target} bundle (esbuild, minified) ${typeof bundle[target] === "number" ? fmtBytes(bundle[target]) : bundle[target]}`,
+      );
     }
     return { ...m, secs, bundle };
   } finally {
@@ -99,7 +133,9 @@ export async function run({ log }) {
       const info = JSON.parse(out)[0];
       tarball = path.join(packDir, info.filename);
       res.tarball = { packed: (await stat(tarball)).size, unpacked: info.unpackedSize, files: info.entryCount };
-      log(`  webpubsub tarball: ${fmtBytes(res.tarball.packed)} (${fmtBytes(res.tarball.unpacked)} unpacked, ${res.tarball.files} files)`);
+      log(
+        `  webpubsub tarball: ${fmtBytes(res.tarball.packed)} (${fmtBytes(res.tarball.unpacked)} unpacked, ${res.tarball.files} files)`,
+      );
     } catch (e) {
       notes.push(`npm pack failed: ${e.message}`);
       log(`  npm pack failed: ${e.message}`);
@@ -132,11 +168,26 @@ export async function run({ log }) {
   const bundleRow = (label, target) => {
     const ours = w?.bundle[target];
     const theirs = a?.bundle[target];
-    return [label, size(ours), size(theirs), typeof ours === "number" && typeof theirs === "number" ? ratio(theirs, ours) : ""];
+    return [
+      label,
+      size(ours),
+      size(theirs),
+      typeof ours === "number" && typeof theirs === "number" ? ratio(theirs, ours) : "",
+    ];
   };
   const rows = [
-    ["tarball (packed)", fmtBytes(res.tarball?.packed), fmtBytes(res.anchorTarball?.packed), ratio(res.anchorTarball?.packed, res.tarball?.packed)],
-    ["tarball (unpacked)", fmtBytes(res.tarball?.unpacked), fmtBytes(res.anchorTarball?.unpacked), ratio(res.anchorTarball?.unpacked, res.tarball?.unpacked)],
+    [
+      "tarball (packed)",
+      fmtBytes(res.tarball?.packed),
+      fmtBytes(res.anchorTarball?.packed),
+      ratio(res.anchorTarball?.packed, res.tarball?.packed),
+    ],
+    [
+      "tarball (unpacked)",
+      fmtBytes(res.tarball?.unpacked),
+      fmtBytes(res.anchorTarball?.unpacked),
+      ratio(res.anchorTarball?.unpacked, res.tarball?.unpacked),
+    ],
     ["installed node_modules", fmtBytes(w?.bytes), fmtBytes(a?.bytes), ratio(a?.bytes, w?.bytes)],
     ["installed packages", w ? String(w.count) : "n/a", a ? String(a.count) : "n/a", ratio(a?.count, w?.count)],
     ["installed files", w ? fmt(w.files) : "n/a", a ? fmt(a.files) : "n/a", ratio(a?.files, w?.files)],
@@ -147,9 +198,16 @@ export async function run({ log }) {
   const list = (m) => (m ? m.names.sort().join(", ") : "n/a");
   notes.push(`webpubsub installs: ${list(w)}`);
   notes.push(`@azure/web-pubsub@1.2.0 installs: ${list(a)}`);
-  notes.push("Sizes are the sum of regular-file bytes (not disk blocks). The webpubsub tarball is `npm pack` of this checkout (dist/ as built; source maps are not published). Each bundle is one `sendToAll` call with everything it imports. The anchor's conditions are the same (it has no export conditions for them); for a Worker its bundle fails on Node built-ins (`buffer`, `crypto`, ...), which a Worker lacks without nodejs_compat.");
+  notes.push(
+    "Sizes are the sum of regular-file bytes (not disk blocks). The webpubsub tarball is `npm pack` of this checkout (dist/ as built; source maps are not published). Each bundle is one `sendToAll` call with everything it imports. The anchor's conditions are the same (it has no export conditions for them); for a Worker its bundle fails on Node built-ins (`buffer`, `crypto`, ...), which a Worker lacks without nodejs_compat.",
+  );
   return {
-    tables: [{ title: "Footprint", markdown: table(["measure", "webpubsub", "@azure/web-pubsub 1.2.0", "anchor / webpubsub"], rows) }],
+    tables: [
+      {
+        title: "Footprint",
+        markdown: table(["measure", "webpubsub", "@azure/web-pubsub 1.2.0", "anchor / webpubsub"], rows),
+      },
+    ],
     notes,
   };
 }

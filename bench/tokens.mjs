@@ -1,7 +1,17 @@
 // 2. Client access tokens: serial latency and throughput (256 in flight), webpubsub vs @azure/web-pubsub
 // vs a raw node:crypto HMAC-SHA256 JWT floor.
 import { createHmac } from "node:crypto";
-import { ACCESS_KEY, HUB, connectionStringFor, fmt, importAnchor, importWebpubsub, median, ratio, table } from "./util.mjs";
+import {
+  ACCESS_KEY,
+  HUB,
+  connectionStringFor,
+  fmt,
+  importAnchor,
+  importWebpubsub,
+  median,
+  ratio,
+  table,
+} from "./util.mjs";
 
 export const name = "tokens";
 export const title = "Client access tokens (getClientAccessToken)";
@@ -25,7 +35,11 @@ export async function run({ quick, log }) {
     const payload = b64url(JSON.stringify({ aud, iat, exp: iat + 3600, sub: userId, role: roles }));
     const data = `${header}.${payload}`;
     const token = `${data}.${createHmac("sha256", ACCESS_KEY).update(data).digest("base64url")}`;
-    return { token, baseUrl: `ws://127.0.0.1:8080/client/hubs/${HUB}`, url: `ws://127.0.0.1:8080/client/hubs/${HUB}?access_token=${token}` };
+    return {
+      token,
+      baseUrl: `ws://127.0.0.1:8080/client/hubs/${HUB}`,
+      url: `ws://127.0.0.1:8080/client/hubs/${HUB}?access_token=${token}`,
+    };
   };
 
   const contenders = {
@@ -100,7 +114,14 @@ export async function run({ quick, log }) {
       {
         title: `Token generation (serial: median of ${fmt(serialN)} calls; parallel: ${fmt(parallelN)} tokens, 256 in flight; median of ${rounds} round${rounds > 1 ? "s" : ""})`,
         markdown: table(
-          ["contender", "serial latency µs", "tokens/s @256", "CPU µs/token", "latency vs webpubsub", "webpubsub speed-up (tokens/s)"],
+          [
+            "contender",
+            "serial latency µs",
+            "tokens/s @256",
+            "CPU µs/token",
+            "latency vs webpubsub",
+            "webpubsub speed-up (tokens/s)",
+          ],
           rows,
         ),
       },
@@ -117,6 +138,8 @@ export async function run({ quick, log }) {
         ),
       },
     ],
-    notes: ["Same options for all: userId + 2 roles, default 60 min expiry. The floor signs the same claims with node:crypto createHmac."],
+    notes: [
+      "Same options for all: userId + 2 roles, default 60 min expiry. The floor signs the same claims with node:crypto createHmac.",
+    ],
   };
 }

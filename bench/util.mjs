@@ -14,8 +14,7 @@ export const ACCESS_KEY = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789ABCDEFGH";
 export const HUB = "bench";
 export const API_VERSION = "2024-12-01";
 
-export const connectionStringFor = (port) =>
-  `Endpoint=http://127.0.0.1:${port};AccessKey=${ACCESS_KEY};Version=1.0;`;
+export const connectionStringFor = (port) => `Endpoint=http://127.0.0.1:${port};AccessKey=${ACCESS_KEY};Version=1.0;`;
 
 export function checkDist() {
   const missing = [DIST_INDEX, DIST_EMULATOR].filter((p) => !existsSync(p));

@@ -24,7 +24,8 @@ function connect(url: string, protocol?: string) {
     socket.once("open", () => resolve());
     socket.once("error", reject);
   });
-  const until = (n: number) => (received.length >= n ? Promise.resolve() : new Promise<void>((resolve) => waiters.push({ n, resolve })));
+  const until = (n: number) =>
+    received.length >= n ? Promise.resolve() : new Promise<void>((resolve) => waiters.push({ n, resolve }));
   return { socket, received, open, until };
 }
 
@@ -40,7 +41,10 @@ async function main(): Promise<void> {
     log("simple", "connected (no subprotocol)");
 
     // A PubSub client: JSON envelopes, may join groups (it has the role for it).
-    const pubsubToken = await client.getClientAccessToken({ userId: "alice", roles: ["webpubsub.joinLeaveGroup", "webpubsub.sendToGroup"] });
+    const pubsubToken = await client.getClientAccessToken({
+      userId: "alice",
+      roles: ["webpubsub.joinLeaveGroup", "webpubsub.sendToGroup"],
+    });
     const pubsub = connect(pubsubToken.url, "json.webpubsub.azure.v1");
     await pubsub.open;
     await pubsub.until(1); // the `connected` system message

@@ -5,7 +5,9 @@ import { WebPubSubServiceClient } from "webpubsub";
 
 const connectionString = process.env["WebPubSubConnectionString"];
 if (!connectionString) {
-  console.error('usage: WebPubSubConnectionString="Endpoint=...;AccessKey=...;Version=1.0;" npx tsx samples/publish.ts [message] [hub]  (npx webpubsub emulator prints one)');
+  console.error(
+    'usage: WebPubSubConnectionString="Endpoint=...;AccessKey=...;Version=1.0;" npx tsx samples/publish.ts [message] [hub]  (npx webpubsub emulator prints one)',
+  );
   process.exit(2);
 }
 const message = process.argv[2] ?? "Hello World";

@@ -21,10 +21,25 @@ for (const entry of entries) {
   const base = ExtractorConfig.loadFile(`${root}api-extractor.json`);
   base.mainEntryPointFilePath = dts;
   base.apiReport.reportFileName = entry === "index" ? "webpubsub.api.md" : `webpubsub-${entry}.api.md`;
-  const config = ExtractorConfig.prepare({ configObject: base, configObjectFullPath: `${root}api-extractor.json`, packageJsonFullPath: `${root}package.json` });
-  const result = Extractor.invoke(config, { localBuild: local, showVerboseMessages: false, messageCallback: (m) => { if (m.logLevel === "warning" || m.logLevel === "error") { m.handled = true; console.warn(`api(${entry}): ${m.text}`); } } });
+  const config = ExtractorConfig.prepare({
+    configObject: base,
+    configObjectFullPath: `${root}api-extractor.json`,
+    packageJsonFullPath: `${root}package.json`,
+  });
+  const result = Extractor.invoke(config, {
+    localBuild: local,
+    showVerboseMessages: false,
+    messageCallback: (m) => {
+      if (m.logLevel === "warning" || m.logLevel === "error") {
+        m.handled = true;
+        console.warn(`api(${entry}): ${m.text}`);
+      }
+    },
+  });
   if (!result.succeeded || (!local && result.apiReportChanged)) {
-    console.error(`api(${entry}): the API report differs from api/${base.apiReport.reportFileName}; run "npm run api" and commit it`);
+    console.error(
+      `api(${entry}): the API report differs from api/${base.apiReport.reportFileName}; run "npm run api" and commit it`,
+    );
     failed = true;
   }
 }

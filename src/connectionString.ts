@@ -22,24 +22,36 @@ export interface ParsedConnectionString {
  */
 export function parseConnectionString(connectionString: string): ParsedConnectionString {
   if (typeof connectionString !== "string" || connectionString.trim() === "") {
-    throw new ValidationError("The connection string must be a non-empty string like \"Endpoint=https://<name>.webpubsub.azure.com;AccessKey=<key>;Version=1.0;\".", { argument: "connectionString" });
+    throw new ValidationError(
+      'The connection string must be a non-empty string like "Endpoint=https://<name>.webpubsub.azure.com;AccessKey=<key>;Version=1.0;".',
+      { argument: "connectionString" },
+    );
   }
   const fields = new Map<string, string>();
   for (const part of connectionString.split(";")) {
     if (part.trim() === "") continue;
     const eq = part.indexOf("=");
     if (eq <= 0) {
-      throw new ValidationError("The connection string has a segment without \"key=value\"; expected \"Endpoint=…;AccessKey=…;Version=1.0;\".", { argument: "connectionString" });
+      throw new ValidationError(
+        'The connection string has a segment without "key=value"; expected "Endpoint=…;AccessKey=…;Version=1.0;".',
+        { argument: "connectionString" },
+      );
     }
     fields.set(part.slice(0, eq).trim().toLowerCase(), part.slice(eq + 1).trim());
   }
   const rawEndpoint = fields.get("endpoint");
   if (!rawEndpoint) {
-    throw new ValidationError("The connection string has no Endpoint; expected \"Endpoint=https://<name>.webpubsub.azure.com;AccessKey=<key>;Version=1.0;\".", { argument: "connectionString" });
+    throw new ValidationError(
+      'The connection string has no Endpoint; expected "Endpoint=https://<name>.webpubsub.azure.com;AccessKey=<key>;Version=1.0;".',
+      { argument: "connectionString" },
+    );
   }
   const accessKey = fields.get("accesskey");
   if (!accessKey) {
-    throw new ValidationError("The connection string has no AccessKey; expected \"Endpoint=…;AccessKey=<key>;Version=1.0;\".", { argument: "connectionString" });
+    throw new ValidationError(
+      'The connection string has no AccessKey; expected "Endpoint=…;AccessKey=<key>;Version=1.0;".',
+      { argument: "connectionString" },
+    );
   }
   const url = parseEndpoint(rawEndpoint, "connectionString", "The connection string's Endpoint");
   const port = fields.get("port");
@@ -47,7 +59,9 @@ export function parseConnectionString(connectionString: string): ParsedConnectio
     const n = /^\d+$/.test(port) ? Number(port) : Number.NaN;
     if (!(n >= 1 && n <= 65535)) {
       // Never the value: a key pasted into the wrong field must not end up in an error.
-      throw new ValidationError("The connection string's Port is not a port number: it must be an integer 1–65535.", { argument: "connectionString" });
+      throw new ValidationError("The connection string's Port is not a port number: it must be an integer 1–65535.", {
+        argument: "connectionString",
+      });
     }
     url.port = String(n);
   }
@@ -60,7 +74,9 @@ export function parseConnectionString(connectionString: string): ParsedConnectio
  */
 export function normalizeEndpoint(endpoint: string, argument = "endpoint"): string {
   if (typeof endpoint !== "string" || endpoint.trim() === "") {
-    throw new ValidationError(`${argument} must be a non-empty URL like "https://<name>.webpubsub.azure.com".`, { argument });
+    throw new ValidationError(`${argument} must be a non-empty URL like "https://<name>.webpubsub.azure.com".`, {
+      argument,
+    });
   }
   return trimEndpoint(parseEndpoint(endpoint.trim(), argument, `The endpoint ${JSON.stringify(endpoint.trim())}`));
 }
@@ -72,7 +88,9 @@ function parseEndpoint(text: string, argument: string, what: string): URL {
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(text)) withScheme = text;
   else if (/^https?(?::\/?(?!\/)|\/\/)/i.test(text) || /^https?:(?!\d)/i.test(text)) {
     // "http//host", "https:/host", "http:host": a typo of the scheme, not a host called "http".
-    throw new ValidationError(`${what} has a malformed scheme: write "http://" or "https://" (${allowed}).`, { argument });
+    throw new ValidationError(`${what} has a malformed scheme: write "http://" or "https://" (${allowed}).`, {
+      argument,
+    });
   } else withScheme = `https://${text}`;
   let url: URL;
   try {

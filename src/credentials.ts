@@ -25,10 +25,16 @@ export const webPubSubScope = "https://webpubsub.azure.com/.default";
 
 /** True when `credential` can issue Azure AD tokens (it has `getToken`) rather than hold a key. */
 export function isTokenCredential(credential: unknown): credential is TokenCredentialLike {
-  return typeof credential === "object" && credential !== null && typeof (credential as TokenCredentialLike).getToken === "function";
+  return (
+    typeof credential === "object" &&
+    credential !== null &&
+    typeof (credential as TokenCredentialLike).getToken === "function"
+  );
 }
 
 /** True when `credential` holds a shared key. */
 export function isKeyCredential(credential: unknown): credential is KeyCredentialLike {
-  return typeof credential === "object" && credential !== null && typeof (credential as KeyCredentialLike).key === "string";
+  return (
+    typeof credential === "object" && credential !== null && typeof (credential as KeyCredentialLike).key === "string"
+  );
 }

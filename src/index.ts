@@ -47,7 +47,14 @@ export type { CallOptions } from "./internal/pipeline";
 export type { OperationTracingOptions, TracingContext } from "./internal/tracing";
 export type { RetryOptions } from "./internal/retry";
 export { odata } from "./odata";
-export { sendMany, type BatchMessage, type BatchItemResult, type BatchProgress, type SendManyOptions, type SendManyResult } from "./batch/sendMany";
+export {
+  sendMany,
+  type BatchMessage,
+  type BatchItemResult,
+  type BatchProgress,
+  type SendManyOptions,
+  type SendManyResult,
+} from "./batch/sendMany";
 export { ServiceUnreachableError } from "./batch/ServiceUnreachableError";
 export { parseConnectionString, type ParsedConnectionString } from "./connectionString";
 export { AzureKeyCredential } from "./keyCredential";

@@ -51,7 +51,12 @@ describe("README example", () => {
     expect(result.stderr).toBe("");
     expect(result.code).toBe(0);
     for (let i = 0; i < 4; i++) received.push(String((await socket.next()).data));
-    expect(received).toEqual(['{"type":"greeting","text":"hello"}', "Hello World", '{"text":"hi lobby"}', '{"text":"just for you"}']);
+    expect(received).toEqual([
+      '{"type":"greeting","text":"hello"}',
+      "Hello World",
+      '{"text":"hi lobby"}',
+      '{"text":"just for you"}',
+    ]);
     socket.close();
     await client.close();
   });

@@ -13,7 +13,11 @@ function* notifications(count: number): Generator<BatchMessage> {
   }
 }
 
-export async function runBatch(connectionString: string, count: number, log: (line: string) => void = console.log): Promise<{ succeeded: number; failed: number }> {
+export async function runBatch(
+  connectionString: string,
+  count: number,
+  log: (line: string) => void = console.log,
+): Promise<{ succeeded: number; failed: number }> {
   const client = new WebPubSubServiceClient(connectionString, "notifications");
   const controller = new AbortController();
   const onInterrupt = () => controller.abort();
@@ -23,9 +27,11 @@ export async function runBatch(connectionString: string, count: number, log: (li
       concurrency: 32,
       abortSignal: controller.signal,
       progressIntervalInMs: 500,
-      onProgress: (p) => log(`progress: ${p.succeeded + p.failed}/${count} done, ${p.failed} failed, ${p.throttledMs} ms throttled`),
+      onProgress: (p) =>
+        log(`progress: ${p.succeeded + p.failed}/${count} done, ${p.failed} failed, ${p.throttledMs} ms throttled`),
     });
-    for (const failure of result.failures.slice(0, 10)) log(`failed: ${JSON.stringify(failure.item)}: ${(failure.error as Error).message}`);
+    for (const failure of result.failures.slice(0, 10))
+      log(`failed: ${JSON.stringify(failure.item)}: ${(failure.error as Error).message}`);
     log(`done: ${result.succeeded} sent, ${result.failed} failed in ${result.elapsedMs} ms`);
     return { succeeded: result.succeeded, failed: result.failed };
   } finally {
@@ -36,8 +42,13 @@ export async function runBatch(connectionString: string, count: number, log: (li
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const count = Number(process.argv[2] ?? 10_000);
-  const emulator = process.env["WebPubSubConnectionString"] ? undefined : await startEmulator({ port: 0, recordMessages: false });
-  const { failed } = await runBatch(process.env["WebPubSubConnectionString"] || (emulator?.connectionString as string), count);
+  const emulator = process.env["WebPubSubConnectionString"]
+    ? undefined
+    : await startEmulator({ port: 0, recordMessages: false });
+  const { failed } = await runBatch(
+    process.env["WebPubSubConnectionString"] || (emulator?.connectionString as string),
+    count,
+  );
   await emulator?.close();
   process.exitCode = failed === 0 ? 0 : 1;
 }

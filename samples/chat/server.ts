@@ -28,7 +28,10 @@ export async function startChatServer(options: { connectionString?: string; port
   const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
   // No connection string: run the emulator in-process and point the hub's events at this server.
-  const emulator = options.connectionString === undefined ? await startEmulator({ port: 0, hubs: { [hub]: { url: `${base}/eventhandler/` } } }) : undefined;
+  const emulator =
+    options.connectionString === undefined
+      ? await startEmulator({ port: 0, hubs: { [hub]: { url: `${base}/eventhandler/` } } })
+      : undefined;
   const connectionString = options.connectionString ?? (emulator as Emulator).connectionString;
   const service = new WebPubSubServiceClient(connectionString, hub);
 
@@ -49,7 +52,12 @@ export async function startChatServer(options: { connectionString?: string; port
   });
 
   app.use(handler.getMiddleware());
-  app.get("/negotiate", negotiate(service, { getUserId: (req) => (typeof req.query["id"] === "string" && req.query["id"] !== "" ? req.query["id"] : undefined) }));
+  app.get(
+    "/negotiate",
+    negotiate(service, {
+      getUserId: (req) => (typeof req.query["id"] === "string" && req.query["id"] !== "" ? req.query["id"] : undefined),
+    }),
+  );
   app.use(express.static(fileURLToPath(new URL("./public", import.meta.url))));
 
   return {
@@ -66,7 +74,10 @@ export async function startChatServer(options: { connectionString?: string; port
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const connectionString = process.env["WebPubSubConnectionString"];
-  const chat = await startChatServer({ ...(connectionString ? { connectionString } : {}), port: Number(process.env["PORT"] ?? 3000) });
+  const chat = await startChatServer({
+    ...(connectionString ? { connectionString } : {}),
+    port: Number(process.env["PORT"] ?? 3000),
+  });
   console.log(`chat: open ${chat.url}/?id=alice and ${chat.url}/?id=bob${chat.emulator ? " (embedded emulator)" : ""}`);
   const stop = () => void chat.close().then(() => process.exit(0));
   process.once("SIGINT", stop);

@@ -7,7 +7,9 @@ import { WebPubSubServiceClient, parseConnectionString } from "webpubsub";
 import { startEmulator, type Emulator } from "webpubsub/emulator";
 import { WebPubSubEventHandler, negotiate } from "webpubsub/fastify";
 
-export async function startFastifyServer(options: { connectionString?: string; port?: number } = {}): Promise<{ url: string; app: FastifyInstance; emulator: Emulator | undefined; close(): Promise<void> }> {
+export async function startFastifyServer(
+  options: { connectionString?: string; port?: number } = {},
+): Promise<{ url: string; app: FastifyInstance; emulator: Emulator | undefined; close(): Promise<void> }> {
   const app = Fastify();
   // The emulator needs this server's address for events, and this server needs the emulator's key,
   // so the emulator starts first and the event handler URL is set once Fastify listens.
@@ -24,10 +26,13 @@ export async function startFastifyServer(options: { connectionString?: string; p
     },
   });
   await app.register(handler.getPlugin());
-  app.get("/negotiate", negotiate(service, {
-    getUserId: (request) => (request.query as { id?: string }).id,
-    roles: ["webpubsub.joinLeaveGroup.chat", "webpubsub.sendToGroup.chat"],
-  }));
+  app.get(
+    "/negotiate",
+    negotiate(service, {
+      getUserId: (request) => (request.query as { id?: string }).id,
+      roles: ["webpubsub.joinLeaveGroup.chat", "webpubsub.sendToGroup.chat"],
+    }),
+  );
   const url = await app.listen({ port: options.port ?? 0, host: "127.0.0.1" });
   emulator?.setHub("chat", { url: `${url}/eventhandler/` });
 
@@ -45,7 +50,10 @@ export async function startFastifyServer(options: { connectionString?: string; p
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const connectionString = process.env["WebPubSubConnectionString"];
-  const server = await startFastifyServer({ ...(connectionString ? { connectionString } : {}), port: Number(process.env["PORT"] ?? 3000) });
+  const server = await startFastifyServer({
+    ...(connectionString ? { connectionString } : {}),
+    port: Number(process.env["PORT"] ?? 3000),
+  });
   console.log(`fastify: GET ${server.url}/negotiate?id=alice`);
   process.once("SIGINT", () => void server.close());
 }

@@ -18,12 +18,21 @@ const device = await service.getClientAccessToken({
   roles: ["webpubsub.sendToGroup.readings", "webpubsub.joinLeaveGroup.commands"],
 });
 // The client ID is the connection id: 1-128 characters of 0-9, a-z, A-Z.
-const sensor = await mqtt.connectAsync(device.url, { protocolVersion: 5, clientId: "thermometer1", reconnectPeriod: 0 });
+const sensor = await mqtt.connectAsync(device.url, {
+  protocolVersion: 5,
+  clientId: "thermometer1",
+  reconnectPeriod: 0,
+});
 await sensor.subscribeAsync("commands", { qos: 1 });
-const command = new Promise<string>((resolve) => sensor.on("message", (topic, payload) => topic === "commands" && resolve(payload.toString())));
+const command = new Promise<string>((resolve) =>
+  sensor.on("message", (topic, payload) => topic === "commands" && resolve(payload.toString())),
+);
 
 // The dashboard speaks json.webpubsub.azure.v1 (what @azure/web-pubsub-client speaks too).
-const dashboard = new WebSocket((await service.getClientAccessToken({ roles: ["webpubsub.joinLeaveGroup.readings"] })).url, "json.webpubsub.azure.v1");
+const dashboard = new WebSocket(
+  (await service.getClientAccessToken({ roles: ["webpubsub.joinLeaveGroup.readings"] })).url,
+  "json.webpubsub.azure.v1",
+);
 const frames: Record<string, unknown>[] = [];
 const nextFrame = (match: (f: Record<string, unknown>) => boolean) =>
   new Promise<Record<string, unknown>>((resolve) => {
@@ -41,7 +50,10 @@ await nextFrame((f) => f["type"] === "ack" && f["ackId"] === 1);
 const reading = nextFrame((f) => f["type"] === "message" && f["group"] === "readings");
 
 // MQTT 5's content type becomes the Web PubSub data type (reference-mqtt-cross-protocol-communication).
-await sensor.publishAsync("readings", JSON.stringify({ celsius: 21.5 }), { qos: 1, properties: { contentType: "application/json" } });
+await sensor.publishAsync("readings", JSON.stringify({ celsius: 21.5 }), {
+  qos: 1,
+  properties: { contentType: "application/json" },
+});
 const message = await reading;
 console.log(`dashboard received (${String(message["dataType"])}):`, JSON.stringify(message["data"]));
 

@@ -36,7 +36,8 @@ export async function handler(event: NotifyEvent): Promise<{ statusCode: number;
     return { statusCode: 202, body: "sent" };
   } catch (error) {
     if (error instanceof ValidationError) return { statusCode: 400, body: error.message };
-    if (error instanceof RestError) return { statusCode: 502, body: `service answered ${error.statusCode} (${error.code ?? "no code"})` };
+    if (error instanceof RestError)
+      return { statusCode: 502, body: `service answered ${error.statusCode} (${error.code ?? "no code"})` };
     throw error;
   }
 }
@@ -58,7 +59,9 @@ process.once("SIGTERM", () => void shutdown());
 // Run directly (not imported by a platform or a test): one invocation, as the platform would make it.
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
   if (!process.env["WebPubSubConnectionString"]) {
-    console.error('usage: WebPubSubConnectionString="Endpoint=...;AccessKey=...;Version=1.0;" npx tsx samples/serverless/handler.ts [text] [userId]');
+    console.error(
+      'usage: WebPubSubConnectionString="Endpoint=...;AccessKey=...;Version=1.0;" npx tsx samples/serverless/handler.ts [text] [userId]',
+    );
     process.exit(2);
   }
   const [text = "Hello from a function", userId] = process.argv.slice(2);

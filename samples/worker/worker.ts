@@ -39,7 +39,10 @@ export default {
     const url = new URL(request.url);
     if (request.method === "GET" && url.pathname === "/negotiate") {
       const userId = url.searchParams.get("user") ?? undefined;
-      const { url: clientUrl } = await service.getClientAccessToken({ ...(userId === undefined ? {} : { userId }), groups: ["lobby"] });
+      const { url: clientUrl } = await service.getClientAccessToken({
+        ...(userId === undefined ? {} : { userId }),
+        groups: ["lobby"],
+      });
       return Response.json({ url: clientUrl });
     }
     if (request.method === "POST" && url.pathname === "/broadcast") {

@@ -26,7 +26,10 @@ export class ServiceUnreachableError extends WebPubSubError {
   /** How long the service had been unreachable when the batch stopped. */
   readonly unreachableForMs: number;
 
-  constructor(counts: { succeeded: number; failed: number; notTried: number; sourceExhausted: boolean; unreachableForMs: number }, cause: unknown) {
+  constructor(
+    counts: { succeeded: number; failed: number; notTried: number; sourceExhausted: boolean; unreachableForMs: number },
+    cause: unknown,
+  ) {
     const seconds = Math.round(counts.unreachableForMs / 100) / 10;
     const rest = counts.sourceExhausted ? "" : " (and the rest of the source was not read)";
     super(

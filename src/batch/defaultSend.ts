@@ -7,13 +7,26 @@ import type { BatchMessage } from "./types";
 // object, so the client validates it once.
 const noClientRetries = Object.freeze({ maxRetries: 0 });
 
-export function defaultSend(item: BatchMessage, context: { client: WebPubSubServiceClient; abortSignal: AbortSignal; index: number }): Promise<void> {
+export function defaultSend(
+  item: BatchMessage,
+  context: { client: WebPubSubServiceClient; abortSignal: AbortSignal; index: number },
+): Promise<void> {
   if (item === null || typeof item !== "object" || !("message" in item)) {
-    return Promise.reject(new ValidationError(`items[${context.index}] must be an object with a "message" (and at most one of group, userId, connectionId).`, { argument: `items[${context.index}]` }));
+    return Promise.reject(
+      new ValidationError(
+        `items[${context.index}] must be an object with a "message" (and at most one of group, userId, connectionId).`,
+        { argument: `items[${context.index}]` },
+      ),
+    );
   }
   const targets = [item.group, item.userId, item.connectionId].filter((t) => t !== undefined).length;
   if (targets > 1) {
-    return Promise.reject(new ValidationError(`items[${context.index}] names more than one target; use one of group, userId or connectionId.`, { argument: `items[${context.index}]` }));
+    return Promise.reject(
+      new ValidationError(
+        `items[${context.index}] names more than one target; use one of group, userId or connectionId.`,
+        { argument: `items[${context.index}]` },
+      ),
+    );
   }
   const options: Record<string, unknown> = { abortSignal: context.abortSignal, retryOptions: noClientRetries };
   if (item.contentType !== undefined) options["contentType"] = item.contentType;

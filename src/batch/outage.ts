@@ -9,7 +9,8 @@ export const OUTAGE_THRESHOLD = 3;
 /** A failure before any byte of the request reached the service. */
 export function neverReached(error: unknown): boolean {
   if (error instanceof NetworkError) return !error.requestSent;
-  if (error instanceof TimeoutError) return (error.cause as { code?: unknown } | undefined)?.code === "UND_ERR_CONNECT_TIMEOUT";
+  if (error instanceof TimeoutError)
+    return (error.cause as { code?: unknown } | undefined)?.code === "UND_ERR_CONNECT_TIMEOUT";
   return false;
 }
 
@@ -19,9 +20,7 @@ export function reached(error: unknown): boolean {
 }
 
 export type OutageVerdict =
-  | { kind: "retry" }
-  | { kind: "pause"; until: number }
-  | { kind: "stop"; unreachableForMs: number };
+  { kind: "retry" } | { kind: "pause"; until: number } | { kind: "stop"; unreachableForMs: number };
 
 /** Tracks the current run of unreachable failures for one batch. */
 export class Outage {
@@ -59,7 +58,8 @@ export class Outage {
     // Failures of requests sent before the current pause began join it; the first one after it ends
     // starts a longer pause. So a wave of `concurrency` failures doubles the backoff once, not per item.
     if (now >= this.#pausedUntil) {
-      const backoff = Math.min(this.maxRetryDelayInMs, this.retryDelayInMs * 2 ** this.#step) * (1 + Math.random() * 0.2);
+      const backoff =
+        Math.min(this.maxRetryDelayInMs, this.retryDelayInMs * 2 ** this.#step) * (1 + Math.random() * 0.2);
       this.#step++;
       // Never sleep past the deadline: the next failure after it stops the batch on time.
       this.#pausedUntil = Math.min(now + Math.max(backoff, 1), deadline);

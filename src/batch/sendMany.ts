@@ -33,13 +33,39 @@ export async function sendMany<T = BatchMessage>(
   const concurrency = checkInteger(options.concurrency ?? 16, "options.concurrency", 1, 10_000);
   const maxRetries = checkInteger(options.maxRetries ?? 3, "options.maxRetries", 0, 100);
   const retryDelayInMs = checkInteger(options.retryDelayInMs ?? 500, "options.retryDelayInMs", 0, 3_600_000);
-  const maxRetryDelayInMs = checkInteger(options.maxRetryDelayInMs ?? 60_000, "options.maxRetryDelayInMs", 0, 3_600_000);
+  const maxRetryDelayInMs = checkInteger(
+    options.maxRetryDelayInMs ?? 60_000,
+    "options.maxRetryDelayInMs",
+    0,
+    3_600_000,
+  );
   const maxRetryAfterInMs =
-    options.maxRetryAfterInMs === undefined ? Number.POSITIVE_INFINITY : checkInteger(options.maxRetryAfterInMs, "options.maxRetryAfterInMs", 0, 86_400_000);
-  const progressInterval = checkInteger(options.progressIntervalInMs ?? 250, "options.progressIntervalInMs", 0, 3_600_000);
-  const maxFailuresKept = checkInteger(options.maxFailuresKept ?? 1000, "options.maxFailuresKept", 0, Number.MAX_SAFE_INTEGER);
-  const maxUnreachableInMs = checkInteger(options.maxUnreachableInMs ?? 30_000, "options.maxUnreachableInMs", 0, 86_400_000);
-  if (items === null || typeof items !== "object" || (!(Symbol.iterator in items) && !(Symbol.asyncIterator in items))) {
+    options.maxRetryAfterInMs === undefined
+      ? Number.POSITIVE_INFINITY
+      : checkInteger(options.maxRetryAfterInMs, "options.maxRetryAfterInMs", 0, 86_400_000);
+  const progressInterval = checkInteger(
+    options.progressIntervalInMs ?? 250,
+    "options.progressIntervalInMs",
+    0,
+    3_600_000,
+  );
+  const maxFailuresKept = checkInteger(
+    options.maxFailuresKept ?? 1000,
+    "options.maxFailuresKept",
+    0,
+    Number.MAX_SAFE_INTEGER,
+  );
+  const maxUnreachableInMs = checkInteger(
+    options.maxUnreachableInMs ?? 30_000,
+    "options.maxUnreachableInMs",
+    0,
+    86_400_000,
+  );
+  if (
+    items === null ||
+    typeof items !== "object" ||
+    (!(Symbol.iterator in items) && !(Symbol.asyncIterator in items))
+  ) {
     throw new ValidationError("items must be an array, an iterable or an async iterable.", { argument: "items" });
   }
   const sendOne = options.send ?? (defaultSend as unknown as NonNullable<SendManyOptions<T>["send"]>);
@@ -54,7 +80,14 @@ export async function sendMany<T = BatchMessage>(
   const signal = controller.signal;
 
   const started = performance.now();
-  const result: SendManyResult<T> = { succeeded: 0, failed: 0, failures: [], stopped: false, throttledMs: 0, elapsedMs: 0 };
+  const result: SendManyResult<T> = {
+    succeeded: 0,
+    failed: 0,
+    failures: [],
+    stopped: false,
+    throttledMs: 0,
+    elapsedMs: 0,
+  };
   let read = 0;
   let inFlight = 0;
   let pausedUntil = 0;
@@ -69,13 +102,23 @@ export async function sendMany<T = BatchMessage>(
     const now = performance.now();
     if (!final && now - lastProgress < progressInterval) return;
     lastProgress = now;
-    options.onProgress({ started: read, succeeded: result.succeeded, failed: result.failed, inFlight, throttledMs: Math.round(result.throttledMs), unreachableMs: Math.round(outage.unreachableForMs(now)), elapsedMs: Math.round(now - started) });
+    options.onProgress({
+      started: read,
+      succeeded: result.succeeded,
+      failed: result.failed,
+      inFlight,
+      throttledMs: Math.round(result.throttledMs),
+      unreachableMs: Math.round(outage.unreachableForMs(now)),
+      elapsedMs: Math.round(now - started),
+    });
   };
 
   // Every worker pulls from the same iterator, so at most `concurrency` items are alive at once. A sync
   // iterable is read synchronously; an async one through a chain, so two workers never call next() at once.
   const isAsync = Symbol.asyncIterator in items;
-  const iterator: Iterator<T> | AsyncIterator<T> = isAsync ? (items as AsyncIterable<T>)[Symbol.asyncIterator]() : (items as Iterable<T>)[Symbol.iterator]();
+  const iterator: Iterator<T> | AsyncIterator<T> = isAsync
+    ? (items as AsyncIterable<T>)[Symbol.asyncIterator]()
+    : (items as Iterable<T>)[Symbol.iterator]();
   let pulling: Promise<unknown> = Promise.resolve();
   const take = (step: IteratorResult<T>): { item: T; index: number } | undefined => {
     if (step.done === true) {
@@ -86,7 +129,9 @@ export async function sendMany<T = BatchMessage>(
   };
   const next = (): { item: T; index: number } | undefined | Promise<{ item: T; index: number } | undefined> => {
     if (!isAsync) return exhausted || stop || signal.aborted ? undefined : take((iterator as Iterator<T>).next());
-    const turn = pulling.then(async () => (exhausted || stop || signal.aborted ? undefined : take(await iterator.next())));
+    const turn = pulling.then(async () =>
+      exhausted || stop || signal.aborted ? undefined : take(await iterator.next()),
+    );
     pulling = turn.catch(() => undefined);
     return turn;
   };
@@ -134,7 +179,11 @@ export async function sendMany<T = BatchMessage>(
         const hint = retryHint(error);
         // A service's Retry-After is honoured in full, never cut short; one longer than maxRetryAfterInMs
         // fails the item instead (its error carries the wait the service asked for).
-        if (hint.retryable && attempts <= maxRetries && !(hint.retryAfterMs !== undefined && hint.retryAfterMs > maxRetryAfterInMs)) {
+        if (
+          hint.retryable &&
+          attempts <= maxRetries &&
+          !(hint.retryAfterMs !== undefined && hint.retryAfterMs > maxRetryAfterInMs)
+        ) {
           if (hint.retryAfterMs !== undefined) {
             const until = performance.now() + hint.retryAfterMs;
             if (until > pausedUntil) {
@@ -179,8 +228,19 @@ export async function sendMany<T = BatchMessage>(
     const settled = await Promise.allSettled(workers);
     if (unreachable !== undefined) {
       const unread = Array.isArray(items) ? items.length - read : 0;
-      const counts = { succeeded: result.succeeded, failed: result.failed, notTried: read - result.succeeded - result.failed + unread };
-      throw new ServiceUnreachableError({ ...counts, sourceExhausted: exhausted || Array.isArray(items), unreachableForMs: unreachable.unreachableForMs }, unreachable.error);
+      const counts = {
+        succeeded: result.succeeded,
+        failed: result.failed,
+        notTried: read - result.succeeded - result.failed + unread,
+      };
+      throw new ServiceUnreachableError(
+        {
+          ...counts,
+          sourceExhausted: exhausted || Array.isArray(items),
+          unreachableForMs: unreachable.unreachableForMs,
+        },
+        unreachable.error,
+      );
     }
     if (signal.aborted) throw new AbortError("The batch was aborted.", { cause: signal.reason });
     const failure = settled.find((s): s is PromiseRejectedResult => s.status === "rejected");

@@ -56,7 +56,10 @@ export interface SendManyOptions<T> {
    * Sends one item. The default sends a {@link BatchMessage}; pass your own to map any item type to
    * any call (it receives the batch's abort signal and must pass it on).
    */
-  send?: (item: T, context: { client: WebPubSubServiceClient; abortSignal: AbortSignal; index: number }) => Promise<unknown>;
+  send?: (
+    item: T,
+    context: { client: WebPubSubServiceClient; abortSignal: AbortSignal; index: number },
+  ) => Promise<unknown>;
   /**
    * Attempts per item for retryable failures, in addition to the first. Each item's own call is made
    * without client retries, so throttling is handled here once for the whole batch.

@@ -4,4 +4,5 @@ export function connectionStringFrom(flag: string | undefined): string | undefin
   return value === undefined || value.trim() === "" ? undefined : value;
 }
 
-export const missingConnectionString = "no connection string: pass --connection-string or set WebPubSubConnectionString";
+export const missingConnectionString =
+  "no connection string: pass --connection-string or set WebPubSubConnectionString";

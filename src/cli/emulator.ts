@@ -26,7 +26,9 @@ function upstream(spec: string): [string, { url: string }] {
     parsed = undefined;
   }
   if (parsed === undefined || (parsed.protocol !== "http:" && parsed.protocol !== "https:")) {
-    throw new UsageError(`--upstream "${spec}": "${url}" is not an http:// or https:// URL (e.g. chat=http://localhost:3000/eventhandler/{event})`);
+    throw new UsageError(
+      `--upstream "${spec}": "${url}" is not an http:// or https:// URL (e.g. chat=http://localhost:3000/eventhandler/{event})`,
+    );
   }
   return [hub, { url }];
 }
@@ -69,19 +71,34 @@ export async function run(argv: string[]): Promise<number> {
     process.stdout.write(help);
     return 0;
   }
-  const log = values.quiet ? undefined : (line: string) => process.stdout.write(`${new Date().toISOString()} ${line}\n`);
+  const log = values.quiet
+    ? undefined
+    : (line: string) => process.stdout.write(`${new Date().toISOString()} ${line}\n`);
   const publicEndpoint = values["public-endpoint"] === undefined ? {} : { publicEndpoint: values["public-endpoint"] };
   let emulator;
   try {
-    emulator = await startEmulator({ port: values.port, host: values.host, accessKey: values["access-key"], hubs: values.hubs, ui: !values["no-ui"], ...publicEndpoint, ...(log === undefined ? {} : { log }) });
+    emulator = await startEmulator({
+      port: values.port,
+      host: values.host,
+      accessKey: values["access-key"],
+      hubs: values.hubs,
+      ui: !values["no-ui"],
+      ...publicEndpoint,
+      ...(log === undefined ? {} : { log }),
+    });
   } catch (error) {
     // The emulator's own option checks (e.g. --public-endpoint) are usage errors too.
     if (error instanceof TypeError) return reportUsage("emulator", error.message, help);
     const code = (error as NodeJS.ErrnoException).code;
     if (code === "EADDRINUSE") {
-      return reportUsage("emulator", `port ${values.port} on ${values.host} is already in use; choose another with --port (--port 0 picks a free one)`, help);
+      return reportUsage(
+        "emulator",
+        `port ${values.port} on ${values.host} is already in use; choose another with --port (--port 0 picks a free one)`,
+        help,
+      );
     }
-    if (code === "EADDRNOTAVAIL" || code === "ENOTFOUND") return reportUsage("emulator", `--host "${values.host}" is not an address of this machine`, help);
+    if (code === "EADDRNOTAVAIL" || code === "ENOTFOUND")
+      return reportUsage("emulator", `--host "${values.host}" is not an address of this machine`, help);
     throw error;
   }
   // With logging on, the emulator has already said where it listens.

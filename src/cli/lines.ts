@@ -25,6 +25,8 @@ export async function readable(file: string): Promise<string | undefined> {
       stream.destroy();
       resolve(undefined);
     });
-    stream.once("error", (error: NodeJS.ErrnoException) => resolve(error.code === "ENOENT" ? "no such file" : error.code === "EISDIR" ? "it is a directory" : error.message));
+    stream.once("error", (error: NodeJS.ErrnoException) =>
+      resolve(error.code === "ENOENT" ? "no such file" : error.code === "EISDIR" ? "it is a directory" : error.message),
+    );
   });
 }

@@ -73,16 +73,21 @@ async function plan(argv: string[]): Promise<Plan | "help"> {
   const group = nonEmpty("--group", values.group);
   const user = nonEmpty("--user", values.user);
   const connection = nonEmpty("--connection", values.connection);
-  if ([group, user, connection].filter((t) => t !== undefined).length > 1) throw new UsageError("give at most one of --group, --user, --connection");
-  if ((values.lines === undefined) === (positionals.length !== 1)) throw new UsageError("give exactly one MESSAGE, or --lines FILE");
+  if ([group, user, connection].filter((t) => t !== undefined).length > 1)
+    throw new UsageError("give at most one of --group, --user, --connection");
+  if ((values.lines === undefined) === (positionals.length !== 1))
+    throw new UsageError("give exactly one MESSAGE, or --lines FILE");
   const concurrency = integerIn("--concurrency", values.concurrency, 1, 10_000);
   // Checked once here, not once per line by the SDK.
-  const ttl = values.ttl === undefined ? undefined : integerIn("--ttl", values.ttl, 0, 300, " (seconds; 0 = never expires)");
+  const ttl =
+    values.ttl === undefined ? undefined : integerIn("--ttl", values.ttl, 0, 300, " (seconds; 0 = never expires)");
   const maxUnreachableInMs = positiveNumber("--max-unreachable", values["max-unreachable"]) * 1000;
   const text = values.text;
   const message = positionals[0];
   if (message !== undefined && !text && !isJson(message)) {
-    throw new UsageError(`MESSAGE is not valid JSON; pass --text to send it as text, or quote it as JSON (e.g. '"hello"')`);
+    throw new UsageError(
+      `MESSAGE is not valid JSON; pass --text to send it as text, or quote it as JSON (e.g. '"hello"')`,
+    );
   }
   if (values.lines !== undefined) {
     const problem = await readable(values.lines);
@@ -100,9 +105,21 @@ async function plan(argv: string[]): Promise<Plan | "help"> {
   };
   const toItem = (raw: string, line: number): LineItem => {
     if (text) return { ...target, message: raw, contentType: "text/plain" };
-    return isJson(raw) ? { ...target, message: JSON.parse(raw) as unknown } : { ...target, message: raw, invalidLine: line };
+    return isJson(raw)
+      ? { ...target, message: JSON.parse(raw) as unknown }
+      : { ...target, message: raw, invalidLine: line };
   };
-  return { hub, connectionString, toItem, message, lines: values.lines, concurrency, maxUnreachableInMs, stopOnError: values["stop-on-error"], quiet: values.quiet };
+  return {
+    hub,
+    connectionString,
+    toItem,
+    message,
+    lines: values.lines,
+    concurrency,
+    maxUnreachableInMs,
+    stopOnError: values["stop-on-error"],
+    quiet: values.quiet,
+  };
 }
 
 export async function run(argv: string[]): Promise<number> {
@@ -117,7 +134,8 @@ export async function run(argv: string[]): Promise<number> {
     client = new WebPubSubServiceClient(p.connectionString, p.hub);
   } catch (error) {
     // A malformed connection string is bad usage too; its message never contains the key.
-    if (error instanceof UsageError || error instanceof ValidationError) return reportUsage("send", error.message, help);
+    if (error instanceof UsageError || error instanceof ValidationError)
+      return reportUsage("send", error.message, help);
     throw error;
   }
   return sendAll(p, client);
@@ -144,15 +162,22 @@ async function sendAll(p: Plan, client: WebPubSubServiceClient): Promise<number>
       send: (item, context) =>
         item.invalidLine === undefined
           ? defaultSend(item, context)
-          : Promise.reject(new ValidationError(`line ${item.invalidLine} is not valid JSON (pass --text to send lines as text)`, { argument: "line" })),
+          : Promise.reject(
+              new ValidationError(`line ${item.invalidLine} is not valid JSON (pass --text to send lines as text)`, {
+                argument: "line",
+              }),
+            ),
       onResult: (r) => void (r.ok ? counts.sent++ : counts.failed++),
       ...(p.quiet || p.lines === undefined ? {} : { onProgress: (x) => say(progressLine(x)) }),
     });
-    for (const failure of result.failures) say(`message ${failure.index + 1} failed: ${(failure.error as Error).message}`);
+    for (const failure of result.failures)
+      say(`message ${failure.index + 1} failed: ${(failure.error as Error).message}`);
     if (result.stopped) ending = "stopped";
   } catch (error) {
     if (error instanceof ServiceUnreachableError) {
-      say(`webpubsub send: ${error.message.replace(/, so the batch stopped:.*$/, "")} (${(error.cause as Error | undefined)?.message ?? "no answer"}); stopping.`);
+      say(
+        `webpubsub send: ${error.message.replace(/, so the batch stopped:.*$/, "")} (${(error.cause as Error | undefined)?.message ?? "no answer"}); stopping.`,
+      );
       ending = "stopped";
     } else if (error instanceof AbortError && abort.signal.aborted) {
       ending = "interrupted";
@@ -176,8 +201,15 @@ async function sendAll(p: Plan, client: WebPubSubServiceClient): Promise<number>
   return ending === "interrupted" ? 130 : 1;
 }
 
-function progressLine(p: { succeeded: number; failed: number; inFlight: number; unreachableMs: number; elapsedMs: number }): string {
-  const outage = p.unreachableMs > 0 ? `, service unreachable for ${(p.unreachableMs / 1000).toFixed(1)} s (paused)` : "";
+function progressLine(p: {
+  succeeded: number;
+  failed: number;
+  inFlight: number;
+  unreachableMs: number;
+  elapsedMs: number;
+}): string {
+  const outage =
+    p.unreachableMs > 0 ? `, service unreachable for ${(p.unreachableMs / 1000).toFixed(1)} s (paused)` : "";
   return `sent ${p.succeeded}, failed ${p.failed}, in flight ${p.inFlight}${outage}, ${p.elapsedMs} ms`;
 }
 

@@ -71,7 +71,8 @@ export async function run(argv: string[]): Promise<number> {
     p = plan(argv);
   } catch (error) {
     // A malformed connection string is bad usage too; its message never contains the key.
-    if (error instanceof UsageError || error instanceof ValidationError) return reportUsage("token", error.message, help);
+    if (error instanceof UsageError || error instanceof ValidationError)
+      return reportUsage("token", error.message, help);
     throw error;
   }
   if (p === "help") {
@@ -80,7 +81,9 @@ export async function run(argv: string[]): Promise<number> {
   }
   try {
     const token = await p.client.getClientAccessToken(p.options);
-    process.stdout.write(p.json ? `${JSON.stringify({ ...token, expiresOn: token.expiresOn.toISOString() })}\n` : `${token.url}\n`);
+    process.stdout.write(
+      p.json ? `${JSON.stringify({ ...token, expiresOn: token.expiresOn.toISOString() })}\n` : `${token.url}\n`,
+    );
     return 0;
   } finally {
     await p.client.close();

@@ -15,7 +15,8 @@ export function reportUsage(command: string, message: string, help: string): num
 /** A positive, finite number (`--minutes 1.5`). */
 export function positiveNumber(flag: string, raw: string): number {
   const value = Number(raw);
-  if (raw.trim() === "" || !Number.isFinite(value) || value <= 0) throw new UsageError(`${flag} must be a positive number, got "${raw}"`);
+  if (raw.trim() === "" || !Number.isFinite(value) || value <= 0)
+    throw new UsageError(`${flag} must be a positive number, got "${raw}"`);
   return value;
 }
 

@@ -30,7 +30,8 @@ export class WebPubSubGroup {
 
   /** @internal Use `client.group(name)`. */
   constructor(pipeline: unknown, hubName: string, groupName: string, apiVersion: string, endpoint: string) {
-    if (!(pipeline instanceof Pipeline)) throw new TypeError("WebPubSubGroup is created by client.group(name), not with new.");
+    if (!(pipeline instanceof Pipeline))
+      throw new TypeError("WebPubSubGroup is created by client.group(name), not with new.");
     this.#pipeline = pipeline;
     this.hubName = hubName;
     this.groupName = groupName;
@@ -43,31 +44,62 @@ export class WebPubSubGroup {
   /** Adds a connection to this group. Fails with 404 `Error.Connection.NotExisted` for an unknown connection. */
   async addConnection(connectionId: string, options?: GroupAddConnectionOptions): Promise<void> {
     checkId(connectionId, "connectionId");
-    await this.#pipeline.request({ method: "PUT", path: `${this.#base}/connections/${seg(connectionId)}`, idempotent: true, options, operation: "WebPubSubGroupClient.addConnection" });
+    await this.#pipeline.request({
+      method: "PUT",
+      path: `${this.#base}/connections/${seg(connectionId)}`,
+      idempotent: true,
+      options,
+      operation: "WebPubSubGroupClient.addConnection",
+    });
   }
 
   /** Removes a connection from this group (no error when it was not a member). */
   async removeConnection(connectionId: string, options?: GroupRemoveConnectionOptions): Promise<void> {
     checkId(connectionId, "connectionId");
-    await this.#pipeline.request({ method: "DELETE", path: `${this.#base}/connections/${seg(connectionId)}`, idempotent: true, options, operation: "WebPubSubGroupClient.removeConnection" });
+    await this.#pipeline.request({
+      method: "DELETE",
+      path: `${this.#base}/connections/${seg(connectionId)}`,
+      idempotent: true,
+      options,
+      operation: "WebPubSubGroupClient.removeConnection",
+    });
   }
 
   /** Closes every connection in this group, except those in `options.excluded`. */
   async closeAllConnections(options?: GroupCloseAllConnectionsOptions): Promise<void> {
     const query = closeQuery(options);
-    await this.#pipeline.request({ method: "POST", path: `${this.#base}/:closeConnections`, query, idempotent: true, options, operation: "WebPubSubGroupClient.closeAllConnections" });
+    await this.#pipeline.request({
+      method: "POST",
+      path: `${this.#base}/:closeConnections`,
+      query,
+      idempotent: true,
+      options,
+      operation: "WebPubSubGroupClient.closeAllConnections",
+    });
   }
 
   /** Adds a user (all their current and future connections) to this group. */
   async addUser(username: string, options?: GroupAddUserOptions): Promise<void> {
     checkId(username, "username");
-    await this.#pipeline.request({ method: "PUT", path: `${this.#hubBase}/users/${seg(username)}/groups/${seg(this.groupName)}`, idempotent: true, options, operation: "WebPubSubGroupClient.addUser" });
+    await this.#pipeline.request({
+      method: "PUT",
+      path: `${this.#hubBase}/users/${seg(username)}/groups/${seg(this.groupName)}`,
+      idempotent: true,
+      options,
+      operation: "WebPubSubGroupClient.addUser",
+    });
   }
 
   /** Removes a user from this group. */
   async removeUser(username: string, options?: GroupRemoveUserOptions): Promise<void> {
     checkId(username, "username");
-    await this.#pipeline.request({ method: "DELETE", path: `${this.#hubBase}/users/${seg(username)}/groups/${seg(this.groupName)}`, idempotent: true, options, operation: "WebPubSubGroupClient.removeUser" });
+    await this.#pipeline.request({
+      method: "DELETE",
+      path: `${this.#hubBase}/users/${seg(username)}/groups/${seg(this.groupName)}`,
+      idempotent: true,
+      options,
+      operation: "WebPubSubGroupClient.removeUser",
+    });
   }
 
   /**
@@ -83,7 +115,14 @@ export class WebPubSubGroup {
   sendToAll(message: JSONTypes, options?: GroupSendToAllOptions): Promise<void>;
   sendToAll(message: RequestBodyType, options?: GroupSendToAllOptions): Promise<void>;
   sendToAll(message: unknown, options?: GroupSendToAllOptions | GroupSendTextToAllOptions): Promise<void> {
-    return send(this.#pipeline, `${this.#base}/:send`, message, options, { excluded: true, filter: true }, "WebPubSubGroupClient.sendToAll");
+    return send(
+      this.#pipeline,
+      `${this.#base}/:send`,
+      message,
+      options,
+      { excluded: true, filter: true },
+      "WebPubSubGroupClient.sendToAll",
+    );
   }
 
   /**

@@ -5,8 +5,23 @@ import { Pipeline, type CallOptions } from "../internal/pipeline";
 import { utf8 } from "../internal/failures";
 import { defaultTransport } from "../internal/transport/default";
 import type { RequestLogEvent } from "../logging";
-import { checkGroup, checkHub, checkId, isValidHub, checkOptionalString, checkPermission, checkStringArray } from "../internal/validate";
-import { checkTokenOptions, clientPath, signClientToken, toWebSocketUrl, type ClientTokenResponse, type GenerateClientTokenOptions } from "./clientToken";
+import {
+  checkGroup,
+  checkHub,
+  checkId,
+  isValidHub,
+  checkOptionalString,
+  checkPermission,
+  checkStringArray,
+} from "../internal/validate";
+import {
+  checkTokenOptions,
+  clientPath,
+  signClientToken,
+  toWebSocketUrl,
+  type ClientTokenResponse,
+  type GenerateClientTokenOptions,
+} from "./clientToken";
 import type {
   GroupAddConnectionOptions,
   GroupRemoveConnectionOptions,
@@ -74,7 +89,12 @@ export class WebPubSubServiceClient {
    * @param credential - An `AzureKeyCredential` (or any `{ key }`) or a `TokenCredential` (Azure AD).
    * @param hubName - The hub.
    */
-  constructor(endpoint: string, credential: KeyCredentialLike | TokenCredentialLike, hubName: string, options?: WebPubSubServiceClientOptions);
+  constructor(
+    endpoint: string,
+    credential: KeyCredentialLike | TokenCredentialLike,
+    hubName: string,
+    options?: WebPubSubServiceClientOptions,
+  );
   constructor(
     endpointOrConnectionString: string,
     credentialOrHub: string | KeyCredentialLike | TokenCredentialLike,
@@ -86,30 +106,47 @@ export class WebPubSubServiceClient {
     // @azure/web-pubsub the client still constructs; every call then fails with this, unsent.
     let missingHub: string | undefined;
     if (credentialOrHub === undefined || credentialOrHub === null) {
-      missingHub = 'hubName is missing: pass it after the connection string, e.g. new WebPubSubServiceClient(connectionString, "chat").';
-    } else if (typeof credentialOrHub !== "string" && (isKeyCredential(credentialOrHub) || isTokenCredential(credentialOrHub)) && (hubOrOptions === undefined || hubOrOptions === null)) {
-      missingHub = 'hubName is missing: pass it after the credential, e.g. new WebPubSubServiceClient(endpoint, credential, "chat").';
+      missingHub =
+        'hubName is missing: pass it after the connection string, e.g. new WebPubSubServiceClient(connectionString, "chat").';
+    } else if (
+      typeof credentialOrHub !== "string" &&
+      (isKeyCredential(credentialOrHub) || isTokenCredential(credentialOrHub)) &&
+      (hubOrOptions === undefined || hubOrOptions === null)
+    ) {
+      missingHub =
+        'hubName is missing: pass it after the credential, e.g. new WebPubSubServiceClient(endpoint, credential, "chat").';
     }
     if (typeof credentialOrHub === "string" || credentialOrHub === undefined || credentialOrHub === null) {
       // (connectionString, hub, options?)
       const parsed = parseConnectionString(endpointOrConnectionString);
       this.endpoint = parsed.endpoint;
       const key = parsed.accessKey;
-      this.#credential = { get key() { return key; } };
+      this.#credential = {
+        get key() {
+          return key;
+        },
+      };
       this.hubName = credentialOrHub as string;
       options = (hubOrOptions as WebPubSubServiceClientOptions | undefined) ?? {};
     } else {
       this.endpoint = normalizeEndpoint(endpointOrConnectionString);
       if (!isKeyCredential(credentialOrHub) && !isTokenCredential(credentialOrHub)) {
-        throw new ValidationError("credential must be an AzureKeyCredential-like object ({ key }) or a TokenCredential (with getToken).", { argument: "credential" });
+        throw new ValidationError(
+          "credential must be an AzureKeyCredential-like object ({ key }) or a TokenCredential (with getToken).",
+          { argument: "credential" },
+        );
       }
       this.#credential = credentialOrHub;
       this.hubName = hubOrOptions as string;
       options = maybeOptions ?? {};
     }
-    if (typeof options !== "object" || options === null) throw new ValidationError("options must be an object.", { argument: "options" });
+    if (typeof options !== "object" || options === null)
+      throw new ValidationError("options must be an object.", { argument: "options" });
     this.apiVersion = checkApiVersion(options.apiVersion ?? defaultApiVersion);
-    const reverseProxy = options.reverseProxyEndpoint === undefined ? undefined : normalizeEndpoint(options.reverseProxyEndpoint, "options.reverseProxyEndpoint");
+    const reverseProxy =
+      options.reverseProxyEndpoint === undefined
+        ? undefined
+        : normalizeEndpoint(options.reverseProxyEndpoint, "options.reverseProxyEndpoint");
     const prefix = options.userAgentOptions?.userAgentPrefix;
     // Like @azure/web-pubsub, any hub constructs; a bad one fails every call with a ValidationError, unsent.
     const hub = this.hubName;
@@ -130,14 +167,18 @@ export class WebPubSubServiceClient {
       apiVersion: this.apiVersion,
       transport: defaultTransport,
       dispatcher: options.dispatcher,
-      connections: options.connections === undefined ? undefined : positiveInt(options.connections, "options.connections"),
+      connections:
+        options.connections === undefined ? undefined : positiveInt(options.connections, "options.connections"),
       pipelining: options.pipelining === undefined ? undefined : positiveInt(options.pipelining, "options.pipelining"),
       retryOptions: options.retryOptions,
       timeoutInMs: options.timeoutInMs,
       totalTimeoutInMs: options.totalTimeoutInMs,
       userAgent: prefix ? `${prefix} ${userAgent}` : userAgent,
       logger: checkLogger(options.logger),
-      loggableQuery: new Set(["api-version", ...(options.loggingOptions?.additionalAllowedQueryParameters ?? []).map((name) => String(name).toLowerCase())]),
+      loggableQuery: new Set([
+        "api-version",
+        ...(options.loggingOptions?.additionalAllowedQueryParameters ?? []).map((name) => String(name).toLowerCase()),
+      ]),
     });
     this.#base = `/api/hubs/${hubValid ? seg(hub) : ""}`;
   }
@@ -161,61 +202,136 @@ export class WebPubSubServiceClient {
   sendToAll(message: JSONTypes, options?: HubSendToAllOptions): Promise<void>;
   sendToAll(message: RequestBodyType, options?: HubSendToAllOptions): Promise<void>;
   sendToAll(message: unknown, options?: HubSendToAllOptions | HubSendTextToAllOptions): Promise<void> {
-    return send(this.#pipeline, `${this.#base}/:send`, message, options, { excluded: true, filter: true }, "WebPubSubServiceClient.sendToAll");
+    return send(
+      this.#pipeline,
+      `${this.#base}/:send`,
+      message,
+      options,
+      { excluded: true, filter: true },
+      "WebPubSubServiceClient.sendToAll",
+    );
   }
 
   /** Sends a message to every connection of a user. */
   sendToUser(username: string, message: string, options: HubSendTextToUserOptions): Promise<void>;
   sendToUser(username: string, message: JSONTypes, options?: HubSendToUserOptions): Promise<void>;
-  sendToUser(username: string, message: RequestBodyType, options?: HubSendToUserOptions | HubSendTextToUserOptions): Promise<void>;
-  async sendToUser(username: string, message: unknown, options?: HubSendToUserOptions | HubSendTextToUserOptions): Promise<void> {
+  sendToUser(
+    username: string,
+    message: RequestBodyType,
+    options?: HubSendToUserOptions | HubSendTextToUserOptions,
+  ): Promise<void>;
+  async sendToUser(
+    username: string,
+    message: unknown,
+    options?: HubSendToUserOptions | HubSendTextToUserOptions,
+  ): Promise<void> {
     checkId(username, "username");
-    return send(this.#pipeline, `${this.#base}/users/${seg(username)}/:send`, message, options, { excluded: false, filter: true }, "WebPubSubServiceClient.sendToUser");
+    return send(
+      this.#pipeline,
+      `${this.#base}/users/${seg(username)}/:send`,
+      message,
+      options,
+      { excluded: false, filter: true },
+      "WebPubSubServiceClient.sendToUser",
+    );
   }
 
   /** Sends a message to one connection (202 even when it does not exist). */
   sendToConnection(connectionId: string, message: string, options: HubSendTextToConnectionOptions): Promise<void>;
   sendToConnection(connectionId: string, message: JSONTypes, options?: HubSendToConnectionOptions): Promise<void>;
-  sendToConnection(connectionId: string, message: RequestBodyType, options?: HubSendToConnectionOptions | HubSendTextToConnectionOptions): Promise<void>;
-  async sendToConnection(connectionId: string, message: unknown, options?: HubSendToConnectionOptions | HubSendTextToConnectionOptions): Promise<void> {
+  sendToConnection(
+    connectionId: string,
+    message: RequestBodyType,
+    options?: HubSendToConnectionOptions | HubSendTextToConnectionOptions,
+  ): Promise<void>;
+  async sendToConnection(
+    connectionId: string,
+    message: unknown,
+    options?: HubSendToConnectionOptions | HubSendTextToConnectionOptions,
+  ): Promise<void> {
     checkId(connectionId, "connectionId");
-    return send(this.#pipeline, `${this.#base}/connections/${seg(connectionId)}/:send`, message, options, { excluded: false, filter: false }, "WebPubSubServiceClient.sendToConnection");
+    return send(
+      this.#pipeline,
+      `${this.#base}/connections/${seg(connectionId)}/:send`,
+      message,
+      options,
+      { excluded: false, filter: false },
+      "WebPubSubServiceClient.sendToConnection",
+    );
   }
 
   /** Whether a connection is open. */
   async connectionExists(connectionId: string, options?: HasConnectionOptions): Promise<boolean> {
     checkId(connectionId, "connectionId");
-    return this.#exists(`${this.#base}/connections/${seg(connectionId)}`, undefined, options, "WebPubSubServiceClient.connectionExists");
+    return this.#exists(
+      `${this.#base}/connections/${seg(connectionId)}`,
+      undefined,
+      options,
+      "WebPubSubServiceClient.connectionExists",
+    );
   }
 
   /** Closes one connection; PubSub clients are told `reason` first. */
   async closeConnection(connectionId: string, options?: HubCloseConnectionOptions): Promise<void> {
     checkId(connectionId, "connectionId");
     const query = closeQuery({ ...(options?.reason === undefined ? {} : { reason: options.reason }) });
-    await this.#pipeline.request({ method: "DELETE", path: `${this.#base}/connections/${seg(connectionId)}`, query, idempotent: true, options, operation: "WebPubSubServiceClient.closeConnection" });
+    await this.#pipeline.request({
+      method: "DELETE",
+      path: `${this.#base}/connections/${seg(connectionId)}`,
+      query,
+      idempotent: true,
+      options,
+      operation: "WebPubSubServiceClient.closeConnection",
+    });
   }
 
   /** Closes every connection of the hub, except those in `options.excluded`. */
   async closeAllConnections(options?: HubCloseAllConnectionsOptions): Promise<void> {
-    await this.#pipeline.request({ method: "POST", path: `${this.#base}/:closeConnections`, query: closeQuery(options), idempotent: true, options, operation: "WebPubSubServiceClient.closeAllConnections" });
+    await this.#pipeline.request({
+      method: "POST",
+      path: `${this.#base}/:closeConnections`,
+      query: closeQuery(options),
+      idempotent: true,
+      options,
+      operation: "WebPubSubServiceClient.closeAllConnections",
+    });
   }
 
   /** Closes every connection of a user, except those in `options.excluded`. */
   async closeUserConnections(userId: string, options?: HubCloseUserConnectionsOptions): Promise<void> {
     checkId(userId, "userId");
-    await this.#pipeline.request({ method: "POST", path: `${this.#base}/users/${seg(userId)}/:closeConnections`, query: closeQuery(options), idempotent: true, options, operation: "WebPubSubServiceClient.closeUserConnections" });
+    await this.#pipeline.request({
+      method: "POST",
+      path: `${this.#base}/users/${seg(userId)}/:closeConnections`,
+      query: closeQuery(options),
+      idempotent: true,
+      options,
+      operation: "WebPubSubServiceClient.closeUserConnections",
+    });
   }
 
   /** Removes a user from every group. */
   async removeUserFromAllGroups(userId: string, options?: HubRemoveUserFromAllGroupsOptions): Promise<void> {
     checkId(userId, "userId");
-    await this.#pipeline.request({ method: "DELETE", path: `${this.#base}/users/${seg(userId)}/groups`, idempotent: true, options, operation: "WebPubSubServiceClient.removeUserFromAllGroups" });
+    await this.#pipeline.request({
+      method: "DELETE",
+      path: `${this.#base}/users/${seg(userId)}/groups`,
+      idempotent: true,
+      options,
+      operation: "WebPubSubServiceClient.removeUserFromAllGroups",
+    });
   }
 
   /** Removes a connection from every group. */
   async removeConnectionFromAllGroups(connectionId: string, options?: HubCloseConnectionOptions): Promise<void> {
     checkId(connectionId, "connectionId");
-    await this.#pipeline.request({ method: "DELETE", path: `${this.#base}/connections/${seg(connectionId)}/groups`, idempotent: true, options, operation: "WebPubSubServiceClient.removeConnectionFromAllGroups" });
+    await this.#pipeline.request({
+      method: "DELETE",
+      path: `${this.#base}/connections/${seg(connectionId)}/groups`,
+      idempotent: true,
+      options,
+      operation: "WebPubSubServiceClient.removeConnectionFromAllGroups",
+    });
   }
 
   /**
@@ -227,45 +343,101 @@ export class WebPubSubServiceClient {
    * ```
    */
   async addConnectionsToGroups(groups: string[], filter: string, options?: GroupAddConnectionOptions): Promise<void> {
-    await this.#groupsByFilter(":addToGroups", groups, filter, options, "WebPubSubServiceClient.addConnectionsToGroups");
+    await this.#groupsByFilter(
+      ":addToGroups",
+      groups,
+      filter,
+      options,
+      "WebPubSubServiceClient.addConnectionsToGroups",
+    );
   }
 
   /** Removes the connections matching an OData `filter` from `groups`. */
-  async removeConnectionsFromGroups(groups: string[], filter: string, options?: GroupRemoveConnectionOptions): Promise<void> {
-    await this.#groupsByFilter(":removeFromGroups", groups, filter, options, "WebPubSubServiceClient.removeConnectionsFromGroups");
+  async removeConnectionsFromGroups(
+    groups: string[],
+    filter: string,
+    options?: GroupRemoveConnectionOptions,
+  ): Promise<void> {
+    await this.#groupsByFilter(
+      ":removeFromGroups",
+      groups,
+      filter,
+      options,
+      "WebPubSubServiceClient.removeConnectionsFromGroups",
+    );
   }
 
   /** Whether a group has at least one connection. */
   async groupExists(groupName: string, options?: HubHasGroupOptions): Promise<boolean> {
     checkGroup(groupName);
-    return this.#exists(`${this.#base}/groups/${seg(groupName)}`, undefined, options, "WebPubSubServiceClient.groupExists");
+    return this.#exists(
+      `${this.#base}/groups/${seg(groupName)}`,
+      undefined,
+      options,
+      "WebPubSubServiceClient.groupExists",
+    );
   }
 
   /** Whether a user has at least one connection. */
   async userExists(username: string, options?: HubHasUserOptions): Promise<boolean> {
     checkId(username, "username");
-    return this.#exists(`${this.#base}/users/${seg(username)}`, undefined, options, "WebPubSubServiceClient.userExists");
+    return this.#exists(
+      `${this.#base}/users/${seg(username)}`,
+      undefined,
+      options,
+      "WebPubSubServiceClient.userExists",
+    );
   }
 
   /** Grants a connection a permission, for one group (`targetName`) or all. */
-  async grantPermission(connectionId: string, permission: Permission, options?: HubGrantPermissionOptions): Promise<void> {
-    await this.#pipeline.request({ method: "PUT", ...this.#permission(connectionId, permission, options), idempotent: true, options, operation: "WebPubSubServiceClient.grantPermission" });
+  async grantPermission(
+    connectionId: string,
+    permission: Permission,
+    options?: HubGrantPermissionOptions,
+  ): Promise<void> {
+    await this.#pipeline.request({
+      method: "PUT",
+      ...this.#permission(connectionId, permission, options),
+      idempotent: true,
+      options,
+      operation: "WebPubSubServiceClient.grantPermission",
+    });
   }
 
   /** Revokes a permission from a connection. */
-  async revokePermission(connectionId: string, permission: Permission, options?: HubRevokePermissionOptions): Promise<void> {
-    await this.#pipeline.request({ method: "DELETE", ...this.#permission(connectionId, permission, options), idempotent: true, options, operation: "WebPubSubServiceClient.revokePermission" });
+  async revokePermission(
+    connectionId: string,
+    permission: Permission,
+    options?: HubRevokePermissionOptions,
+  ): Promise<void> {
+    await this.#pipeline.request({
+      method: "DELETE",
+      ...this.#permission(connectionId, permission, options),
+      idempotent: true,
+      options,
+      operation: "WebPubSubServiceClient.revokePermission",
+    });
   }
 
   /** Whether a connection holds a permission. */
-  async hasPermission(connectionId: string, permission: Permission, options?: HubHasPermissionOptions): Promise<boolean> {
+  async hasPermission(
+    connectionId: string,
+    permission: Permission,
+    options?: HubHasPermissionOptions,
+  ): Promise<boolean> {
     const { path, query } = this.#permission(connectionId, permission, options);
     return this.#exists(path, query, options, "WebPubSubServiceClient.hasPermission");
   }
 
   /** Whether the service is reachable and healthy (`HEAD /api/health`). Not in `@azure/web-pubsub`. */
   async checkHealth(options?: HealthCheckOptions): Promise<boolean> {
-    const response = await this.#pipeline.request({ method: "HEAD", path: "/api/health", idempotent: true, options, operation: "WebPubSubServiceClient.checkHealth" });
+    const response = await this.#pipeline.request({
+      method: "HEAD",
+      path: "/api/health",
+      idempotent: true,
+      options,
+      operation: "WebPubSubServiceClient.checkHealth",
+    });
     return response.status === 200;
   }
 
@@ -294,7 +466,14 @@ export class WebPubSubServiceClient {
       for (const group of o.groups ?? []) query.push(["group", group]);
       query.push(["clientType", { default: "Default", mqtt: "MQTT", socketio: "SocketIO" }[o.protocol]]);
       const callOptions: CallOptions = options?.abortSignal === undefined ? {} : { abortSignal: options.abortSignal };
-      const response = await this.#pipeline.request({ method: "POST", path: `${this.#base}/:generateToken`, query, idempotent: true, options: callOptions, operation: "WebPubSubServiceClient.getClientAccessToken" });
+      const response = await this.#pipeline.request({
+        method: "POST",
+        path: `${this.#base}/:generateToken`,
+        query,
+        idempotent: true,
+        options: callOptions,
+        operation: "WebPubSubServiceClient.getClientAccessToken",
+      });
       token = (JSON.parse(utf8(response.body)) as { token: string }).token;
       expiresOn = new Date(Date.now() + o.minutes * 60_000);
     } else {
@@ -313,25 +492,51 @@ export class WebPubSubServiceClient {
     return this.close();
   }
 
-  async #exists(path: string, query: [string, string][] | undefined, options: CallOptions | undefined, operation: string): Promise<boolean> {
-    const response = await this.#pipeline.request({ method: "HEAD", path, query, idempotent: true, notFoundIsResult: true, options, operation });
+  async #exists(
+    path: string,
+    query: [string, string][] | undefined,
+    options: CallOptions | undefined,
+    operation: string,
+  ): Promise<boolean> {
+    const response = await this.#pipeline.request({
+      method: "HEAD",
+      path,
+      query,
+      idempotent: true,
+      notFoundIsResult: true,
+      options,
+      operation,
+    });
     return response.status !== 404;
   }
 
-  #permission(connectionId: string, permission: Permission, options: HubGrantPermissionOptions | undefined): { path: string; query: [string, string][] } {
+  #permission(
+    connectionId: string,
+    permission: Permission,
+    options: HubGrantPermissionOptions | undefined,
+  ): { path: string; query: [string, string][] } {
     checkId(connectionId, "connectionId");
     checkPermission(permission);
     const target = checkOptionalString(options?.targetName, "options.targetName");
-    const query: [string, string][] = target === undefined ? [] : [["targetName", checkGroup(target, "options.targetName")]];
+    const query: [string, string][] =
+      target === undefined ? [] : [["targetName", checkGroup(target, "options.targetName")]];
     return { path: `${this.#base}/permissions/${permission}/connections/${seg(connectionId)}`, query };
   }
 
-  async #groupsByFilter(action: string, groups: string[], filter: string, options: CallOptions | undefined, operation: string): Promise<void> {
+  async #groupsByFilter(
+    action: string,
+    groups: string[],
+    filter: string,
+    options: CallOptions | undefined,
+    operation: string,
+  ): Promise<void> {
     checkStringArray(groups, "groups");
     if (groups.length === 0) throw new ValidationError("groups must name at least one group.", { argument: "groups" });
     groups.forEach((g, i) => checkGroup(g, `groups[${i}]`));
     if (typeof filter !== "string" || filter.trim() === "") {
-      throw new ValidationError("filter must be a non-empty OData filter string, e.g. \"userId eq 'alice'\".", { argument: "filter" });
+      throw new ValidationError("filter must be a non-empty OData filter string, e.g. \"userId eq 'alice'\".", {
+        argument: "filter",
+      });
     }
     const body = JSON.stringify({ groups, filter });
     await this.#pipeline.request({
@@ -347,20 +552,28 @@ export class WebPubSubServiceClient {
 
 function checkApiVersion(version: unknown): string {
   if (typeof version !== "string" || !/^\d{4}-\d{2}-\d{2}(-preview)?$/.test(version)) {
-    throw new ValidationError(`options.apiVersion ${JSON.stringify(version)} is not an api-version like "2024-12-01".`, { argument: "options.apiVersion" });
+    throw new ValidationError(
+      `options.apiVersion ${JSON.stringify(version)} is not an api-version like "2024-12-01".`,
+      { argument: "options.apiVersion" },
+    );
   }
   return version;
 }
 
 function positiveInt(value: unknown, argument: string): number {
   if (typeof value !== "number" || !Number.isInteger(value) || value < 1) {
-    throw new ValidationError(`${argument} ${String(value)} is not allowed: it must be a positive integer.`, { argument });
+    throw new ValidationError(`${argument} ${String(value)} is not allowed: it must be a positive integer.`, {
+      argument,
+    });
   }
   return value;
 }
 
 function checkLogger(logger: unknown): ((event: RequestLogEvent) => void) | undefined {
   if (logger === undefined) return undefined;
-  if (typeof logger !== "function") throw new ValidationError("options.logger must be a function receiving one event per request attempt.", { argument: "options.logger" });
+  if (typeof logger !== "function")
+    throw new ValidationError("options.logger must be a function receiving one event per request attempt.", {
+      argument: "options.logger",
+    });
   return logger as (event: RequestLogEvent) => void;
 }

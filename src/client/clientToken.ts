@@ -59,9 +59,12 @@ export function checkTokenOptions(options: GenerateClientTokenOptions | undefine
   }
   const protocol = o.clientProtocol ?? "default";
   if (protocol !== "default" && protocol !== "mqtt" && protocol !== "socketio") {
-    throw new ValidationError(`options.clientProtocol ${JSON.stringify(protocol)} is not allowed: use "default", "mqtt" or "socketio".`, {
-      argument: "options.clientProtocol",
-    });
+    throw new ValidationError(
+      `options.clientProtocol ${JSON.stringify(protocol)} is not allowed: use "default", "mqtt" or "socketio".`,
+      {
+        argument: "options.clientProtocol",
+      },
+    );
   }
   return {
     userId: o.userId === undefined || o.userId === "" ? undefined : checkId(o.userId, "options.userId"),
@@ -79,7 +82,11 @@ export { clientPath, toWebSocketUrl } from "../token/clientUrl";
  * Signs a client access token. Claims match `@azure/web-pubsub`: `role` and `webpubsub.group` when given,
  * `iat`, `exp`, `aud`, and `sub` when a user id is given.
  */
-export async function signClientToken(audience: string, key: string, o: CheckedTokenOptions): Promise<{ token: string; expiresOn: Date }> {
+export async function signClientToken(
+  audience: string,
+  key: string,
+  o: CheckedTokenOptions,
+): Promise<{ token: string; expiresOn: Date }> {
   const now = Math.floor(Date.now() / 1000);
   const exp = now + Math.round(o.minutes * 60);
   const claims: Record<string, unknown> = {};

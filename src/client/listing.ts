@@ -22,7 +22,8 @@ export interface GroupListConnectionsOptions extends CallOptions {
 export type MemberPage = WebPubSubGroupMember[] & { continuationToken?: string };
 
 /** Members of a group: `for await` over members, or `byPage()` over pages. Also awaitable, like the anchor's. */
-export interface PagedGroupMembers extends AsyncIterableIterator<WebPubSubGroupMember>, PromiseLike<PagedGroupMembersIterator> {
+export interface PagedGroupMembers
+  extends AsyncIterableIterator<WebPubSubGroupMember>, PromiseLike<PagedGroupMembersIterator> {
   byPage(settings?: { continuationToken?: string; maxPageSize?: number }): AsyncIterableIterator<MemberPage>;
 }
 
@@ -31,12 +32,18 @@ export interface PagedGroupMembersIterator extends AsyncIterableIterator<WebPubS
   byPage(settings?: { continuationToken?: string; maxPageSize?: number }): AsyncIterableIterator<MemberPage>;
 }
 
-export function listGroupMembers(pipeline: Pipeline, path: string, options: GroupListConnectionsOptions | undefined): PagedGroupMembers {
+export function listGroupMembers(
+  pipeline: Pipeline,
+  path: string,
+  options: GroupListConnectionsOptions | undefined,
+): PagedGroupMembers {
   const o = options ?? {};
   if (o.maxPageSize !== undefined) checkInteger(o.maxPageSize, "options.maxPageSize", 1, 200);
   if (o.top !== undefined) checkInteger(o.top, "options.top", 1, Number.MAX_SAFE_INTEGER);
 
-  async function* pages(settings: { continuationToken?: string; maxPageSize?: number } = {}): AsyncIterableIterator<MemberPage> {
+  async function* pages(
+    settings: { continuationToken?: string; maxPageSize?: number } = {},
+  ): AsyncIterableIterator<MemberPage> {
     const maxPageSize = settings.maxPageSize ?? o.maxPageSize;
     if (maxPageSize !== undefined) checkInteger(maxPageSize, "maxPageSize", 1, 200);
     let token = settings.continuationToken ?? o.continuationToken;
@@ -51,8 +58,22 @@ export function listGroupMembers(pipeline: Pipeline, path: string, options: Grou
       if (token !== undefined) query.push(["continuationToken", token]);
       const response = await pipeline.request(
         nextLink === undefined
-          ? { method: "GET", path, query, idempotent: true, options: o, operation: "WebPubSubGroupClient.listConnections" }
-          : { method: "GET", path, nextLink, idempotent: true, options: o, operation: "WebPubSubGroupClient.listConnections" },
+          ? {
+              method: "GET",
+              path,
+              query,
+              idempotent: true,
+              options: o,
+              operation: "WebPubSubGroupClient.listConnections",
+            }
+          : {
+              method: "GET",
+              path,
+              nextLink,
+              idempotent: true,
+              options: o,
+              operation: "WebPubSubGroupClient.listConnections",
+            },
       );
       const parsed = parseMemberPage(response, `GET ${path}`);
       const page: MemberPage = parsed.members;

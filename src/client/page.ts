@@ -30,19 +30,28 @@ export function parseMemberPage(response: TransportResponse, what: string): Pars
     body = JSON.parse(utf8(response.body));
   } catch {
     const type = response.header("content-type");
-    throw fail(`a body that is not JSON${type === undefined ? "" : ` (content-type ${JSON.stringify(type.slice(0, 100))})`}`);
+    throw fail(
+      `a body that is not JSON${type === undefined ? "" : ` (content-type ${JSON.stringify(type.slice(0, 100))})`}`,
+    );
   }
-  if (typeof body !== "object" || body === null || Array.isArray(body)) throw fail("a body that is not a JSON object with a `value` array");
+  if (typeof body !== "object" || body === null || Array.isArray(body))
+    throw fail("a body that is not a JSON object with a `value` array");
   const { value, nextLink } = body as { value?: unknown; nextLink?: unknown };
-  if (value !== undefined && value !== null && !Array.isArray(value)) throw fail("a `value` that is not an array of group members");
+  if (value !== undefined && value !== null && !Array.isArray(value))
+    throw fail("a `value` that is not an array of group members");
   const members: WebPubSubGroupMember[] = [];
   for (const [i, m] of ((value ?? []) as unknown[]).entries()) {
     const member = m as { connectionId?: unknown; userId?: unknown } | null;
     if (typeof member !== "object" || member === null || typeof member.connectionId !== "string") {
       throw fail(`\`value[${i}]\`, which is not a group member with a string connectionId`);
     }
-    if (member.userId !== undefined && member.userId !== null && typeof member.userId !== "string") throw fail(`\`value[${i}].userId\`, which is not a string`);
-    members.push(member.userId == null ? { connectionId: member.connectionId } : { connectionId: member.connectionId, userId: member.userId });
+    if (member.userId !== undefined && member.userId !== null && typeof member.userId !== "string")
+      throw fail(`\`value[${i}].userId\`, which is not a string`);
+    members.push(
+      member.userId == null
+        ? { connectionId: member.connectionId }
+        : { connectionId: member.connectionId, userId: member.userId },
+    );
   }
   if (nextLink === undefined || nextLink === null || nextLink === "") return { members, nextLink: undefined };
   if (typeof nextLink !== "string") throw fail("a `nextLink` that is not a string");

@@ -11,18 +11,33 @@ type SendOptions = {
 } & RequestSpec["options"];
 
 /** Validates options, encodes the message and posts it to `path` (…/:send). Nothing is sent on bad input. */
-export async function send(pipeline: Pipeline, path: string, message: unknown, options: SendOptions | undefined, allowed: { excluded: boolean; filter: boolean }, operation: string): Promise<void> {
+export async function send(
+  pipeline: Pipeline,
+  path: string,
+  message: unknown,
+  options: SendOptions | undefined,
+  allowed: { excluded: boolean; filter: boolean },
+  operation: string,
+): Promise<void> {
   const o = options ?? {};
   const body = encodeMessage(message, o.contentType);
   const query: [string, string][] = [];
   if (o.excludedConnections !== undefined) {
-    if (!allowed.excluded) throw new ValidationError("options.excludedConnections is not supported by this call.", { argument: "options.excludedConnections" });
-    for (const id of checkStringArray(o.excludedConnections, "options.excludedConnections")) query.push(["excluded", id]);
+    if (!allowed.excluded)
+      throw new ValidationError("options.excludedConnections is not supported by this call.", {
+        argument: "options.excludedConnections",
+      });
+    for (const id of checkStringArray(o.excludedConnections, "options.excludedConnections"))
+      query.push(["excluded", id]);
   }
   if (o.filter !== undefined) {
-    if (!allowed.filter) throw new ValidationError("options.filter is not supported by this call.", { argument: "options.filter" });
+    if (!allowed.filter)
+      throw new ValidationError("options.filter is not supported by this call.", { argument: "options.filter" });
     if (typeof o.filter !== "string" || o.filter.trim() === "") {
-      throw new ValidationError("options.filter must be a non-empty OData filter string, e.g. \"'group1' in groups\".", { argument: "options.filter" });
+      throw new ValidationError(
+        "options.filter must be a non-empty OData filter string, e.g. \"'group1' in groups\".",
+        { argument: "options.filter" },
+      );
     }
     query.push(["filter", o.filter]);
   }
@@ -35,9 +50,11 @@ export async function send(pipeline: Pipeline, path: string, message: unknown, o
 /** Query pairs for the close calls: repeated `excluded` and an optional `reason`. */
 export function closeQuery(options: { excluded?: string[]; reason?: string } | undefined): [string, string][] {
   const query: [string, string][] = [];
-  if (options?.excluded !== undefined) for (const id of checkStringArray(options.excluded, "options.excluded")) query.push(["excluded", id]);
+  if (options?.excluded !== undefined)
+    for (const id of checkStringArray(options.excluded, "options.excluded")) query.push(["excluded", id]);
   if (options?.reason !== undefined) {
-    if (typeof options.reason !== "string") throw new ValidationError("options.reason must be a string.", { argument: "options.reason" });
+    if (typeof options.reason !== "string")
+      throw new ValidationError("options.reason must be a string.", { argument: "options.reason" });
     query.push(["reason", options.reason]);
   }
   return query;

@@ -17,13 +17,18 @@ export async function verifyToken(token: string, key: Uint8Array, audiences: rea
   } catch (error) {
     const code = (error as { code?: string }).code;
     throw new TokenRejected(
-      code === "ERR_JWT_EXPIRED" ? "the token has expired" : code === "ERR_JWS_SIGNATURE_VERIFICATION_FAILED" ? "the token's signature does not match the access key" : "the token is not a valid HS256 JWT",
+      code === "ERR_JWT_EXPIRED"
+        ? "the token has expired"
+        : code === "ERR_JWS_SIGNATURE_VERIFICATION_FAILED"
+          ? "the token's signature does not match the access key"
+          : "the token is not a valid HS256 JWT",
     );
   }
   const aud = payload.aud;
   const values = (Array.isArray(aud) ? aud : aud === undefined ? [] : [aud]).map(normalizeAudience);
   const accepted = audiences.map(normalizeAudience);
-  if (!values.some((v) => accepted.includes(v))) throw new TokenRejected("the token's audience does not match this URL");
+  if (!values.some((v) => accepted.includes(v)))
+    throw new TokenRejected("the token's audience does not match this URL");
   return payload;
 }
 
@@ -40,7 +45,11 @@ async function verifiedPayload(token: string, key: Uint8Array): Promise<JWTPaylo
     if ((hit.exp as number) + clockToleranceSeconds > Date.now() / 1000) return hit;
     cache?.delete(token);
   }
-  const { payload } = await jwtVerify(token, await cryptoKeyFor(key), { algorithms: ["HS256"], clockTolerance: clockToleranceSeconds, requiredClaims: ["exp"] });
+  const { payload } = await jwtVerify(token, await cryptoKeyFor(key), {
+    algorithms: ["HS256"],
+    clockTolerance: clockToleranceSeconds,
+    requiredClaims: ["exp"],
+  });
   if (cache === undefined) verified.set(key, (cache = new Map()));
   if (cache.size >= maxVerified) cache.delete(cache.keys().next().value as string);
   cache.set(token, payload);
@@ -52,7 +61,9 @@ const cryptoKeys = new WeakMap<Uint8Array, Promise<CryptoKey>>();
 function cryptoKeyFor(key: Uint8Array): Promise<CryptoKey> {
   let cached = cryptoKeys.get(key);
   if (cached === undefined) {
-    cached = crypto.subtle.importKey("raw", key as Uint8Array<ArrayBuffer>, { name: "HMAC", hash: "SHA-256" }, false, ["verify"]);
+    cached = crypto.subtle.importKey("raw", key as Uint8Array<ArrayBuffer>, { name: "HMAC", hash: "SHA-256" }, false, [
+      "verify",
+    ]);
     cryptoKeys.set(key, cached);
   }
   return cached;

@@ -112,7 +112,8 @@ export class ClientConnection {
 
   /** Reliable: the client has everything up to `sequenceId`. */
   acknowledge(sequenceId: number): void {
-    while (this.#unacked.length > 0 && (this.#unacked[0] as { id: number }).id <= sequenceId) this.#unackedBytes -= (this.#unacked.shift() as { frame: string }).frame.length;
+    while (this.#unacked.length > 0 && (this.#unacked[0] as { id: number }).id <= sequenceId)
+      this.#unackedBytes -= (this.#unacked.shift() as { frame: string }).frame.length;
   }
 
   /** Reliable: re-sends what the client has not acknowledged, after it reconnected. */

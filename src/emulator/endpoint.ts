@@ -36,8 +36,17 @@ export function parsePublicEndpoint(value: string | undefined): URL | undefined 
   } catch {
     throw new TypeError(`publicEndpoint '${value}' is not an absolute URL; use e.g. https://pubsub.example.com.`);
   }
-  if ((url.protocol !== "http:" && url.protocol !== "https:") || url.username !== "" || url.password !== "" || url.search !== "" || url.hash !== "" || (url.pathname !== "/" && url.pathname !== "")) {
-    throw new TypeError(`publicEndpoint '${value}' must be an http(s) origin without path, query or credentials, e.g. https://pubsub.example.com.`);
+  if (
+    (url.protocol !== "http:" && url.protocol !== "https:") ||
+    url.username !== "" ||
+    url.password !== "" ||
+    url.search !== "" ||
+    url.hash !== "" ||
+    (url.pathname !== "/" && url.pathname !== "")
+  ) {
+    throw new TypeError(
+      `publicEndpoint '${value}' must be an http(s) origin without path, query or credentials, e.g. https://pubsub.example.com.`,
+    );
   }
   return url;
 }
@@ -64,6 +73,8 @@ export function answerClientErrors(server: Server): void {
       return;
     }
     const status = error.code === "HPE_HEADER_OVERFLOW" ? 431 : error.code === "ERR_HTTP_REQUEST_TIMEOUT" ? 408 : 400;
-    socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status] ?? "Bad Request"}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+    socket.end(
+      `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? "Bad Request"}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`,
+    );
   });
 }

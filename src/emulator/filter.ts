@@ -57,7 +57,11 @@ class Parser {
     const t = this.#peek();
     if (t.kind !== "end") throw this.#error(t, `unexpected ${describe(t)} at position ${t.pos}.`);
     if (this.#unknown !== undefined) {
-      throw new FilterSyntaxError(this.text, this.#unknown.end, `unknown identifier '${this.#unknown.word}'; use userId, connectionId, groups or a function such as startswith().`);
+      throw new FilterSyntaxError(
+        this.text,
+        this.#unknown.end,
+        `unknown identifier '${this.#unknown.word}'; use userId, connectionId, groups or a function such as startswith().`,
+      );
     }
     return expr;
   }
@@ -78,7 +82,8 @@ class Parser {
   }
   #expect(value: "(" | ")" | ","): void {
     const t = this.#next();
-    if (t.kind !== "punct" || t.value !== value) throw this.#error(t, `expected '${value}' but found ${describe(t)} at position ${t.pos}.`);
+    if (t.kind !== "punct" || t.value !== value)
+      throw this.#error(t, `expected '${value}' but found ${describe(t)} at position ${t.pos}.`);
   }
   #error(at: Token, detail: string): FilterSyntaxError {
     return new FilterSyntaxError(this.text, at.end, detail);
@@ -87,7 +92,12 @@ class Parser {
   #enter(at: Token): void {
     if (++this.#depth > maxFilterDepth) {
       const detail = `the filter nests deeper than ${maxFilterDepth} levels.`;
-      throw new FilterSyntaxError(this.text, at.end, detail, `Nesting deeper than ${maxFilterDepth} levels at position ${at.end}`);
+      throw new FilterSyntaxError(
+        this.text,
+        at.end,
+        detail,
+        `Nesting deeper than ${maxFilterDepth} levels at position ${at.end}`,
+      );
     }
   }
 
@@ -208,7 +218,10 @@ class Parser {
     }
     const args = this.#call(t);
     if (args.length < fn.arity[0] || args.length > fn.arity[1]) {
-      throw this.#error(t, `${word}() takes ${fn.arity[0] === fn.arity[1] ? fn.arity[0] : `${fn.arity[0]} or ${fn.arity[1]}`} arguments, got ${args.length}.`);
+      throw this.#error(
+        t,
+        `${word}() takes ${fn.arity[0] === fn.arity[1] ? fn.arity[0] : `${fn.arity[0]} or ${fn.arity[1]}`} arguments, got ${args.length}.`,
+      );
     }
     return (s) => fn.fn(args.map((a) => a(s)));
   }
@@ -231,7 +244,8 @@ function compare(op: string, left: Expr, right: Expr): Expr {
   return (s) => {
     const a = left(s);
     const b = right(s);
-    if (a === null || b === null || typeof a !== typeof b || (typeof a !== "string" && typeof a !== "number")) return false;
+    if (a === null || b === null || typeof a !== typeof b || (typeof a !== "string" && typeof a !== "number"))
+      return false;
     // Strings compare ordinally, as the service does.
     const x = a as string | number;
     const y = b as string | number;

@@ -23,7 +23,8 @@ export function tokenize(text: string): Token[] {
       const start = i++;
       let value = "";
       for (;;) {
-        if (i >= text.length) throw new FilterSyntaxError(text, text.length, `unterminated string literal from position ${start}.`);
+        if (i >= text.length)
+          throw new FilterSyntaxError(text, text.length, `unterminated string literal from position ${start}.`);
         const d = text[i] as string;
         if (d === "'") {
           if (text[i + 1] === "'") {

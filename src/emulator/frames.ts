@@ -31,7 +31,13 @@ export class FrameHandler {
   async onFrame(connection: ClientConnection, data: RawData, isBinary: boolean): Promise<void> {
     const bytes = Array.isArray(data) ? Buffer.concat(data) : Buffer.isBuffer(data) ? data : Buffer.from(data);
     if (connection.protocol === "simple") {
-      await this.#userEvent(connection, "message", bytes, isBinary ? "application/octet-stream" : "text/plain", undefined);
+      await this.#userEvent(
+        connection,
+        "message",
+        bytes,
+        isBinary ? "application/octet-stream" : "text/plain",
+        undefined,
+      );
       return;
     }
     if (isBinary) {
@@ -47,10 +53,15 @@ export class FrameHandler {
       connection.socket?.close(1007, "Invalid message: not a JSON object");
       return;
     }
-    const ackId = typeof message["ackId"] === "number" && Number.isInteger(message["ackId"]) ? (message["ackId"] as number) : undefined;
+    const ackId =
+      typeof message["ackId"] === "number" && Number.isInteger(message["ackId"])
+        ? (message["ackId"] as number)
+        : undefined;
     const ack = (error?: AckError) => {
       if (ackId === undefined) return;
-      connection.sendControl(error === undefined ? { type: "ack", ackId, success: true } : { type: "ack", ackId, success: false, error });
+      connection.sendControl(
+        error === undefined ? { type: "ack", ackId, success: true } : { type: "ack", ackId, success: false, error },
+      );
     };
     const type = message["type"];
     if (type === "ping") {
@@ -71,9 +82,16 @@ export class FrameHandler {
       case "leaveGroup": {
         const group = message["group"];
         if (!validGroup(group)) return ack({ name: "Forbidden", message: invalidGroup });
-        if (!hasRole(connection.roles, "joinLeaveGroup", group)) return ack({ name: "Forbidden", message: `The connection has no permission to ${type === "joinGroup" ? "join" : "leave"} group '${group}'.` });
+        if (!hasRole(connection.roles, "joinLeaveGroup", group))
+          return ack({
+            name: "Forbidden",
+            message: `The connection has no permission to ${type === "joinGroup" ? "join" : "leave"} group '${group}'.`,
+          });
         if (type === "joinGroup" && !hub.fits(connection, [group], this.core.maxGroupsPerConnection)) {
-          return ack({ name: "Forbidden", message: `The connection is already in ${this.core.maxGroupsPerConnection} groups, the most the emulator allows.` });
+          return ack({
+            name: "Forbidden",
+            message: `The connection is already in ${this.core.maxGroupsPerConnection} groups, the most the emulator allows.`,
+          });
         }
         if (type === "joinGroup") hub.join(connection, group);
         else hub.leave(connection, group);
@@ -84,21 +102,32 @@ export class FrameHandler {
         if (!validGroup(group)) return ack({ name: "Forbidden", message: invalidGroup });
         const payload = encodePayload(message["dataType"], message["data"]);
         if (typeof payload === "string") return ack({ name: "Forbidden", message: payload });
-        if (!hasRole(connection.roles, "sendToGroup", group)) return ack({ name: "Forbidden", message: `The connection has no permission to send to group '${group}'.` });
+        if (!hasRole(connection.roles, "sendToGroup", group))
+          return ack({ name: "Forbidden", message: `The connection has no permission to send to group '${group}'.` });
         const members = hub.groups.get(group);
         if (members !== undefined) {
           const excluded = message["noEcho"] === true ? new Set([connection.connectionId]) : undefined;
           const outgoing = { dataType: payload.dataType, payload: payload.bytes, from: "group" as const, group };
-          hub.broadcast(members, connection.userId === null ? outgoing : { ...outgoing, fromUserId: connection.userId }, excluded);
+          hub.broadcast(
+            members,
+            connection.userId === null ? outgoing : { ...outgoing, fromUserId: connection.userId },
+            excluded,
+          );
         }
         return ack();
       }
       case "event": {
         const event = message["event"];
-        if (typeof event !== "string" || event === "") return ack({ name: "Forbidden", message: "An event message needs a non-empty 'event' name." });
+        if (typeof event !== "string" || event === "")
+          return ack({ name: "Forbidden", message: "An event message needs a non-empty 'event' name." });
         const payload = encodePayload(message["dataType"], message["data"]);
         if (typeof payload === "string") return ack({ name: "Forbidden", message: payload });
-        const contentType = payload.dataType === "json" ? "application/json" : payload.dataType === "text" ? "text/plain" : "application/octet-stream";
+        const contentType =
+          payload.dataType === "json"
+            ? "application/json"
+            : payload.dataType === "text"
+              ? "text/plain"
+              : "application/octet-stream";
         await this.#userEvent(connection, event, payload.bytes, contentType, ack);
         return;
       }
@@ -113,20 +142,41 @@ export class FrameHandler {
    * `from: "server"`, with a sequenceId for reliable clients). Per the CloudEvents reference the connection is
    * dropped when the handler does not answer with success.
    */
-  async #userEvent(connection: ClientConnection, event: string, body: Buffer, contentType: string, ack: ((error?: AckError) => void) | undefined): Promise<void> {
+  async #userEvent(
+    connection: ClientConnection,
+    event: string,
+    body: Buffer,
+    contentType: string,
+    ack: ((error?: AckError) => void) | undefined,
+  ): Promise<void> {
     const upstream = this.core.upstream(connection.hub);
     if (upstream === undefined || !upstream.wants("user", event)) {
       ack?.();
       return;
     }
-    const result = await upstream.send(connection.hub, connection, `azure.webpubsub.user.${event}`, event, body, contentType);
+    const result = await upstream.send(
+      connection.hub,
+      connection,
+      `azure.webpubsub.user.${event}`,
+      event,
+      body,
+      contentType,
+    );
     if (!result.ok && result.tooLarge === true) {
       ack?.({ name: "InternalServerError", message: `The event handler's reply to event '${event}' is too large.` });
       return;
     }
     if (!result.ok) {
-      const why = result.timedOut === true ? "did not answer in time" : result.reached === false ? "could not be reached" : `answered ${result.status}`;
-      ack?.({ name: result.timedOut === true ? "Timeout" : "InternalServerError", message: `The event handler ${why} for event '${event}'.` });
+      const why =
+        result.timedOut === true
+          ? "did not answer in time"
+          : result.reached === false
+            ? "could not be reached"
+            : `answered ${result.status}`;
+      ack?.({
+        name: result.timedOut === true ? "Timeout" : "InternalServerError",
+        message: `The event handler ${why} for event '${event}'.`,
+      });
       this.drop(connection, `The event handler ${why} for event '${event}'.`);
       return;
     }
@@ -137,7 +187,10 @@ export class FrameHandler {
     }
     const dataType: DataType = contentTypeToDataType(result.contentType) ?? "binary";
     if (dataType === "json" && !isJson(result.body)) {
-      ack?.({ name: "InternalServerError", message: `The event handler's reply to event '${event}' is not valid JSON.` });
+      ack?.({
+        name: "InternalServerError",
+        message: `The event handler's reply to event '${event}' is not valid JSON.`,
+      });
       return;
     }
     ack?.();
@@ -169,7 +222,8 @@ function tooDeep(value: unknown, limit: number): boolean {
     const [v, depth] = stack.pop() as [unknown, number];
     if (typeof v !== "object" || v === null) continue;
     if (depth > limit) return true;
-    for (const child of Array.isArray(v) ? v : Object.values(v)) if (typeof child === "object" && child !== null) stack.push([child, depth + 1]);
+    for (const child of Array.isArray(v) ? v : Object.values(v))
+      if (typeof child === "object" && child !== null) stack.push([child, depth + 1]);
   }
   return false;
 }

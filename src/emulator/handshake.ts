@@ -46,8 +46,7 @@ export async function authorizeUpgrade(core: EmulatorCore, req: IncomingMessage)
     } catch {
       return { status: 400, message: "the hub name in the path is not validly percent-encoded" };
     }
-  }
-  else if (url.pathname === "/client" || url.pathname === "/client/") hubName = url.searchParams.get("hub");
+  } else if (url.pathname === "/client" || url.pathname === "/client/") hubName = url.searchParams.get("hub");
   else return { status: 404, message: `no client endpoint at ${url.pathname}; use /client/hubs/{hub}` };
   if (hubName === null || !hubPattern.test(hubName)) return { status: 400, message: "invalid or missing hub name" };
   const offered = String(req.headers["sec-websocket-protocol"] ?? "")
@@ -60,8 +59,14 @@ export async function authorizeUpgrade(core: EmulatorCore, req: IncomingMessage)
   const resumeId = url.searchParams.get("awps_connection_id");
   if (resumeId !== null) {
     const existing = core.existingHub(hubName)?.connections.get(resumeId);
-    const tokenOk = existing !== undefined && existing.reconnectionToken === url.searchParams.get("awps_reconnection_token");
-    const resumable = existing !== undefined && tokenOk && existing.protocol === "reliable" && existing.socket === undefined && !existing.closed;
+    const tokenOk =
+      existing !== undefined && existing.reconnectionToken === url.searchParams.get("awps_reconnection_token");
+    const resumable =
+      existing !== undefined &&
+      tokenOk &&
+      existing.protocol === "reliable" &&
+      existing.socket === undefined &&
+      !existing.closed;
     return {
       hub: hubName,
       protocol: "reliable",
@@ -76,10 +81,17 @@ export async function authorizeUpgrade(core: EmulatorCore, req: IncomingMessage)
   }
 
   const token = url.searchParams.get("access_token") ?? bearer(req.headers.authorization);
-  if (token === undefined || token === null) return { status: 401, message: "missing access token (access_token query or Authorization: Bearer)" };
+  if (token === undefined || token === null)
+    return { status: 401, message: "missing access token (access_token query or Authorization: Bearer)" };
   // The audience is the client endpoint at the emulator's own origin (http or ws form), never the Host header.
   const name = hubName;
-  const audiences = core.origins().flatMap((origin) => [`${origin}/client/hubs/${name}`, `${origin}${url.pathname}`, `${origin}/client/?hub=${name}`]);
+  const audiences = core
+    .origins()
+    .flatMap((origin) => [
+      `${origin}/client/hubs/${name}`,
+      `${origin}${url.pathname}`,
+      `${origin}/client/?hub=${name}`,
+    ]);
   let claims;
   try {
     claims = await verifyToken(token, core.keyBytes, audiences);
@@ -88,7 +100,12 @@ export async function authorizeUpgrade(core: EmulatorCore, req: IncomingMessage)
     throw error;
   }
   const answer = defaultSubprotocol(offered);
-  if (answer === null) return { status: 400, message: "the protobuf subprotocols are not supported by the emulator; use json.webpubsub.azure.v1 or json.reliable.webpubsub.azure.v1" };
+  if (answer === null)
+    return {
+      status: 400,
+      message:
+        "the protobuf subprotocols are not supported by the emulator; use json.webpubsub.azure.v1 or json.reliable.webpubsub.azure.v1",
+    };
   const pending: Pending = {
     hub: hubName,
     ...choose(answer),
@@ -110,8 +127,19 @@ export async function authorizeUpgrade(core: EmulatorCore, req: IncomingMessage)
       subprotocols: offered,
       clientCertificates: [],
     });
-    const result = await upstream.send(hubName, { connectionId: provisionalId, userId: pending.userId, subprotocol: undefined }, "azure.webpubsub.sys.connect", "connect", body, "application/json");
-    if (!result.ok) return { status: result.status >= 400 && result.status < 600 ? result.status : 502, message: result.message || "rejected by the event handler" };
+    const result = await upstream.send(
+      hubName,
+      { connectionId: provisionalId, userId: pending.userId, subprotocol: undefined },
+      "azure.webpubsub.sys.connect",
+      "connect",
+      body,
+      "application/json",
+    );
+    if (!result.ok)
+      return {
+        status: result.status >= 400 && result.status < 600 ? result.status : 502,
+        message: result.message || "rejected by the event handler",
+      };
     pending.id = provisionalId;
     if (result.status === 200 && result.body.length > 0) {
       let reply: ConnectReply;
@@ -126,14 +154,21 @@ export async function authorizeUpgrade(core: EmulatorCore, req: IncomingMessage)
       // The handler may pick one of the offered subprotocols; the handshake answers with it and the
       // connection speaks it (a custom one makes a simple client).
       if (typeof reply.subprotocol === "string" && reply.subprotocol !== "") {
-        if (!offered.includes(reply.subprotocol)) return { status: 500, message: `the event handler chose subprotocol '${reply.subprotocol}', which the client did not offer` };
+        if (!offered.includes(reply.subprotocol))
+          return {
+            status: 500,
+            message: `the event handler chose subprotocol '${reply.subprotocol}', which the client did not offer`,
+          };
         Object.assign(pending, choose(reply.subprotocol));
       }
     }
     pending.state = result.state ?? undefined;
   }
   if (new Set(pending.groups).size > core.maxGroupsPerConnection) {
-    return { status: 400, message: `the connection would start in more than ${core.maxGroupsPerConnection} groups, the most the emulator allows` };
+    return {
+      status: 400,
+      message: `the connection would start in more than ${core.maxGroupsPerConnection} groups, the most the emulator allows`,
+    };
   }
   return pending;
 }
@@ -187,5 +222,7 @@ export function newConnectionId(): string {
 /** Answers a refused upgrade with a plain HTTP response and closes the socket. */
 export function refuse(socket: Duplex, status: number, message: string): void {
   const body = `${message}\n`;
-  socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status] ?? "Error"}\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+  socket.end(
+    `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? "Error"}\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+  );
 }

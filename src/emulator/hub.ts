@@ -50,13 +50,25 @@ export class Hub {
     let set = this.groups.get(group);
     if (set === undefined) this.groups.set(group, (set = new Set()));
     set.add(connection);
-    this.observation?.emit?.({ kind: "join", hub: this.name, connectionId: connection.connectionId, userId: connection.userId, group });
+    this.observation?.emit?.({
+      kind: "join",
+      hub: this.name,
+      connectionId: connection.connectionId,
+      userId: connection.userId,
+      group,
+    });
   }
 
   leave(connection: ClientConnection, group: string): void {
     if (!connection.groups.delete(group)) return;
     this.#leaveSet(connection, group);
-    this.observation?.emit?.({ kind: "leave", hub: this.name, connectionId: connection.connectionId, userId: connection.userId, group });
+    this.observation?.emit?.({
+      kind: "leave",
+      hub: this.name,
+      connectionId: connection.connectionId,
+      userId: connection.userId,
+      group,
+    });
   }
 
   #leaveSet(connection: ClientConnection, group: string): void {
@@ -66,7 +78,12 @@ export class Hub {
   }
 
   /** Sends to the given connections, encoding once, skipping excluded ids and filter misses. */
-  broadcast(targets: Iterable<ClientConnection>, message: OutgoingMessage, excluded?: ReadonlySet<string>, filter?: FilterPredicate): number {
+  broadcast(
+    targets: Iterable<ClientConnection>,
+    message: OutgoingMessage,
+    excluded?: ReadonlySet<string>,
+    filter?: FilterPredicate,
+  ): number {
     const encoded = new EncodedMessage(message);
     const now = Date.now();
     let count = 0;

@@ -15,7 +15,15 @@ import { ClientEndpoint } from "./websocket";
 export type { HubSettings } from "./upstream";
 export type { EmulatorOptions, ConnectionInfo, Emulator } from "./types";
 export type { ReceivedMessage, DataType } from "./messages";
-export type { EmulatorEvent, RestEvent, FrameEvent, UpstreamEvent, ConnectionEvent, RefusedEvent, GroupEvent } from "./observe";
+export type {
+  EmulatorEvent,
+  RestEvent,
+  FrameEvent,
+  UpstreamEvent,
+  ConnectionEvent,
+  RefusedEvent,
+  GroupEvent,
+} from "./observe";
 export { compileFilter, FilterSyntaxError, type FilterSubject, type FilterPredicate } from "./filter";
 
 /** The access key of Microsoft's local emulator, used by default so its connection string works here too. */
@@ -35,22 +43,30 @@ export const defaultAccessKey = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789ABCDEFGH";
 export async function startEmulator(options: EmulatorOptions = {}): Promise<Emulator> {
   const host = options.host ?? "127.0.0.1";
   const port = options.port ?? 8080;
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new TypeError(`port ${String(port)} is not a port number (0–65535).`);
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new TypeError(`port ${String(port)} is not a port number (0–65535).`);
   const accessKey = options.accessKey ?? defaultAccessKey;
   if (typeof accessKey !== "string" || accessKey === "") throw new TypeError("accessKey must be a non-empty string.");
   const mqttSessionExpiryMs = options.mqttSessionExpiryMs ?? 30_000;
-  if (!Number.isInteger(mqttSessionExpiryMs) || mqttSessionExpiryMs < 0) throw new TypeError(`mqttSessionExpiryMs ${String(mqttSessionExpiryMs)} is not a whole number of milliseconds (0 or more).`);
+  if (!Number.isInteger(mqttSessionExpiryMs) || mqttSessionExpiryMs < 0)
+    throw new TypeError(
+      `mqttSessionExpiryMs ${String(mqttSessionExpiryMs)} is not a whole number of milliseconds (0 or more).`,
+    );
   const log = options.log ?? (() => {});
   const publicEndpoint = parsePublicEndpoint(options.publicEndpoint);
   const requestTimeoutMs = options.requestTimeoutMs ?? 30_000;
-  if (!Number.isInteger(requestTimeoutMs) || requestTimeoutMs < 1) throw new TypeError(`requestTimeoutMs ${String(requestTimeoutMs)} must be a positive integer (milliseconds).`);
+  if (!Number.isInteger(requestTimeoutMs) || requestTimeoutMs < 1)
+    throw new TypeError(`requestTimeoutMs ${String(requestTimeoutMs)} must be a positive integer (milliseconds).`);
   const maxGroupsPerConnection = options.maxGroupsPerConnection ?? 1000;
-  if (!Number.isInteger(maxGroupsPerConnection) || maxGroupsPerConnection < 1) throw new TypeError(`maxGroupsPerConnection ${String(maxGroupsPerConnection)} must be a positive integer.`);
+  if (!Number.isInteger(maxGroupsPerConnection) || maxGroupsPerConnection < 1)
+    throw new TypeError(`maxGroupsPerConnection ${String(maxGroupsPerConnection)} must be a positive integer.`);
   let origins: string[] = [];
   const observation = new Observation();
   const registry = new HubRegistry(observation);
   const upstreams = new Map<string, Upstream>();
-  const hubSettings = new Map<string, HubSettings>(Object.entries(options.hubs ?? {}).map(([name, settings]) => [name.toLowerCase(), settings]));
+  const hubSettings = new Map<string, HubSettings>(
+    Object.entries(options.hubs ?? {}).map(([name, settings]) => [name.toLowerCase(), settings]),
+  );
   let origin = `${host}:${port}`;
 
   const core: EmulatorCore = {
@@ -85,7 +101,12 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   const sockets = new Set<Socket>();
   let ui: LiveView | undefined;
   // A request that trickles in is answered 408 (checked every second, not Node's default 30 s).
-  const serverOptions = { keepAliveTimeout: 65_000, requestTimeout: requestTimeoutMs, headersTimeout: Math.min(60_000, requestTimeoutMs), connectionsCheckingInterval: Math.min(1000, requestTimeoutMs) };
+  const serverOptions = {
+    keepAliveTimeout: 65_000,
+    requestTimeout: requestTimeoutMs,
+    headersTimeout: Math.min(60_000, requestTimeoutMs),
+    connectionsCheckingInterval: Math.min(1000, requestTimeoutMs),
+  };
   const server: Server = createServer(serverOptions, (req, res) => {
     if (ui?.handle(req, res) === true) return;
     void rest.handle(req, res);
@@ -94,7 +115,9 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     sockets.add(socket);
     socket.once("close", () => sockets.delete(socket));
   });
-  server.on("upgrade", (req, socket, head) => (MqttEndpoint.serves(req.url) ? mqtt.handleUpgrade(req, socket, head) : clients.handleUpgrade(req, socket, head)));
+  server.on("upgrade", (req, socket, head) =>
+    MqttEndpoint.serves(req.url) ? mqtt.handleUpgrade(req, socket, head) : clients.handleUpgrade(req, socket, head),
+  );
   answerClientErrors(server);
 
   await new Promise<void>((resolve, reject) => {
@@ -128,7 +151,16 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     const hubs = hub === undefined ? registry.all() : [registry.find(hub)].filter((h) => h !== undefined);
     return hubs.flatMap((h) => [...h.connections.values()].map((c) => info(h.name, c)));
   };
-  if (options.ui === true) ui = createLiveView({ accessKey, keyBytes: core.keyBytes, connections: () => connections(), watch: (listener) => observation.add(listener) }, endpoint);
+  if (options.ui === true)
+    ui = createLiveView(
+      {
+        accessKey,
+        keyBytes: core.keyBytes,
+        connections: () => connections(),
+        watch: (listener) => observation.add(listener),
+      },
+      endpoint,
+    );
   let closed: Promise<void> | undefined;
   const emulator: Emulator = {
     connectionString: `Endpoint=${endpoint};AccessKey=${accessKey};Version=1.0;`,
@@ -166,7 +198,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       for (;;) {
         const list = connections(hub);
         if (predicate(list)) return list;
-        if (Date.now() > deadline) throw new Error(`hub ${hub}: the expected connections did not appear in time (have ${list.length})`);
+        if (Date.now() > deadline)
+          throw new Error(`hub ${hub}: the expected connections did not appear in time (have ${list.length})`);
         await new Promise((r) => setTimeout(r, 10));
       }
     },

@@ -69,7 +69,12 @@ function envelope(m: OutgoingMessage, sequenceId: number | undefined): string {
 }
 
 export function decode(m: OutgoingMessage): ReceivedMessage {
-  const data = m.dataType === "binary" ? m.payload : m.dataType === "text" ? m.payload.toString("utf8") : safeJson(m.payload.toString("utf8"));
+  const data =
+    m.dataType === "binary"
+      ? m.payload
+      : m.dataType === "text"
+        ? m.payload.toString("utf8")
+        : safeJson(m.payload.toString("utf8"));
   const out: ReceivedMessage = { from: m.from, dataType: m.dataType, data };
   if (m.group !== undefined) out.group = m.group;
   if (m.fromUserId !== undefined) out.fromUserId = m.fromUserId;

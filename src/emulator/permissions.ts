@@ -29,7 +29,9 @@ export function grantRole(kind: PermissionKind, target: string | undefined): str
 
 /** Whether a role gives `kind` for some group (any group, one group, or a pattern): what a revoke without target removes. */
 export function isRoleOf(role: string, kind: PermissionKind): boolean {
-  return role === `webpubsub.${kind}` || role.startsWith(`webpubsub.${kind}.`) || role.startsWith(`webpubsub.${kind}s.`);
+  return (
+    role === `webpubsub.${kind}` || role.startsWith(`webpubsub.${kind}.`) || role.startsWith(`webpubsub.${kind}s.`)
+  );
 }
 
 type Token = { kind: "char"; char: string } | { kind: "one" } | { kind: "star" } | { kind: "globstar" };

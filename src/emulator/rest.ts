@@ -26,7 +26,15 @@ export class RestApi {
     if (emit === undefined) return this.#handle(req, res);
     const t0 = performance.now();
     await this.#handle(req, res);
-    emit({ kind: "rest", hub: hubOf(req), method: req.method ?? "GET", path: req.url ?? "/", status: res.statusCode, ms: performance.now() - t0, ...reachOf(res) });
+    emit({
+      kind: "rest",
+      hub: hubOf(req),
+      method: req.method ?? "GET",
+      path: req.url ?? "/",
+      status: res.statusCode,
+      ms: performance.now() - t0,
+      ...reachOf(res),
+    });
   }
 
   async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -41,17 +49,23 @@ export class RestApi {
         return;
       }
       this.core.log(`${req.method} ${pathOf(req)} → 500: ${(error as Error).message}`);
-      sendFailure(req, res, new HttpFailure(500, "Error.InternalServerError", "The emulator failed to process the request."));
+      sendFailure(
+        req,
+        res,
+        new HttpFailure(500, "Error.InternalServerError", "The emulator failed to process the request."),
+      );
     }
   }
 
   async #route(req: IncomingMessage, res: ServerResponse): Promise<void> {
     // The Host header plays no part in routing or authentication, but a malformed one is the client's mistake.
-    if (!validHostHeader(req.headers.host)) throw new HttpFailure(400, "Error.BadRequest", "The Host header is not a valid host[:port].");
+    if (!validHostHeader(req.headers.host))
+      throw new HttpFailure(400, "Error.BadRequest", "The Host header is not a valid host[:port].");
     const url = new URL(req.url ?? "/", "http://localhost");
     const method = req.method ?? "GET";
     if (url.pathname === "/api/health") {
-      if (method !== "HEAD" && method !== "GET") throw new HttpFailure(405, "Error.MethodNotAllowed", "Use HEAD or GET.");
+      if (method !== "HEAD" && method !== "GET")
+        throw new HttpFailure(405, "Error.MethodNotAllowed", "Use HEAD or GET.");
       send(res, 200);
       return;
     }
@@ -63,13 +77,24 @@ export class RestApi {
     const segments = raw.slice(4).map((s) => safeDecode(s));
     const hubName = safeDecode(raw[3]);
     const version = url.searchParams.get("api-version");
-    if (version === null) throw new HttpFailure(400, "Error.BadRequest", "The api-version query parameter is required.", "api-version");
+    if (version === null)
+      throw new HttpFailure(400, "Error.BadRequest", "The api-version query parameter is required.", "api-version");
     if (!versionRank.has(version)) {
-      throw new HttpFailure(400, "Error.UnsupportedApiVersion", `The api-version '${version}' is not supported; use one of ${supportedApiVersions.join(", ")}.`, "api-version");
+      throw new HttpFailure(
+        400,
+        "Error.UnsupportedApiVersion",
+        `The api-version '${version}' is not supported; use one of ${supportedApiVersions.join(", ")}.`,
+        "api-version",
+      );
     }
     await this.#authenticate(req, url);
     if (!hubPattern.test(hubName)) {
-      throw new HttpFailure(400, "Error.BadRequest", "Invalid hub name. The hub must start with a letter and contain only letters, digits and _`,.[] (at most 128 characters).", "hub");
+      throw new HttpFailure(
+        400,
+        "Error.BadRequest",
+        "Invalid hub name. The hub must start with a letter and contain only letters, digits and _`,.[] (at most 128 characters).",
+        "hub",
+      );
     }
     const body = method === "POST" || method === "PUT" ? await readBody(req, this.maxBodyBytes) : undefined;
     const call: Call = { req, res, url, version, hub: this.core.hub(hubName), segments };
@@ -85,11 +110,14 @@ export class RestApi {
     const token = bearer(req.headers.authorization);
     if (token === undefined) throw new HttpFailure(401, "Error.Unauthorized", "Missing bearer token.");
     // The audience is the request URL at the emulator's own endpoint, with or without the query.
-    const audiences = this.core.origins().flatMap((origin) => [`${origin}${url.pathname}${url.search}`, `${origin}${url.pathname}`]);
+    const audiences = this.core
+      .origins()
+      .flatMap((origin) => [`${origin}${url.pathname}${url.search}`, `${origin}${url.pathname}`]);
     try {
       await verifyToken(token, this.core.keyBytes, audiences);
     } catch (error) {
-      if (error instanceof TokenRejected) throw new HttpFailure(401, "Error.Unauthorized", `Unauthorized: ${error.message}.`);
+      if (error instanceof TokenRejected)
+        throw new HttpFailure(401, "Error.Unauthorized", `Unauthorized: ${error.message}.`);
       throw error;
     }
   }
@@ -116,14 +144,18 @@ export class RestApi {
     if (a === "groups" && b !== undefined) {
       const group = checkGroup(b);
       const members = hub.groups.get(group);
-      if (n === 3 && c === ":send" && method === "POST") return sendMessage(call, members ?? [], body, { excluded: true, filter: true, group });
-      if (n === 3 && c === ":closeConnections" && method === "POST") return closeConnections(this.clients, call, [...(members ?? [])]);
+      if (n === 3 && c === ":send" && method === "POST")
+        return sendMessage(call, members ?? [], body, { excluded: true, filter: true, group });
+      if (n === 3 && c === ":closeConnections" && method === "POST")
+        return closeConnections(this.clients, call, [...(members ?? [])]);
       if (n === 2 && method === "HEAD") return send(res, members !== undefined && members.size > 0 ? 200 : 404);
-      if (n === 3 && c === "connections" && method === "GET") return listConnections(this.core, call, group, [...(members ?? [])]);
+      if (n === 3 && c === "connections" && method === "GET")
+        return listConnections(this.core, call, group, [...(members ?? [])]);
       if (n === 4 && c === "connections" && d !== undefined) {
         const connection = hub.connections.get(checkId(d, "connectionId"));
         if (method === "PUT") {
-          if (connection === undefined) throw new HttpFailure(404, "Error.Connection.NotExisted", `Connection '${d}' does not exist.`);
+          if (connection === undefined)
+            throw new HttpFailure(404, "Error.Connection.NotExisted", `Connection '${d}' does not exist.`);
           checkRoom(this.core, hub, [connection], [group]);
           hub.join(connection, group);
           return send(res, 200);
@@ -137,8 +169,10 @@ export class RestApi {
     if (a === "users" && b !== undefined) {
       const userId = checkId(b, "userId");
       const connections = hub.users.get(userId);
-      if (n === 3 && c === ":send" && method === "POST") return sendMessage(call, connections ?? [], body, { excluded: false, filter: true });
-      if (n === 3 && c === ":closeConnections" && method === "POST") return closeConnections(this.clients, call, [...(connections ?? [])]);
+      if (n === 3 && c === ":send" && method === "POST")
+        return sendMessage(call, connections ?? [], body, { excluded: false, filter: true });
+      if (n === 3 && c === ":closeConnections" && method === "POST")
+        return closeConnections(this.clients, call, [...(connections ?? [])]);
       if (n === 2 && method === "HEAD") return send(res, connections !== undefined && connections.size > 0 ? 200 : 404);
       if (n === 3 && c === "groups" && method === "DELETE") {
         requireVersion(call, "2022-11-01", "Removing a user from all groups");
@@ -148,7 +182,8 @@ export class RestApi {
       if (n === 4 && c === "groups" && d !== undefined) {
         const group = checkGroup(d);
         if (method === "PUT") {
-          if (connections === undefined || connections.size === 0) throw new HttpFailure(404, "Warning.User.NotExisted", `User '${userId}' has no connection.`);
+          if (connections === undefined || connections.size === 0)
+            throw new HttpFailure(404, "Warning.User.NotExisted", `User '${userId}' has no connection.`);
           checkRoom(this.core, hub, connections, [group]);
           for (const connection of connections) hub.join(connection, group);
           return send(res, 200);
@@ -162,7 +197,11 @@ export class RestApi {
     if (a === "connections" && b !== undefined) {
       const connectionId = checkId(b, "connectionId");
       const connection = hub.connections.get(connectionId);
-      if (n === 3 && c === ":send" && method === "POST") return sendMessage(call, connection === undefined ? [] : [connection], body, { excluded: false, filter: false });
+      if (n === 3 && c === ":send" && method === "POST")
+        return sendMessage(call, connection === undefined ? [] : [connection], body, {
+          excluded: false,
+          filter: false,
+        });
       if (n === 2 && method === "HEAD") return send(res, connection !== undefined ? 200 : 404);
       if (n === 2 && method === "DELETE") {
         if (connection !== undefined) this.clients.close(connection, call.url.searchParams.get("reason") ?? undefined);
@@ -174,9 +213,21 @@ export class RestApi {
         return send(res, 204);
       }
     }
-    if (a === "permissions" && b !== undefined && c === "connections" && d !== undefined && e === undefined && n === 4) {
+    if (
+      a === "permissions" &&
+      b !== undefined &&
+      c === "connections" &&
+      d !== undefined &&
+      e === undefined &&
+      n === 4
+    ) {
       if (b !== "sendToGroup" && b !== "joinLeaveGroup") {
-        throw new HttpFailure(400, "Error.BadRequest", `Invalid permission '${b}'. Valid values are sendToGroup and joinLeaveGroup.`, "permission");
+        throw new HttpFailure(
+          400,
+          "Error.BadRequest",
+          `Invalid permission '${b}'. Valid values are sendToGroup and joinLeaveGroup.`,
+          "permission",
+        );
       }
       const kind: PermissionKind = b;
       const connection = hub.connections.get(checkId(d, "connectionId"));
@@ -184,10 +235,16 @@ export class RestApi {
       if (targetName !== undefined) checkGroup(targetName, "targetName");
       // Wildcard roles exist only in tokens: the permission REST calls do not take patterns (concept-wildcard-group-roles).
       if (targetName !== undefined && /[*?]/.test(targetName)) {
-        throw new HttpFailure(400, "Error.BadRequest", `Wildcard patterns are not supported by the permission REST API: targetName '${targetName}' contains '*' or '?'. Grant wildcard roles in the client's token instead.`, "targetName");
+        throw new HttpFailure(
+          400,
+          "Error.BadRequest",
+          `Wildcard patterns are not supported by the permission REST API: targetName '${targetName}' contains '*' or '?'. Grant wildcard roles in the client's token instead.`,
+          "targetName",
+        );
       }
       if (method === "PUT") {
-        if (connection === undefined) throw new HttpFailure(404, "Info.Connection.NotExisted", `Connection '${d}' does not exist.`);
+        if (connection === undefined)
+          throw new HttpFailure(404, "Info.Connection.NotExisted", `Connection '${d}' does not exist.`);
         connection.roles.add(grantRole(kind, targetName));
         return send(res, 200);
       }
@@ -195,18 +252,22 @@ export class RestApi {
         if (connection !== undefined) {
           connection.roles.delete(grantRole(kind, targetName));
           // Without a target the permission is gone for every group, including what a wildcard role granted.
-          if (targetName === undefined) for (const role of [...connection.roles]) if (isRoleOf(role, kind)) connection.roles.delete(role);
+          if (targetName === undefined)
+            for (const role of [...connection.roles]) if (isRoleOf(role, kind)) connection.roles.delete(role);
         }
         return send(res, 204);
       }
       if (method === "HEAD") {
-        const granted = connection !== undefined && (targetName === undefined ? connection.roles.has(`webpubsub.${kind}`) : hasRole(connection.roles, kind, targetName));
+        const granted =
+          connection !== undefined &&
+          (targetName === undefined
+            ? connection.roles.has(`webpubsub.${kind}`)
+            : hasRole(connection.roles, kind, targetName));
         return send(res, granted ? 200 : 404);
       }
     }
     throw new HttpFailure(404, "Error.NotFound", `No REST route for ${route.split(" ")[0]} ${call.url.pathname}.`);
   }
-
 }
 
 function hubOf(req: IncomingMessage): string | undefined {

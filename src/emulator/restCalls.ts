@@ -14,10 +14,19 @@ import type { ClientEndpoint } from "./websocket";
  * A REST send. One to a group reaches PubSub clients as `from: "group"` with the group's name (and no
  * `fromUserId`), as the response schema says; every other REST send is `from: "server"`.
  */
-export function sendMessage(call: Call, targets: Iterable<ClientConnection>, body: Buffer | undefined, allowed: { excluded: boolean; filter: boolean; group?: string }): void {
+export function sendMessage(
+  call: Call,
+  targets: Iterable<ClientConnection>,
+  body: Buffer | undefined,
+  allowed: { excluded: boolean; filter: boolean; group?: string },
+): void {
   const dataType = contentTypeToDataType(call.req.headers["content-type"]);
   if (dataType === undefined) {
-    throw new HttpFailure(415, "Error.UnsupportedMediaType", "Content-Type must be text/plain, application/json or application/octet-stream.");
+    throw new HttpFailure(
+      415,
+      "Error.UnsupportedMediaType",
+      "Content-Type must be text/plain, application/json or application/octet-stream.",
+    );
   }
   const payload = body ?? Buffer.alloc(0);
   if (dataType === "json") {
@@ -31,13 +40,21 @@ export function sendMessage(call: Call, targets: Iterable<ClientConnection>, bod
   if (ttl !== null) {
     requireVersion(call, "2023-07-01", "messageTtlSeconds");
     if (!/^\d+$/.test(ttl) || Number(ttl) > 300) {
-      throw new HttpFailure(400, "Error.BadRequest", "messageTtlSeconds must be an integer between 0 and 300.", "messageTtlSeconds");
+      throw new HttpFailure(
+        400,
+        "Error.BadRequest",
+        "messageTtlSeconds must be an integer between 0 and 300.",
+        "messageTtlSeconds",
+      );
     }
   }
   const excludedList = call.url.searchParams.getAll("excluded");
   const excluded = allowed.excluded && excludedList.length > 0 ? new Set(excludedList) : undefined;
   const filter = filterParam(call, allowed.filter);
-  const message = allowed.group === undefined ? { dataType, payload, from: "server" as const } : { dataType, payload, from: "group" as const, group: allowed.group };
+  const message =
+    allowed.group === undefined
+      ? { dataType, payload, from: "server" as const }
+      : { dataType, payload, from: "group" as const, group: allowed.group };
   const reached = call.hub.broadcast(targets, message, excluded, filter);
   if (call.hub.observation?.emit !== undefined) noteReach(call.res, reached);
   send(call.res, 202);
@@ -58,21 +75,35 @@ export function groupsByFilter(core: EmulatorCore, call: Call, add: boolean, bod
     // `null` parses fine but is no object (reading .groups from it used to answer 500).
     if (typeof parsed !== "object" || parsed === null) throw new TypeError("not an object");
   } catch {
-    throw new HttpFailure(400, "Error.BadRequest", "The request body must be JSON: {\"groups\": [...], \"filter\": \"...\"}.", "groupsToAdd");
+    throw new HttpFailure(
+      400,
+      "Error.BadRequest",
+      'The request body must be JSON: {"groups": [...], "filter": "..."}.',
+      "groupsToAdd",
+    );
   }
-  if (!Array.isArray(parsed.groups) || parsed.groups.length === 0) throw new HttpFailure(400, "Error.BadRequest", "groups must be a non-empty array.", "groups");
+  if (!Array.isArray(parsed.groups) || parsed.groups.length === 0)
+    throw new HttpFailure(400, "Error.BadRequest", "groups must be a non-empty array.", "groups");
   const groups = parsed.groups.map((g) => checkGroup(g));
   let filter: FilterPredicate | undefined;
   if (parsed.filter !== undefined && parsed.filter !== null) {
-    if (typeof parsed.filter !== "string") throw new HttpFailure(400, "Error.BadRequest", "filter must be a string.", "filter");
+    if (typeof parsed.filter !== "string")
+      throw new HttpFailure(400, "Error.BadRequest", "filter must be a string.", "filter");
     try {
       filter = compileFilter(parsed.filter);
     } catch (error) {
-      if (error instanceof FilterSyntaxError) throw new HttpFailure(400, "Error.BadRequest", `${error.message} (Parameter 'filter')`, "filter");
+      if (error instanceof FilterSyntaxError)
+        throw new HttpFailure(400, "Error.BadRequest", `${error.message} (Parameter 'filter')`, "filter");
       throw error;
     }
   }
-  if (add) checkRoom(core, call.hub, [...call.hub.connections.values()].filter((c) => filter === undefined || filter(c)), groups);
+  if (add)
+    checkRoom(
+      core,
+      call.hub,
+      [...call.hub.connections.values()].filter((c) => filter === undefined || filter(c)),
+      groups,
+    );
   for (const connection of call.hub.connections.values()) {
     if (filter !== undefined && !filter(connection)) continue;
     for (const g of groups) {
@@ -85,23 +116,30 @@ export function groupsByFilter(core: EmulatorCore, call: Call, add: boolean, bod
 
 export function listConnections(core: EmulatorCore, call: Call, group: string, members: ClientConnection[]): void {
   const q = call.url.searchParams;
-  const pageSize = q.get("maxpagesize") === null ? 100 : intParam(q.get("maxpagesize") as string, "maxpagesize", 1, 200);
+  const pageSize =
+    q.get("maxpagesize") === null ? 100 : intParam(q.get("maxpagesize") as string, "maxpagesize", 1, 200);
   const top = q.get("top") === null ? undefined : intParam(q.get("top") as string, "top", 1, Number.MAX_SAFE_INTEGER);
   const token = q.get("continuationToken");
   let offset = 0;
   if (token !== null) {
     const decoded = Number(Buffer.from(token, "base64url").toString("utf8"));
-    if (!Number.isInteger(decoded) || decoded < 0) throw new HttpFailure(400, "Error.BadRequest", "Invalid continuationToken.", "continuationToken");
+    if (!Number.isInteger(decoded) || decoded < 0)
+      throw new HttpFailure(400, "Error.BadRequest", "Invalid continuationToken.", "continuationToken");
     offset = decoded;
   }
   const take = Math.min(pageSize, top ?? Number.POSITIVE_INFINITY);
   const page = members.slice(offset, offset + take);
-  const value = page.map((m) => (m.userId === null ? { connectionId: m.connectionId } : { connectionId: m.connectionId, userId: m.userId }));
+  const value = page.map((m) =>
+    m.userId === null ? { connectionId: m.connectionId } : { connectionId: m.connectionId, userId: m.userId },
+  );
   const nextOffset = offset + page.length;
   const remainingTop = top === undefined ? undefined : top - page.length;
   let nextLink: string | undefined;
   if (nextOffset < members.length && (remainingTop === undefined || remainingTop > 0)) {
-    const next = new URL(`/api/hubs/${encodeURIComponent(call.hub.name)}/groups/${encodeURIComponent(group)}/connections`, core.publicOrigin());
+    const next = new URL(
+      `/api/hubs/${encodeURIComponent(call.hub.name)}/groups/${encodeURIComponent(group)}/connections`,
+      core.publicOrigin(),
+    );
     next.searchParams.set("api-version", call.version);
     next.searchParams.set("maxpagesize", String(pageSize));
     if (remainingTop !== undefined) next.searchParams.set("top", String(remainingTop));
@@ -113,10 +151,21 @@ export function listConnections(core: EmulatorCore, call: Call, group: string, m
 
 export async function generateToken(core: EmulatorCore, call: Call): Promise<void> {
   const q = call.url.searchParams;
-  const minutes = q.get("minutesToExpire") === null ? 60 : intParam(q.get("minutesToExpire") as string, "minutesToExpire", 1, 60 * 24 * 365);
+  const minutes =
+    q.get("minutesToExpire") === null
+      ? 60
+      : intParam(q.get("minutesToExpire") as string, "minutesToExpire", 1, 60 * 24 * 365);
   const clientType = (q.get("clientType") ?? "Default").toLowerCase();
-  const path = clientType === "mqtt" ? "clients/mqtt/hubs" : clientType === "socketio" ? "clients/socketio/hubs" : clientType === "default" ? "client/hubs" : undefined;
-  if (path === undefined) throw new HttpFailure(400, "Error.BadRequest", "clientType must be Default, MQTT or SocketIO.", "clientType");
+  const path =
+    clientType === "mqtt"
+      ? "clients/mqtt/hubs"
+      : clientType === "socketio"
+        ? "clients/socketio/hubs"
+        : clientType === "default"
+          ? "client/hubs"
+          : undefined;
+  if (path === undefined)
+    throw new HttpFailure(400, "Error.BadRequest", "clientType must be Default, MQTT or SocketIO.", "clientType");
   const claims: Record<string, unknown> = {};
   const roles = q.getAll("role");
   const groups = q.getAll("group");
@@ -133,10 +182,20 @@ export async function generateToken(core: EmulatorCore, call: Call): Promise<voi
 }
 
 /** 400 before anything changes when a connection would end up in more groups than the emulator allows. */
-export function checkRoom(core: EmulatorCore, hub: Hub, connections: Iterable<ClientConnection>, groups: string[]): void {
+export function checkRoom(
+  core: EmulatorCore,
+  hub: Hub,
+  connections: Iterable<ClientConnection>,
+  groups: string[],
+): void {
   for (const connection of connections) {
     if (!hub.fits(connection, groups, core.maxGroupsPerConnection)) {
-      throw new HttpFailure(400, "Error.BadRequest", `Connection '${connection.connectionId}' would be in more than ${core.maxGroupsPerConnection} groups, the most the emulator allows.`, "group");
+      throw new HttpFailure(
+        400,
+        "Error.BadRequest",
+        `Connection '${connection.connectionId}' would be in more than ${core.maxGroupsPerConnection} groups, the most the emulator allows.`,
+        "group",
+      );
     }
   }
 }

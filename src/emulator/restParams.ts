@@ -18,7 +18,12 @@ export interface Call {
 
 export function requireVersion(call: Call, minimum: string, what: string): void {
   if ((versionRank.get(call.version) ?? 0) < (versionRank.get(minimum) ?? 0)) {
-    throw new HttpFailure(400, "Error.BadRequest", `${what} needs api-version ${minimum} or later (got ${call.version}).`, "api-version");
+    throw new HttpFailure(
+      400,
+      "Error.BadRequest",
+      `${what} needs api-version ${minimum} or later (got ${call.version}).`,
+      "api-version",
+    );
   }
 }
 
@@ -30,14 +35,20 @@ export function filterParam(call: Call, allowed: boolean): FilterPredicate | und
   try {
     return compileFilter(text);
   } catch (error) {
-    if (error instanceof FilterSyntaxError) throw new HttpFailure(400, "Error.BadRequest", `${error.message} (Parameter 'filter')`, "filter");
+    if (error instanceof FilterSyntaxError)
+      throw new HttpFailure(400, "Error.BadRequest", `${error.message} (Parameter 'filter')`, "filter");
     throw error;
   }
 }
 
 export function checkGroup(group: unknown, parameter = "group"): string {
   if (typeof group !== "string" || group.length < 1 || group.length > 1024 || group.trim() === "") {
-    throw new HttpFailure(400, "Error.BadRequest", "Invalid group name. Valid group name should be in between 1 and 1024 characters long.", parameter);
+    throw new HttpFailure(
+      400,
+      "Error.BadRequest",
+      "Invalid group name. Valid group name should be in between 1 and 1024 characters long.",
+      parameter,
+    );
   }
   return group;
 }
@@ -49,7 +60,8 @@ export function checkId(id: string, parameter: string): string {
 
 export function intParam(value: string, name: string, min: number, max: number): number {
   const n = /^\d+$/.test(value) ? Number(value) : Number.NaN;
-  if (!(n >= min && n <= max)) throw new HttpFailure(400, "Error.BadRequest", `${name} must be an integer between ${min} and ${max}.`, name);
+  if (!(n >= min && n <= max))
+    throw new HttpFailure(400, "Error.BadRequest", `${name} must be an integer between ${min} and ${max}.`, name);
   return n;
 }
 

@@ -105,7 +105,11 @@ export interface Emulator {
   /** Resolves with the next message the connection receives (or the oldest one not yet taken). */
   nextMessage(connectionId: string, options?: { timeoutMs?: number }): Promise<ReceivedMessage>;
   /** Resolves once `predicate` holds for the hub's connections (polling briefly), e.g. `n => n.length === 2`. */
-  waitForConnections(hub: string, predicate: (connections: ConnectionInfo[]) => boolean, options?: { timeoutMs?: number }): Promise<ConnectionInfo[]>;
+  waitForConnections(
+    hub: string,
+    predicate: (connections: ConnectionInfo[]) => boolean,
+    options?: { timeoutMs?: number },
+  ): Promise<ConnectionInfo[]>;
   /**
    * Sets (or with `undefined`, removes) a hub's event handler settings while running, as the portal's
    * event handler page would; new events use them at once.

@@ -26,7 +26,12 @@ export interface HubSettings {
   timeoutMs?: number;
 }
 
-type UpstreamConnection = { connectionId: string; userId: string | null; subprotocol: string | undefined; state?: string | undefined };
+type UpstreamConnection = {
+  connectionId: string;
+  userId: string | null;
+  subprotocol: string | undefined;
+  state?: string | undefined;
+};
 
 export interface ConnectReply {
   userId?: string;
@@ -88,7 +93,8 @@ export class Upstream {
   ) {}
 
   wants(kind: "system" | "user", event: string): boolean {
-    if (kind === "system") return (this.settings.systemEvents ?? ["connect", "connected", "disconnected"]).includes(event as "connect");
+    if (kind === "system")
+      return (this.settings.systemEvents ?? ["connect", "connected", "disconnected"]).includes(event as "connect");
     const user = this.settings.userEvents ?? "*";
     return user === "*" || user.includes(event);
   }
@@ -108,7 +114,16 @@ export class Upstream {
     const t0 = performance.now();
     const result = await this.#send(hub, connection, type, eventName, body, contentType, extraHeaders);
     const outcome = result.ok ? {} : { error: result.message.slice(0, 200) || `status ${result.status}` };
-    emit({ kind: "upstream", hub, connectionId: connection.connectionId, userId: connection.userId, event: type, status: result.status, ms: performance.now() - t0, ...outcome });
+    emit({
+      kind: "upstream",
+      hub,
+      connectionId: connection.connectionId,
+      userId: connection.userId,
+      event: type,
+      status: result.status,
+      ms: performance.now() - t0,
+      ...outcome,
+    });
     return result;
   }
 
@@ -125,7 +140,12 @@ export class Upstream {
     // Abuse protection is checked once per handler, at the URL template with {event} = "validate" (reference-cloud-events).
     const validateUrl = this.#url(hub, "validate");
     if (!(await this.#abuseProtection(validateUrl))) {
-      return { ok: false, status: 502, message: `the event handler at ${new URL(validateUrl).origin} did not pass abuse protection (OPTIONS)`, reached: false };
+      return {
+        ok: false,
+        status: 502,
+        message: `the event handler at ${new URL(validateUrl).origin} did not pass abuse protection (OPTIONS)`,
+        reached: false,
+      };
     }
     const headers: Record<string, string> = {
       "content-type": contentType,
@@ -146,11 +166,21 @@ export class Upstream {
     if (connection.state !== undefined) headers["ce-connectionState"] = connection.state;
     if (extraHeaders !== undefined) Object.assign(headers, extraHeaders);
     try {
-      const response = await fetch(url, { method: "POST", headers, body: typeof body === "string" ? body : new Uint8Array(body), signal: AbortSignal.timeout(this.settings.timeoutMs ?? 30_000) });
+      const response = await fetch(url, {
+        method: "POST",
+        headers,
+        body: typeof body === "string" ? body : new Uint8Array(body),
+        signal: AbortSignal.timeout(this.settings.timeoutMs ?? 30_000),
+      });
       const bytes = await readLimited(response, maxReplyBytes);
       this.log(`upstream ${type} → ${response.status}`);
       if (bytes === undefined) {
-        return { ok: false, status: 502, message: `the event handler's reply is larger than ${maxReplyBytes} bytes`, tooLarge: true };
+        return {
+          ok: false,
+          status: 502,
+          message: `the event handler's reply is larger than ${maxReplyBytes} bytes`,
+          tooLarge: true,
+        };
       }
       if (response.status >= 200 && response.status < 300) {
         return {
@@ -166,23 +196,37 @@ export class Upstream {
     } catch (error) {
       this.log(`upstream ${type} failed: ${(error as Error).message}`);
       const timedOut = (error as Error).name === "TimeoutError";
-      return { ok: false, status: 502, message: timedOut ? "the event handler did not answer in time" : "the event handler could not be reached", reached: false, timedOut };
+      return {
+        ok: false,
+        status: 502,
+        message: timedOut ? "the event handler did not answer in time" : "the event handler could not be reached",
+        reached: false,
+        timedOut,
+      };
     }
   }
 
   #url(hub: string, eventName: string): string {
-    return this.settings.url.replace(/\{hub\}/g, encodeURIComponent(hub)).replace(/\{event\}/g, encodeURIComponent(eventName));
+    return this.settings.url
+      .replace(/\{hub\}/g, encodeURIComponent(hub))
+      .replace(/\{event\}/g, encodeURIComponent(eventName));
   }
 
   /** CloudEvents abuse protection: the handler must allow this origin once per URL. */
   #abuseProtection(url: string): Promise<boolean> {
     let check = this.#validated.get(url);
     if (check === undefined) {
-      check = fetch(url, { method: "OPTIONS", headers: { "webhook-request-origin": this.origin, "ce-awpsversion": "1.0" }, signal: AbortSignal.timeout(this.settings.timeoutMs ?? 10_000) }).then(
+      check = fetch(url, {
+        method: "OPTIONS",
+        headers: { "webhook-request-origin": this.origin, "ce-awpsversion": "1.0" },
+        signal: AbortSignal.timeout(this.settings.timeoutMs ?? 10_000),
+      }).then(
         async (response) => {
           await response.body?.cancel();
           const allowed = response.headers.get("webhook-allowed-origin") ?? "";
-          const ok = response.ok && allowed.split(",").some((o) => o.trim() === "*" || o.trim().toLowerCase() === this.origin.toLowerCase());
+          const ok =
+            response.ok &&
+            allowed.split(",").some((o) => o.trim() === "*" || o.trim().toLowerCase() === this.origin.toLowerCase());
           if (!ok) this.#validated.delete(url);
           return ok;
         },

@@ -45,7 +45,12 @@ export class ClientEndpoint {
         if (typeof pending === "object" && "status" in pending) {
           refuse(socket, pending.status, pending.message);
           this.core.log(`ws refused (${pending.status}): ${pending.message}`);
-          this.core.observation.emit?.({ kind: "refused", path: (req.url ?? "/").replace(/\?.*$/s, ""), status: pending.status, reason: pending.message });
+          this.core.observation.emit?.({
+            kind: "refused",
+            path: (req.url ?? "/").replace(/\?.*$/s, ""),
+            status: pending.status,
+            reason: pending.message,
+          });
           return;
         }
         if (pending.answer !== undefined) this.#answers.set(req, pending.answer);
@@ -74,7 +79,13 @@ export class ClientEndpoint {
       connection.graceTimer = undefined;
       connection.socket = ws;
       this.core.log(`ws ${connection.connectionId} recovered (hub ${connection.hub})`);
-      this.core.observation.emit?.({ kind: "recovered", hub: connection.hub, connectionId: connection.connectionId, userId: connection.userId, subprotocol: connection.subprotocol });
+      this.core.observation.emit?.({
+        kind: "recovered",
+        hub: connection.hub,
+        connectionId: connection.connectionId,
+        userId: connection.userId,
+        subprotocol: connection.subprotocol,
+      });
       connection.replay();
     } else {
       const id = pending.id ?? newConnectionId();
@@ -92,9 +103,17 @@ export class ClientEndpoint {
       if (pending.protocol === "simple") connection.customSubprotocol = pending.answer;
       if (pending.protocol === "reliable") connection.onBacklogFull = () => this.#backlogFull(connection);
       connection.socket = ws;
-      this.core.observation.emit?.({ kind: "connected", hub: hub.name, connectionId: id, userId: pending.userId, subprotocol: connection.subprotocol });
+      this.core.observation.emit?.({
+        kind: "connected",
+        hub: hub.name,
+        connectionId: id,
+        userId: pending.userId,
+        subprotocol: connection.subprotocol,
+      });
       hub.add(connection, pending.groups);
-      this.core.log(`ws ${id} connected to hub ${hub.name}${pending.userId === null ? "" : ` as ${pending.userId}`} (${pending.protocol})`);
+      this.core.log(
+        `ws ${id} connected to hub ${hub.name}${pending.userId === null ? "" : ` as ${pending.userId}`} (${pending.protocol})`,
+      );
       // The schema's `userId` is a string when the connection has one, and absent otherwise (never null).
       const connected: Record<string, unknown> = { type: "system", event: "connected", connectionId: id };
       if (pending.userId !== null) connected["userId"] = pending.userId;
@@ -104,8 +123,20 @@ export class ClientEndpoint {
     }
     ws.on("message", (data, isBinary) => {
       connection.lastActivityAt = Date.now();
-      this.core.observation.emit?.({ kind: "frame", hub: connection.hub, connectionId: connection.connectionId, userId: connection.userId, subprotocol: connection.subprotocol, bytes: rawBytes(data), binary: isBinary });
-      this.#frames.onFrame(connection, data, isBinary).catch((error: unknown) => this.core.log(`ws ${connection.connectionId} frame failed: ${(error as Error).message}`));
+      this.core.observation.emit?.({
+        kind: "frame",
+        hub: connection.hub,
+        connectionId: connection.connectionId,
+        userId: connection.userId,
+        subprotocol: connection.subprotocol,
+        bytes: rawBytes(data),
+        binary: isBinary,
+      });
+      this.#frames
+        .onFrame(connection, data, isBinary)
+        .catch((error: unknown) =>
+          this.core.log(`ws ${connection.connectionId} frame failed: ${(error as Error).message}`),
+        );
     });
     ws.once("close", (code) => {
       this.#sockets.delete(ws);
@@ -113,9 +144,19 @@ export class ClientEndpoint {
       connection.socket = undefined;
       // A reliable client that dropped without a normal close may come back: keep its state for a while.
       if (connection.protocol === "reliable" && !connection.closed && code !== 1000 && code !== 1001) {
-        connection.graceTimer = setTimeout(() => this.#drop(connection, "reconnection grace period ended"), this.core.reconnectionGraceMs);
+        connection.graceTimer = setTimeout(
+          () => this.#drop(connection, "reconnection grace period ended"),
+          this.core.reconnectionGraceMs,
+        );
         connection.graceTimer.unref?.();
-        this.core.observation.emit?.({ kind: "offline", hub: connection.hub, connectionId: connection.connectionId, userId: connection.userId, subprotocol: connection.subprotocol, reason: `socket closed (${code})` });
+        this.core.observation.emit?.({
+          kind: "offline",
+          hub: connection.hub,
+          connectionId: connection.connectionId,
+          userId: connection.userId,
+          subprotocol: connection.subprotocol,
+          reason: `socket closed (${code})`,
+        });
         return;
       }
       this.#drop(connection, code === 1000 || code === 1001 ? "closed by the client" : `socket closed (${code})`);
@@ -128,7 +169,14 @@ export class ClientEndpoint {
     hub?.remove(connection);
     connection.closed = true;
     this.core.log(`ws ${connection.connectionId} disconnected: ${reason}`);
-    this.core.observation.emit?.({ kind: "disconnected", hub: connection.hub, connectionId: connection.connectionId, userId: connection.userId, subprotocol: connection.subprotocol, reason });
+    this.core.observation.emit?.({
+      kind: "disconnected",
+      hub: connection.hub,
+      connectionId: connection.connectionId,
+      userId: connection.userId,
+      subprotocol: connection.subprotocol,
+      reason,
+    });
     void this.#systemEvent(connection, "disconnected", JSON.stringify({ reason }));
     if (hub !== undefined) this.core.prune(hub);
   }
@@ -145,7 +193,11 @@ export class ClientEndpoint {
   /** Closes a connection from the server side (REST close calls): PubSub clients are told why first. */
   close(connection: ClientConnection, reason: string | undefined): void {
     if (connection.closeByServer(reason)) return;
-    connection.sendControl({ type: "system", event: "disconnected", message: reason ?? "Connection closed by the server." });
+    connection.sendControl({
+      type: "system",
+      event: "disconnected",
+      message: reason ?? "Connection closed by the server.",
+    });
     const ws = connection.socket;
     this.#drop(connection, reason ?? "closed by the server");
     ws?.close(1000, truncate(reason ?? "", 120));
@@ -171,5 +223,10 @@ function rawBytes(data: RawData): Buffer {
 }
 
 function truncate(text: string, bytes: number): string {
-  return Buffer.byteLength(text) <= bytes ? text : Buffer.from(text).subarray(0, bytes).toString("utf8").replace(/\uFFFD$/, "");
+  return Buffer.byteLength(text) <= bytes
+    ? text
+    : Buffer.from(text)
+        .subarray(0, bytes)
+        .toString("utf8")
+        .replace(/\uFFFD$/, "");
 }

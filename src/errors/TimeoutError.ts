@@ -7,7 +7,10 @@ export class TimeoutError extends WebPubSubError {
   /** The deadline in milliseconds. */
   readonly timeoutInMs: number;
 
-  constructor(message: string, options: { timeout: "attempt" | "total"; timeoutInMs: number; retryable: boolean; cause?: unknown }) {
+  constructor(
+    message: string,
+    options: { timeout: "attempt" | "total"; timeoutInMs: number; retryable: boolean; cause?: unknown },
+  ) {
     super(message, "ERR_TIMEOUT", options);
     this.name = "TimeoutError";
     this.timeout = options.timeout;

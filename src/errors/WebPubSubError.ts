@@ -1,12 +1,6 @@
 /** Stable machine-readable codes carried by every error this SDK throws. */
 export type WebPubSubErrorCode =
-  | "ERR_VALIDATION"
-  | "ERR_REST"
-  | "ERR_NETWORK"
-  | "ERR_TIMEOUT"
-  | "ERR_ABORTED"
-  | "ERR_CLOSED"
-  | "ERR_UNREACHABLE";
+  "ERR_VALIDATION" | "ERR_REST" | "ERR_NETWORK" | "ERR_TIMEOUT" | "ERR_ABORTED" | "ERR_CLOSED" | "ERR_UNREACHABLE";
 
 const brand = Symbol.for("webpubsub.error");
 
@@ -27,7 +21,11 @@ export class WebPubSubError extends Error {
   /** Whether the same call could succeed if made again (the predicate the retry loop itself uses). */
   readonly retryable: boolean;
 
-  constructor(message: string, errorCode: WebPubSubErrorCode | string, options?: { cause?: unknown; retryable?: boolean }) {
+  constructor(
+    message: string,
+    errorCode: WebPubSubErrorCode | string,
+    options?: { cause?: unknown; retryable?: boolean },
+  ) {
     super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.name = "WebPubSubError";
     this.errorCode = errorCode;

@@ -4,7 +4,13 @@ import { verifyEventSignature } from "../token/verifySignature";
 import { compileAllowedOrigins } from "./abuseProtection";
 import { BadRequest, classify, parseJsonBody, readContext, readUserEvent } from "./events";
 import { runBlocking, runNonBlocking } from "./invoke";
-import { BodyTooLargeError, readStreamLimited, textResponse, type EventHttpRequest, type EventHttpResponse } from "./message";
+import {
+  BodyTooLargeError,
+  readStreamLimited,
+  textResponse,
+  type EventHttpRequest,
+  type EventHttpResponse,
+} from "./message";
 import { fromNodeRequest, writeNodeResponse } from "./node";
 import { pathMatcher } from "./path";
 import { connectResponder, userEventResponder } from "./responders";
@@ -31,7 +37,10 @@ function checkOptions(hub: string, options: WebPubSubEventHandlerOptions): void 
         { argument: "accessKeys" },
       );
     }
-    if (typeof keys !== "function" && (!Array.isArray(keys) || keys.length === 0 || keys.some((k) => typeof k !== "string" || k === ""))) {
+    if (
+      typeof keys !== "function" &&
+      (!Array.isArray(keys) || keys.length === 0 || keys.some((k) => typeof k !== "string" || k === ""))
+    ) {
       throw new ValidationError("accessKeys must be a non-empty array of non-empty strings, or a function", {
         argument: "accessKeys",
       });
@@ -151,7 +160,8 @@ export class WebPubSubEventHandler {
       return await this.#dispatch(request);
     } catch (error) {
       if (error instanceof BadRequest) return textResponse(400, error.message);
-      if (error instanceof BodyTooLargeError) return textResponse(413, `Request body exceeds ${this.#maxBodyBytes} bytes`);
+      if (error instanceof BodyTooLargeError)
+        return textResponse(413, `Request body exceeds ${this.#maxBodyBytes} bytes`);
       throw error;
     }
   }
@@ -196,7 +206,8 @@ export class WebPubSubEventHandler {
         const connectRequest = { ...payload, context } as ConnectRequest;
         // The service sends `query`; the anchor exposes it as `queries` too.
         if (connectRequest.query !== undefined) connectRequest.queries = connectRequest.query;
-        const mqtt = context.clientProtocol === "mqtt" ? { protocolVersion: payload["mqtt"]?.protocolVersion } : undefined;
+        const mqtt =
+          context.clientProtocol === "mqtt" ? { protocolVersion: payload["mqtt"]?.protocolVersion } : undefined;
         const responder = connectResponder(context.states, mqtt);
         return runBlocking(responder, context, report, () => handleConnect(connectRequest, responder.handler));
       }

@@ -4,7 +4,9 @@ import { ValidationError } from "../errors";
  * Decides the `WebHook-Allowed-Origin` answer. The service sends its host name in `WebHook-Request-Origin`;
  * allowed endpoints may be given as URLs or bare hosts, and `*` allows every origin.
  */
-export function compileAllowedOrigins(allowedEndpoints: readonly string[] | undefined): (origin: string) => string | undefined {
+export function compileAllowedOrigins(
+  allowedEndpoints: readonly string[] | undefined,
+): (origin: string) => string | undefined {
   if (allowedEndpoints === undefined) return () => "*";
   if (!Array.isArray(allowedEndpoints)) {
     throw new ValidationError("allowedEndpoints must be an array of endpoint URLs", { argument: "allowedEndpoints" });

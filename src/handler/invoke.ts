@@ -45,7 +45,11 @@ export async function runBlocking<T>(
  * replies first) so serverless hosts do not freeze the work midway; the service does not hold the client
  * for these events.
  */
-export async function runNonBlocking(context: ConnectionContext, report: Report, invoke: () => unknown): Promise<EventHttpResponse> {
+export async function runNonBlocking(
+  context: ConnectionContext,
+  report: Report,
+  invoke: () => unknown,
+): Promise<EventHttpResponse> {
   try {
     await invoke();
   } catch (error) {

@@ -37,10 +37,7 @@ export function jsonResponse(status: number, value: unknown): EventHttpResponse 
 }
 
 /** Reads a web-standard body stream with a size limit, without buffering past it. */
-export async function readStreamLimited(
-  stream: ReadableStream<Uint8Array> | null,
-  limit: number,
-): Promise<Uint8Array> {
+export async function readStreamLimited(stream: ReadableStream<Uint8Array> | null, limit: number): Promise<Uint8Array> {
   if (!stream) return new Uint8Array(0);
   const chunks: Uint8Array[] = [];
   let size = 0;

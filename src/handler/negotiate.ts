@@ -62,7 +62,8 @@ export async function negotiateUrl<Req>(
   if (userId !== undefined) tokenOptions.userId = userId;
   if (roles !== undefined) tokenOptions.roles = roles;
   if (groups !== undefined) tokenOptions.groups = groups;
-  if (options.expirationTimeInMinutes !== undefined) tokenOptions.expirationTimeInMinutes = options.expirationTimeInMinutes;
+  if (options.expirationTimeInMinutes !== undefined)
+    tokenOptions.expirationTimeInMinutes = options.expirationTimeInMinutes;
   if (options.clientProtocol !== undefined) tokenOptions.clientProtocol = options.clientProtocol;
   const { url } = await client.getClientAccessToken(tokenOptions);
   return { url };

@@ -2,12 +2,7 @@ import { encodeConnectionState } from "./connectionState";
 import { JSON_TYPE, jsonResponse, type EventHttpResponse } from "./message";
 import { mqttCodeForStatus, statusForMqttCode } from "./mqtt/status";
 import type { ConnectErrorResponse, MqttConnectErrorResponse } from "./mqtt/types";
-import type {
-  ConnectResponse,
-  ConnectResponseHandler,
-  UserEventDataType,
-  UserEventResponseHandler,
-} from "./types";
+import type { ConnectResponse, ConnectResponseHandler, UserEventDataType, UserEventResponseHandler } from "./types";
 
 /** A response handler plus the reply it produces once the user calls `success` or `fail`. */
 export interface Responder<T> {
@@ -71,7 +66,11 @@ export interface MqttConnectInfo {
   protocolVersion: unknown;
 }
 
-function connectFailure(code: number, detail: string | undefined, mqtt: MqttConnectInfo | undefined): EventHttpResponse {
+function connectFailure(
+  code: number,
+  detail: string | undefined,
+  mqtt: MqttConnectInfo | undefined,
+): EventHttpResponse {
   if (mqtt === undefined) return failResponse(code, detail);
   // MQTT clients learn why from the CONNACK code, which the service reads from this body.
   const reason = detail === undefined ? {} : { reason: detail };
@@ -79,7 +78,10 @@ function connectFailure(code: number, detail: string | undefined, mqtt: MqttConn
 }
 
 /** Builds the `connect` responder. */
-export function connectResponder(states: Record<string, any>, mqtt?: MqttConnectInfo): Responder<ConnectResponseHandler> {
+export function connectResponder(
+  states: Record<string, any>,
+  mqtt?: MqttConnectInfo,
+): Responder<ConnectResponseHandler> {
   return createResponder<ConnectResponseHandler>(
     (settle, state) => ({
       setState: state.setState,
@@ -87,7 +89,8 @@ export function connectResponder(states: Record<string, any>, mqtt?: MqttConnect
         const headers = state.headers();
         // No body means "accept as is": 204, as the CloudEvents contract and the anchor have it.
         if (response === undefined) settle({ status: 204, headers });
-        else settle({ status: 200, headers: { ...headers, "content-type": JSON_TYPE }, body: JSON.stringify(response) });
+        else
+          settle({ status: 200, headers: { ...headers, "content-type": JSON_TYPE }, body: JSON.stringify(response) });
       },
       fail(code, detail) {
         settle(connectFailure(code, detail, mqtt));
@@ -108,7 +111,9 @@ export function connectResponder(states: Record<string, any>, mqtt?: MqttConnect
 }
 
 function toBytes(data: ArrayBuffer | ArrayBufferView): Uint8Array {
-  return data instanceof ArrayBuffer ? new Uint8Array(data) : new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+  return data instanceof ArrayBuffer
+    ? new Uint8Array(data)
+    : new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
 }
 
 function isBytes(data: unknown): data is ArrayBuffer | ArrayBufferView {

@@ -112,15 +112,22 @@ export class AttemptTimer implements AttemptControl {
     const limits = this.#limits;
     const now = performance.now() + slackMs;
     if (now >= limits.deadline) {
-      this.#end(new TimeoutError(`${limits.what}: the call did not finish within totalTimeoutInMs (${limits.totalTimeoutInMs} ms).`, {
-        timeout: "total",
-        timeoutInMs: limits.totalTimeoutInMs,
-        retryable: false,
-      }));
+      this.#end(
+        new TimeoutError(
+          `${limits.what}: the call did not finish within totalTimeoutInMs (${limits.totalTimeoutInMs} ms).`,
+          {
+            timeout: "total",
+            timeoutInMs: limits.totalTimeoutInMs,
+            retryable: false,
+          },
+        ),
+      );
       return;
     }
     if (now >= this.#bodyDeadline) {
-      this.#end(this.#attemptTimeout(`the response body did not arrive in full within timeoutInMs (${limits.timeoutInMs} ms)`));
+      this.#end(
+        this.#attemptTimeout(`the response body did not arrive in full within timeoutInMs (${limits.timeoutInMs} ms)`),
+      );
       return;
     }
     const idleEnd = this.#lastProgress + limits.timeoutInMs;
@@ -134,8 +141,13 @@ export class AttemptTimer implements AttemptControl {
 
   #attemptTimeout(detail: string): TimeoutError {
     const limits = this.#limits;
-    const retryable = limits.replayable && isRetryableFailure(undefined, this.#requestSent, limits.retryAfterSent, false);
-    return new TimeoutError(`${limits.what}: ${detail}.`, { timeout: "attempt", timeoutInMs: limits.timeoutInMs, retryable });
+    const retryable =
+      limits.replayable && isRetryableFailure(undefined, this.#requestSent, limits.retryAfterSent, false);
+    return new TimeoutError(`${limits.what}: ${detail}.`, {
+      timeout: "attempt",
+      timeoutInMs: limits.timeoutInMs,
+      retryable,
+    });
   }
 
   #end(reason: WebPubSubError): void {
@@ -160,10 +172,14 @@ export function watchAbort(signal: AbortSignal, onAbort: () => void): () => void
     const set = new Set<() => void>();
     watchers = set;
     abortWatchers.set(signal, set);
-    signal.addEventListener("abort", () => {
-      for (const watcher of [...set]) watcher();
-      set.clear();
-    }, { once: true });
+    signal.addEventListener(
+      "abort",
+      () => {
+        for (const watcher of [...set]) watcher();
+        set.clear();
+      },
+      { once: true },
+    );
   }
   watchers.add(onAbort);
   const set = watchers;

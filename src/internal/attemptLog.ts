@@ -24,11 +24,24 @@ export function loggedAttempts<T extends { status: number }>(
     const started = performance.now();
     try {
       const response = await attempt();
-      emit({ level: "info", method, url, attempt: number, status: response.status, durationMs: Math.round(performance.now() - started) });
+      emit({
+        level: "info",
+        method,
+        url,
+        attempt: number,
+        status: response.status,
+        durationMs: Math.round(performance.now() - started),
+      });
       return response;
     } catch (error) {
       const e = error as Partial<RestError>;
-      const event: RequestLogEvent = { level: "warning", method, url, attempt: number, durationMs: Math.round(performance.now() - started) };
+      const event: RequestLogEvent = {
+        level: "warning",
+        method,
+        url,
+        attempt: number,
+        durationMs: Math.round(performance.now() - started),
+      };
       if (e.statusCode !== undefined) event.status = e.statusCode;
       if (e.requestId !== undefined) event.requestId = e.requestId;
       if (e.errorCode !== undefined) event.errorCode = e.errorCode;

@@ -34,7 +34,10 @@ export class Authorizer {
     if (this.#bearer !== undefined && this.#bearer.refreshAt > now) return `Bearer ${this.#bearer.token}`;
     const token = await credential.getToken(webPubSubScope, signal === undefined ? {} : { abortSignal: signal });
     if (token === null || typeof token.token !== "string") {
-      throw new WebPubSubError("The TokenCredential returned no token for scope https://webpubsub.azure.com/.default.", "ERR_REST");
+      throw new WebPubSubError(
+        "The TokenCredential returned no token for scope https://webpubsub.azure.com/.default.",
+        "ERR_REST",
+      );
     }
     this.#bearer = { token: token.token, refreshAt: token.expiresOnTimestamp - 2 * 60_000 };
     return `Bearer ${token.token}`;

@@ -14,7 +14,12 @@ export interface EncodedBody {
  * streams go as `application/octet-stream`; everything else (strings included) is JSON-encoded.
  */
 export function encodeMessage(message: unknown, contentType: unknown): EncodedBody {
-  if (contentType !== undefined && contentType !== "text/plain" && contentType !== "application/json" && contentType !== "application/octet-stream") {
+  if (
+    contentType !== undefined &&
+    contentType !== "text/plain" &&
+    contentType !== "application/json" &&
+    contentType !== "application/octet-stream"
+  ) {
     throw new ValidationError(
       `options.contentType ${JSON.stringify(contentType)} is not supported: use "text/plain", or omit it (strings and objects are sent as JSON, binary data as application/octet-stream).`,
       { argument: "options.contentType" },
@@ -22,18 +27,28 @@ export function encodeMessage(message: unknown, contentType: unknown): EncodedBo
   }
   if (contentType === "text/plain") {
     if (typeof message !== "string") {
-      throw new ValidationError(`With contentType "text/plain" the message must be a string, got ${kind(message)}.`, { argument: "message" });
+      throw new ValidationError(`With contentType "text/plain" the message must be a string, got ${kind(message)}.`, {
+        argument: "message",
+      });
     }
     return { contentType: "text/plain", data: message, streamed: false };
   }
   if (message instanceof Uint8Array) return { contentType: "application/octet-stream", data: message, streamed: false };
   if (ArrayBuffer.isView(message)) {
-    return { contentType: "application/octet-stream", data: new Uint8Array(message.buffer, message.byteOffset, message.byteLength), streamed: false };
+    return {
+      contentType: "application/octet-stream",
+      data: new Uint8Array(message.buffer, message.byteOffset, message.byteLength),
+      streamed: false,
+    };
   }
-  if (message instanceof ArrayBuffer || (typeof SharedArrayBuffer !== "undefined" && message instanceof SharedArrayBuffer)) {
+  if (
+    message instanceof ArrayBuffer ||
+    (typeof SharedArrayBuffer !== "undefined" && message instanceof SharedArrayBuffer)
+  ) {
     return { contentType: "application/octet-stream", data: new Uint8Array(message), streamed: false };
   }
-  if (typeof Blob !== "undefined" && message instanceof Blob) return { contentType: "application/octet-stream", data: message, streamed: false };
+  if (typeof Blob !== "undefined" && message instanceof Blob)
+    return { contentType: "application/octet-stream", data: message, streamed: false };
   if (typeof message === "function") {
     // The anchor accepts a factory returning a stream; calling it per attempt makes the body replayable.
     const factory = message as () => unknown;
@@ -42,7 +57,9 @@ export function encodeMessage(message: unknown, contentType: unknown): EncodedBo
       data: () => {
         const stream = factory();
         if (!isAsyncIterable(stream)) {
-          throw new ValidationError("A message factory must return a readable stream or an async iterable of bytes.", { argument: "message" });
+          throw new ValidationError("A message factory must return a readable stream or an async iterable of bytes.", {
+            argument: "message",
+          });
         }
         return stream;
       },
@@ -51,7 +68,10 @@ export function encodeMessage(message: unknown, contentType: unknown): EncodedBo
   }
   if (isAsyncIterable(message)) {
     if (contentType === "application/json") {
-      throw new ValidationError("A stream cannot be sent as JSON; omit contentType to send it as application/octet-stream.", { argument: "options.contentType" });
+      throw new ValidationError(
+        "A stream cannot be sent as JSON; omit contentType to send it as application/octet-stream.",
+        { argument: "options.contentType" },
+      );
     }
     return { contentType: "application/octet-stream", data: message, streamed: true };
   }
@@ -65,7 +85,10 @@ export function encodeMessage(message: unknown, contentType: unknown): EncodedBo
   try {
     json = JSON.stringify(message);
   } catch (cause) {
-    throw new ValidationError("The message could not be serialized as JSON (it may contain a cycle or a BigInt).", { argument: "message", cause });
+    throw new ValidationError("The message could not be serialized as JSON (it may contain a cycle or a BigInt).", {
+      argument: "message",
+      cause,
+    });
   }
   if (json === undefined) {
     throw new ValidationError(`The message (${kind(message)}) has no JSON form.`, { argument: "message" });
@@ -75,7 +98,11 @@ export function encodeMessage(message: unknown, contentType: unknown): EncodedBo
 
 function isAsyncIterable(value: unknown): value is AsyncIterable<Uint8Array> {
   // Node Readable and web ReadableStream are both async iterable on Node 20.
-  return typeof value === "object" && value !== null && typeof (value as { [Symbol.asyncIterator]?: unknown })[Symbol.asyncIterator] === "function";
+  return (
+    typeof value === "object" &&
+    value !== null &&
+    typeof (value as { [Symbol.asyncIterator]?: unknown })[Symbol.asyncIterator] === "function"
+  );
 }
 
 function kind(value: unknown): string {

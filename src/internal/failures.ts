@@ -24,19 +24,37 @@ export function fromTransportFailure(error: unknown, attempt: FailedAttempt): We
   const sent = attempt.requestSent || failure?.requestSent === true;
   if (code === "UND_ERR_HEADERS_TIMEOUT" || code === "UND_ERR_BODY_TIMEOUT") {
     // Only from a user's dispatcher with its own timeouts (ours are switched off per request).
-    const retryable = attempt.replayable && isRetryableFailure(undefined, sent, attempt.idempotent, attempt.retryAfterSend);
-    return new TimeoutError(`${what}: no response within the dispatcher's timeout.`, { timeout: "attempt", timeoutInMs: attempt.timeoutInMs, retryable, cause: error });
+    const retryable =
+      attempt.replayable && isRetryableFailure(undefined, sent, attempt.idempotent, attempt.retryAfterSend);
+    return new TimeoutError(`${what}: no response within the dispatcher's timeout.`, {
+      timeout: "attempt",
+      timeoutInMs: attempt.timeoutInMs,
+      retryable,
+      cause: error,
+    });
   }
   if (code === "UND_ERR_CONNECT_TIMEOUT") {
-    return new TimeoutError(`${what}: connecting to the service timed out.`, { timeout: "attempt", timeoutInMs: attempt.timeoutInMs, retryable: attempt.replayable, cause: error });
+    return new TimeoutError(`${what}: connecting to the service timed out.`, {
+      timeout: "attempt",
+      timeoutInMs: attempt.timeoutInMs,
+      retryable: attempt.replayable,
+      cause: error,
+    });
   }
   if (code === "UND_ERR_ABORTED" || failure?.name === "AbortError") return new AbortError(undefined, { cause: error });
-  const retryable = code !== "ERR_RESPONSE_TOO_LARGE" && attempt.replayable && isRetryableFailure(undefined, sent, attempt.idempotent, attempt.retryAfterSend);
+  const retryable =
+    code !== "ERR_RESPONSE_TOO_LARGE" &&
+    attempt.replayable &&
+    isRetryableFailure(undefined, sent, attempt.idempotent, attempt.retryAfterSend);
   const message = error instanceof Error ? error.message : String(error);
   const detail = code === "" ? message : `${code}${message ? ` (${message})` : ""}`;
   return new NetworkError(
     `${what} failed ${sent ? "after the request was sent; the service may have processed it" : "before the request reached the service"}: ${detail}.`,
-    { cause: error instanceof TransportFailure && error.cause !== undefined ? error.cause : error, retryable, requestSent: sent },
+    {
+      cause: error instanceof TransportFailure && error.cause !== undefined ? error.cause : error,
+      retryable,
+      requestSent: sent,
+    },
   );
 }
 
@@ -60,7 +78,12 @@ export function toRestError(method: string, path: string, response: TransportRes
       details = text;
     }
     if (typeof details === "object" && details !== null) {
-      const body = details as { code?: unknown; message?: unknown; title?: unknown; error?: { code?: unknown; message?: unknown } };
+      const body = details as {
+        code?: unknown;
+        message?: unknown;
+        title?: unknown;
+        error?: { code?: unknown; message?: unknown };
+      };
       const inner = typeof body.error === "object" && body.error !== null ? body.error : body;
       if (typeof inner.code === "string") code ??= inner.code;
       if (typeof inner.message === "string") serviceMessage = inner.message;
@@ -74,7 +97,15 @@ export function toRestError(method: string, path: string, response: TransportRes
   const retryable = isRetryableFailure(status, true, true, false, retryAfterInMs);
   const cleanPath = path.replace(/\?.*$/, "");
   const message = `${method} ${cleanPath} failed with status ${status}${code ? ` (${code})` : ""}${serviceMessage ? `: ${serviceMessage}` : "."}`;
-  return new RestError(message, { statusCode: status, code, details, requestId, retryable, retryAfterInMs, request: { method, path: cleanPath } });
+  return new RestError(message, {
+    statusCode: status,
+    code,
+    details,
+    requestId,
+    retryable,
+    retryAfterInMs,
+    request: { method, path: cleanPath },
+  });
 }
 
 const decoder = new TextDecoder();

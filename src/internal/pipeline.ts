@@ -9,7 +9,15 @@ import { fromTransportFailure, toRestError } from "./failures";
 import { redactor, type Redactor } from "./redact";
 import { resolveRetry, type RetryOptions } from "./retry";
 import { withRetries } from "./retryLoop";
-import { loadTracing, tracedAttempt, tracingApi, withOperationSpan, type OperationTrace, type OperationTracingOptions, type TraceHeaders } from "./tracing";
+import {
+  loadTracing,
+  tracedAttempt,
+  tracingApi,
+  withOperationSpan,
+  type OperationTrace,
+  type OperationTracingOptions,
+  type TraceHeaders,
+} from "./tracing";
 import type { Transport, TransportFactory, TransportRequest, TransportResponse } from "./transport/types";
 
 /** Options every call accepts (the anchor's `OperationOptions` plus our timeouts and retry override). */
@@ -80,7 +88,13 @@ export interface PipelineConfig {
   loggableQuery?: ReadonlySet<string> | undefined;
 }
 
-const defaultRetry = { maxRetries: 3, retryDelayInMs: 1000, maxRetryDelayInMs: 64_000, maxRetryAfterInMs: Infinity, retryAfterSend: false };
+const defaultRetry = {
+  maxRetries: 3,
+  retryDelayInMs: 1000,
+  maxRetryDelayInMs: 64_000,
+  maxRetryAfterInMs: Infinity,
+  retryAfterSend: false,
+};
 export const defaultTimeoutInMs = 30_000;
 export const defaultTotalTimeoutInMs = 120_000;
 const maxResponseBytes = 16 * 1024 * 1024;
@@ -109,16 +123,22 @@ export class Pipeline {
     const service = new URL(config.endpoint);
     this.#serviceOrigin = service.origin;
     this.#basePath = service.pathname === "/" ? "" : service.pathname.replace(/\/$/, "");
-    this.#targetOrigin = config.reverseProxyEndpoint === undefined ? service.origin : new URL(config.reverseProxyEndpoint).origin;
+    this.#targetOrigin =
+      config.reverseProxyEndpoint === undefined ? service.origin : new URL(config.reverseProxyEndpoint).origin;
     this.#auth = new Authorizer(config.credential);
-    this.#transport = config.transport(this.#targetOrigin, { connections: config.connections, pipelining: config.pipelining, dispatcher: config.dispatcher });
+    this.#transport = config.transport(this.#targetOrigin, {
+      connections: config.connections,
+      pipelining: config.pipelining,
+      dispatcher: config.dispatcher,
+    });
     if (tracingApi() === undefined) void loadTracing();
   }
 
   // Callers that pass the same retryOptions object on every call (batches do) validate it once.
   readonly #retryCache = new WeakMap<RetryOptions, Required<RetryOptions>>();
   #resolvedRetry(options: RetryOptions): Required<RetryOptions> {
-    if (typeof options !== "object" || options === null) return resolveRetry(options, this.#retry, "options.retryOptions");
+    if (typeof options !== "object" || options === null)
+      return resolveRetry(options, this.#retry, "options.retryOptions");
     let resolved = this.#retryCache.get(options);
     if (resolved === undefined) {
       resolved = resolveRetry(options, this.#retry, "options.retryOptions");
@@ -143,10 +163,18 @@ export class Pipeline {
       // Only calls made before the import settled wait for it.
       if (api === undefined) api = (await loadTracing(), tracingApi());
       if (api == null) return await this.#request(spec, undefined);
-      return await withOperationSpan(api, operation, spec.options?.tracingOptions?.tracingContext, (trace) => this.#request(spec, trace), () => ({
-        method: spec.method,
-        url: this.#targetOrigin + loggableUrl(this.#target(spec).path, this.#config.loggableQuery ?? new Set(["api-version"])),
-      }));
+      return await withOperationSpan(
+        api,
+        operation,
+        spec.options?.tracingOptions?.tracingContext,
+        (trace) => this.#request(spec, trace),
+        () => ({
+          method: spec.method,
+          url:
+            this.#targetOrigin +
+            loggableUrl(this.#target(spec).path, this.#config.loggableQuery ?? new Set(["api-version"])),
+        }),
+      );
     } finally {
       if (--this.#inFlight === 0) this.#drained?.();
     }
@@ -155,18 +183,43 @@ export class Pipeline {
   async #request(spec: RequestSpec, trace: OperationTrace | undefined): Promise<TransportResponse> {
     const options = spec.options;
     const retry = options?.retryOptions === undefined ? this.#retry : this.#resolvedRetry(options.retryOptions);
-    const timeoutInMs = pickTimeout(options?.timeoutInMs ?? options?.requestOptions?.timeout, this.#config.timeoutInMs, defaultTimeoutInMs, "timeoutInMs");
-    const totalTimeoutInMs = pickTimeout(options?.totalTimeoutInMs, this.#config.totalTimeoutInMs, defaultTotalTimeoutInMs, "totalTimeoutInMs");
+    const timeoutInMs = pickTimeout(
+      options?.timeoutInMs ?? options?.requestOptions?.timeout,
+      this.#config.timeoutInMs,
+      defaultTimeoutInMs,
+      "timeoutInMs",
+    );
+    const totalTimeoutInMs = pickTimeout(
+      options?.totalTimeoutInMs,
+      this.#config.totalTimeoutInMs,
+      defaultTotalTimeoutInMs,
+      "totalTimeoutInMs",
+    );
     const signal = options?.abortSignal;
     if (signal?.aborted) throw new AbortError(undefined, { cause: signal.reason });
 
     const { audience, path } = this.#target(spec);
-    const call: Call = { spec, audience, path, timeoutInMs, totalTimeoutInMs, deadline: performance.now() + totalTimeoutInMs, retry, traceparent: undefined, tracestate: undefined };
+    const call: Call = {
+      spec,
+      audience,
+      path,
+      timeoutInMs,
+      totalTimeoutInMs,
+      deadline: performance.now() + totalTimeoutInMs,
+      retry,
+      traceparent: undefined,
+      tracestate: undefined,
+    };
     const logger = this.#config.logger;
     let attempt =
       logger === undefined
         ? (): Promise<TransportResponse> => this.#attempt(call)
-        : loggedAttempts(logger, spec.method, loggableUrl(path, this.#config.loggableQuery ?? new Set(["api-version"])), () => this.#attempt(call));
+        : loggedAttempts(
+            logger,
+            spec.method,
+            loggableUrl(path, this.#config.loggableQuery ?? new Set(["api-version"])),
+            () => this.#attempt(call),
+          );
     if (trace !== undefined) attempt = tracedAttempt(trace, call, attempt);
     return withRetries(attempt, retry, call.deadline, signal);
   }
@@ -191,7 +244,11 @@ export class Pipeline {
   async #attempt(call: Call): Promise<TransportResponse> {
     const { spec, path, totalTimeoutInMs } = call;
     if (call.deadline - performance.now() <= 0) {
-      throw new TimeoutError(`The call did not finish within totalTimeoutInMs (${totalTimeoutInMs} ms).`, { timeout: "total", timeoutInMs: totalTimeoutInMs, retryable: false });
+      throw new TimeoutError(`The call did not finish within totalTimeoutInMs (${totalTimeoutInMs} ms).`, {
+        timeout: "total",
+        timeoutInMs: totalTimeoutInMs,
+        retryable: false,
+      });
     }
     const signal = spec.options?.abortSignal;
     const auth = this.#auth.header(call.audience, signal);
@@ -211,7 +268,10 @@ export class Pipeline {
       const wire = wireBody(spec.body);
       // Awaiting only a Blob keeps a microtask off every other send.
       body = wire instanceof Promise ? await wire : wire;
-      if (typeof body === "string") headers["content-length"] = String(NodeBuffer === undefined ? encoder.encode(body).byteLength : NodeBuffer.byteLength(body));
+      if (typeof body === "string")
+        headers["content-length"] = String(
+          NodeBuffer === undefined ? encoder.encode(body).byteLength : NodeBuffer.byteLength(body),
+        );
       else if (body instanceof Uint8Array) headers["content-length"] = String(body.byteLength);
     } else if (spec.method === "POST" || spec.method === "PUT") {
       headers["content-length"] = "0";
@@ -230,21 +290,31 @@ export class Pipeline {
     });
     let response: TransportResponse;
     try {
-      response = await this.#transport.send({ origin: this.#targetOrigin, method: spec.method, path, headers, body }, control);
+      response = await this.#transport.send(
+        { origin: this.#targetOrigin, method: spec.method, path, headers, body },
+        control,
+      );
     } catch (error) {
-      throw control.endedWith ?? fromTransportFailure(error, {
-        what,
-        requestSent: control.requestSent,
-        idempotent: spec.idempotent,
-        retryAfterSend: call.retry.retryAfterSend,
-        replayable,
-        timeoutInMs: call.timeoutInMs,
-      });
+      throw (
+        control.endedWith ??
+        fromTransportFailure(error, {
+          what,
+          requestSent: control.requestSent,
+          idempotent: spec.idempotent,
+          retryAfterSend: call.retry.retryAfterSend,
+          replayable,
+          timeoutInMs: call.timeoutInMs,
+        })
+      );
     } finally {
       control.finish();
     }
     spec.options?.onResponse?.({ status: response.status, headers: response.headers() });
-    if ((response.status >= 200 && response.status < 300) || (response.status === 404 && spec.notFoundIsResult === true)) return response;
+    if (
+      (response.status >= 200 && response.status < 300) ||
+      (response.status === 404 && spec.notFoundIsResult === true)
+    )
+      return response;
     throw toRestError(spec.method, path, response, this.#redactor(headers["authorization"], body));
   }
 
@@ -283,7 +353,8 @@ interface Call extends TraceHeaders {
 function wireBody(body: EncodedBody): TransportRequest["body"] | Promise<Uint8Array> {
   const data = body.data;
   if (typeof data === "function") return data();
-  if (typeof Blob !== "undefined" && data instanceof Blob) return data.arrayBuffer().then((bytes) => new Uint8Array(bytes));
+  if (typeof Blob !== "undefined" && data instanceof Blob)
+    return data.arrayBuffer().then((bytes) => new Uint8Array(bytes));
   return data as string | Uint8Array | AsyncIterable<Uint8Array>;
 }
 
@@ -297,7 +368,10 @@ function pickTimeout(call: number | undefined, client: number | undefined, fallb
   const value = call ?? client ?? fallback;
   if (call !== undefined || client !== undefined) {
     if (typeof value !== "number" || !(value > 0) || !Number.isFinite(value)) {
-      throw new ValidationError(`${name} ${String(value)} is not allowed: it must be a positive, finite number of milliseconds.`, { argument: `options.${name}` });
+      throw new ValidationError(
+        `${name} ${String(value)} is not allowed: it must be a positive, finite number of milliseconds.`,
+        { argument: `options.${name}` },
+      );
     }
   }
   return value;

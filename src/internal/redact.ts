@@ -39,7 +39,8 @@ export function redactor(secrets: ReadonlyArray<string | undefined>): Redactor {
 /** The ways a server may write a string back: as is, JSON-escaped, HTML-escaped, percent-encoded. */
 function escapedForms(secret: string): string[] {
   const json = JSON.stringify(secret).slice(1, -1);
-  const html = (s: string): string => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;").replace(/'/g, "&#39;");
+  const html = (s: string): string =>
+    s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;").replace(/'/g, "&#39;");
   const forms = [secret, json, html(secret), html(json), html(secret).replace(/&#39;/g, "&#x27;"), safeEncode(secret)];
   // A JSON body echoed inside another JSON string is escaped twice.
   forms.push(JSON.stringify(json).slice(1, -1));

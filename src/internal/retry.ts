@@ -50,7 +50,13 @@ export function isRetryableStatus(status: number, retryAfterMs: number | undefin
  * The single retry predicate: the retry loop uses it, and errors expose its answer as `retryable`.
  * A failure after the request was fully written is retried only for idempotent calls, unless opted in.
  */
-export function isRetryableFailure(status: number | undefined, requestSent: boolean, idempotent: boolean, retryAfterSend: boolean, retryAfterMs?: number): boolean {
+export function isRetryableFailure(
+  status: number | undefined,
+  requestSent: boolean,
+  idempotent: boolean,
+  retryAfterSend: boolean,
+  retryAfterMs?: number,
+): boolean {
   if (status !== undefined) return isRetryableStatus(status, retryAfterMs);
   return !requestSent || idempotent || retryAfterSend;
 }
@@ -87,9 +93,13 @@ export function parseRetryAfter(headers: Record<string, string>): number | undef
 /** Reads the retry decision and the service's wait back from an error produced by the pipeline. */
 export function retryHint(error: unknown): { retryable: boolean; retryAfterMs: number | undefined } {
   if (error instanceof RestError) {
-    return { retryable: error.retryable, retryAfterMs: honoursRetryAfter.has(error.statusCode) ? error.retryAfterInMs : undefined };
+    return {
+      retryable: error.retryable,
+      retryAfterMs: honoursRetryAfter.has(error.statusCode) ? error.retryAfterInMs : undefined,
+    };
   }
-  if (error instanceof NetworkError || error instanceof TimeoutError) return { retryable: (error as WebPubSubError).retryable, retryAfterMs: undefined };
+  if (error instanceof NetworkError || error instanceof TimeoutError)
+    return { retryable: (error as WebPubSubError).retryable, retryAfterMs: undefined };
   return { retryable: false, retryAfterMs: undefined };
 }
 
@@ -98,13 +108,25 @@ export type ResolvedRetry = Required<RetryOptions>;
 /** `options` over `base`, each field checked; `argument` names the option in errors. */
 export function resolveRetry(options: RetryOptions | undefined, base: ResolvedRetry, argument: string): ResolvedRetry {
   if (options === undefined) return base;
-  if (typeof options !== "object" || options === null) throw new ValidationError(`${argument} must be an object.`, { argument });
+  if (typeof options !== "object" || options === null)
+    throw new ValidationError(`${argument} must be an object.`, { argument });
   return {
-    maxRetries: options.maxRetries === undefined ? base.maxRetries : checkInteger(options.maxRetries, `${argument}.maxRetries`, 0, 100),
-    retryDelayInMs: options.retryDelayInMs === undefined ? base.retryDelayInMs : checkInteger(options.retryDelayInMs, `${argument}.retryDelayInMs`, 0, 3_600_000),
+    maxRetries:
+      options.maxRetries === undefined
+        ? base.maxRetries
+        : checkInteger(options.maxRetries, `${argument}.maxRetries`, 0, 100),
+    retryDelayInMs:
+      options.retryDelayInMs === undefined
+        ? base.retryDelayInMs
+        : checkInteger(options.retryDelayInMs, `${argument}.retryDelayInMs`, 0, 3_600_000),
     maxRetryDelayInMs:
-      options.maxRetryDelayInMs === undefined ? base.maxRetryDelayInMs : checkInteger(options.maxRetryDelayInMs, `${argument}.maxRetryDelayInMs`, 0, 3_600_000),
-    maxRetryAfterInMs: options.maxRetryAfterInMs === undefined ? base.maxRetryAfterInMs : checkWait(options.maxRetryAfterInMs, `${argument}.maxRetryAfterInMs`),
+      options.maxRetryDelayInMs === undefined
+        ? base.maxRetryDelayInMs
+        : checkInteger(options.maxRetryDelayInMs, `${argument}.maxRetryDelayInMs`, 0, 3_600_000),
+    maxRetryAfterInMs:
+      options.maxRetryAfterInMs === undefined
+        ? base.maxRetryAfterInMs
+        : checkWait(options.maxRetryAfterInMs, `${argument}.maxRetryAfterInMs`),
     retryAfterSend: checkBoolean(options.retryAfterSend, base.retryAfterSend, `${argument}.retryAfterSend`),
   };
 }
@@ -116,6 +138,7 @@ function checkWait(value: unknown, argument: string): number {
 
 function checkBoolean(value: unknown, fallback: boolean, argument: string): boolean {
   if (value === undefined) return fallback;
-  if (typeof value !== "boolean") throw new ValidationError(`${argument} must be true or false, got ${typeof value}.`, { argument });
+  if (typeof value !== "boolean")
+    throw new ValidationError(`${argument} must be true or false, got ${typeof value}.`, { argument });
   return value;
 }

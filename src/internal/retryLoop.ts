@@ -13,7 +13,12 @@ let pRetryModule: Promise<PRetry> | undefined;
  * wait passes `maxRetryAfterInMs`), the call fails at once with the last error instead of sleeping into it.
  * The happy path costs one await: p-retry is loaded by the first retryable failure only.
  */
-export async function withRetries<T>(attempt: () => Promise<T>, retry: ResolvedRetry, deadline: number, signal: AbortSignal | undefined): Promise<T> {
+export async function withRetries<T>(
+  attempt: () => Promise<T>,
+  retry: ResolvedRetry,
+  deadline: number,
+  signal: AbortSignal | undefined,
+): Promise<T> {
   let first: unknown;
   try {
     return await attempt();

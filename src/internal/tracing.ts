@@ -46,7 +46,8 @@ export function loadTracing(): Promise<void> {
   loading ??= (import(/* webpackIgnore: true */ /* @vite-ignore */ specifier) as Promise<Api>).then(
     (module) => {
       // Bundlers that wrap a CommonJS module may put it under `default`, which holds `trace` and `context`.
-      const loaded = (module.trace === undefined ? (module as { default?: unknown }).default : module) as Api | undefined;
+      const loaded = (module.trace === undefined ? (module as { default?: unknown }).default : module) as
+        Api | undefined;
       api = loaded?.trace === undefined || loaded.context === undefined ? null : loaded;
       // A ProxyTracer: it follows whichever provider is registered later.
       tracer = api?.trace.getTracer("webpubsub", "0.1.0");
@@ -75,7 +76,13 @@ export interface OperationTrace {
  * Runs `run` inside an operation span named `name`. When no SDK records the span (no provider registered,
  * or sampled out), `run` gets no trace, so attempts build no span, attribute or header.
  */
-export async function withOperationSpan<T>(loaded: Api, name: string, parent: TracingContext | undefined, run: (trace: OperationTrace | undefined) => Promise<T>, describe: () => { method: string; url: string }): Promise<T> {
+export async function withOperationSpan<T>(
+  loaded: Api,
+  name: string,
+  parent: TracingContext | undefined,
+  run: (trace: OperationTrace | undefined) => Promise<T>,
+  describe: () => { method: string; url: string },
+): Promise<T> {
   const parentContext = (parent as OtelApi.Context | undefined) ?? loaded.context.active();
   const span = tracer!.startSpan(name, { kind: spanKindInternal }, parentContext);
   if (!span.isRecording()) {
@@ -103,12 +110,19 @@ export interface TraceHeaders {
 }
 
 /** Wraps one attempt in a CLIENT span `HTTP <METHOD>` and sets `traceparent`/`tracestate` from it. */
-export function tracedAttempt(trace: OperationTrace, headers: TraceHeaders, attempt: () => Promise<TransportResponse>): () => Promise<TransportResponse> {
+export function tracedAttempt(
+  trace: OperationTrace,
+  headers: TraceHeaders,
+  attempt: () => Promise<TransportResponse>,
+): () => Promise<TransportResponse> {
   const { api: loaded } = trace;
   return async () => {
     const span = tracer!.startSpan(
       `HTTP ${trace.method}`,
-      { kind: spanKindClient, attributes: { "az.namespace": namespace, "http.method": trace.method, "http.url": trace.url } },
+      {
+        kind: spanKindClient,
+        attributes: { "az.namespace": namespace, "http.method": trace.method, "http.url": trace.url },
+      },
       trace.context,
     );
     const sc = span.spanContext();

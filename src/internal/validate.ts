@@ -21,7 +21,10 @@ export function checkHub(hub: unknown, argument = "hubName"): string {
 
 export function checkGroup(group: unknown, argument = "groupName"): string {
   if (typeof group !== "string" || group.length < 1 || group.length > 1024 || group.trim() === "") {
-    throw new ValidationError(`${argument} ${describe(group)} is not a valid group name: it must be 1–1024 characters and not only whitespace.`, { argument });
+    throw new ValidationError(
+      `${argument} ${describe(group)} is not a valid group name: it must be 1–1024 characters and not only whitespace.`,
+      { argument },
+    );
   }
   return group;
 }
@@ -34,7 +37,8 @@ export function checkId(value: unknown, argument: string): string {
 }
 
 export function checkStringArray(value: unknown, argument: string, { nonEmptyItems = true } = {}): string[] {
-  if (!Array.isArray(value)) throw new ValidationError(`${argument} must be an array of strings, got ${describe(value)}.`, { argument });
+  if (!Array.isArray(value))
+    throw new ValidationError(`${argument} must be an array of strings, got ${describe(value)}.`, { argument });
   for (let i = 0; i < value.length; i++) {
     const item: unknown = value[i];
     if (typeof item !== "string" || (nonEmptyItems && item.length === 0)) {
@@ -46,7 +50,9 @@ export function checkStringArray(value: unknown, argument: string, { nonEmptyIte
 
 export function checkPermission(value: unknown): "joinLeaveGroup" | "sendToGroup" {
   if (value !== "joinLeaveGroup" && value !== "sendToGroup") {
-    throw new ValidationError(`permission ${describe(value)} is not allowed: use "joinLeaveGroup" or "sendToGroup".`, { argument: "permission" });
+    throw new ValidationError(`permission ${describe(value)} is not allowed: use "joinLeaveGroup" or "sendToGroup".`, {
+      argument: "permission",
+    });
   }
   return value;
 }
@@ -61,13 +67,15 @@ export function checkInteger(value: unknown, argument: string, min: number, max:
 
 export function checkOptionalString(value: unknown, argument: string): string | undefined {
   if (value === undefined) return undefined;
-  if (typeof value !== "string") throw new ValidationError(`${argument} must be a string, got ${describe(value)}.`, { argument });
+  if (typeof value !== "string")
+    throw new ValidationError(`${argument} must be a string, got ${describe(value)}.`, { argument });
   return value;
 }
 
 /** Describes a rejected value without echoing long or possibly secret content. */
 export function describe(value: unknown): string {
-  if (typeof value === "string") return value.length > 64 ? `(a string of ${value.length} characters)` : JSON.stringify(value);
+  if (typeof value === "string")
+    return value.length > 64 ? `(a string of ${value.length} characters)` : JSON.stringify(value);
   if (typeof value === "number") return String(value);
   if (value === null) return "null";
   if (value === undefined) return "undefined";

@@ -1,6 +1,14 @@
 // sendMany against real servers: the emulator for delivery, and a loopback server that throttles or fails.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { AbortError, RestError, ValidationError, WebPubSubServiceClient, sendMany, type BatchMessage, type BatchProgress } from "../../src/index";
+import {
+  AbortError,
+  RestError,
+  ValidationError,
+  WebPubSubServiceClient,
+  sendMany,
+  type BatchMessage,
+  type BatchProgress,
+} from "../../src/index";
 import { startEmulator, type Emulator } from "../../src/emulator/index";
 import { startRecordingServer } from "../helpers/recordingServer";
 import { TestSocket } from "../helpers/ws";
@@ -55,7 +63,12 @@ describe("sendMany against the emulator", () => {
   });
 
   it("reports per-item failures with the item and a typed error, and keeps going", async () => {
-    const items: BatchMessage[] = [{ message: "ok" }, { group: "", message: "bad group" }, { message: 1, messageTtlSeconds: -1 }, { message: "ok2" }];
+    const items: BatchMessage[] = [
+      { message: "ok" },
+      { group: "", message: "bad group" },
+      { message: 1, messageTtlSeconds: -1 },
+      { message: "ok2" },
+    ];
     const results: Array<{ index: number; ok: boolean }> = [];
     const result = await sendMany(client, items, { onResult: (r) => results.push({ index: r.index, ok: r.ok }) });
     expect(result.succeeded).toBe(2);
@@ -78,13 +91,24 @@ describe("sendMany against the emulator", () => {
       },
     });
     expect(result.succeeded).toBe(3);
-    expect(answers.sort()).toEqual([["a", false], ["b", false], ["c", false]]);
+    expect(answers.sort()).toEqual([
+      ["a", false],
+      ["b", false],
+      ["c", false],
+    ]);
   });
 
   it("rejects bad options before reading any item", async () => {
     let read = 0;
-    const items = { *[Symbol.iterator]() { read++; yield { message: 1 }; } };
-    await expect(sendMany(client, items, { concurrency: 0 })).rejects.toThrow(/options\.concurrency 0 .*from 1 to 10000/);
+    const items = {
+      *[Symbol.iterator]() {
+        read++;
+        yield { message: 1 };
+      },
+    };
+    await expect(sendMany(client, items, { concurrency: 0 })).rejects.toThrow(
+      /options\.concurrency 0 .*from 1 to 10000/,
+    );
     await expect(sendMany(client, 42 as unknown as BatchMessage[])).rejects.toBeInstanceOf(ValidationError);
     expect(read).toBe(0);
   });
@@ -125,7 +149,8 @@ describe("sendMany against a throttling server", () => {
     const arrivals: number[] = [];
     const server = await startRecordingServer((req, res) => {
       arrivals.push(performance.now());
-      if (arrivals.length === 1) res.writeHead(429, { "retry-after-ms": "400", "x-ms-error-code": "TooManyRequests" }).end();
+      if (arrivals.length === 1)
+        res.writeHead(429, { "retry-after-ms": "400", "x-ms-error-code": "TooManyRequests" }).end();
       else res.writeHead(202).end();
     });
     const client = new WebPubSubServiceClient(connectionStringFor(server.url), "hub");
@@ -146,12 +171,20 @@ describe("sendMany against a throttling server", () => {
   it("gives up on an item after maxRetries and reports the service's error", async () => {
     const server = await startRecordingServer((req, res) => {
       const body = JSON.parse(req.body.toString()) as { i: number };
-      if (body.i === 1) res.writeHead(503, { "content-type": "application/json", "x-ms-error-code": "ServiceUnavailable" }).end('{"code":"ServiceUnavailable","message":"busy"}');
-      else if (body.i === 2) res.writeHead(403, { "content-type": "application/json" }).end('{"code":"Forbidden","message":"no"}');
+      if (body.i === 1)
+        res
+          .writeHead(503, { "content-type": "application/json", "x-ms-error-code": "ServiceUnavailable" })
+          .end('{"code":"ServiceUnavailable","message":"busy"}');
+      else if (body.i === 2)
+        res.writeHead(403, { "content-type": "application/json" }).end('{"code":"Forbidden","message":"no"}');
       else res.writeHead(202).end();
     });
     const client = new WebPubSubServiceClient(connectionStringFor(server.url), "hub");
-    const result = await sendMany(client, [0, 1, 2, 3].map((i) => ({ message: { i } })), { maxRetries: 2, retryDelayInMs: 5 });
+    const result = await sendMany(
+      client,
+      [0, 1, 2, 3].map((i) => ({ message: { i } })),
+      { maxRetries: 2, retryDelayInMs: 5 },
+    );
     expect(result.succeeded).toBe(2);
     const byIndex = new Map(result.failures.map((f) => [f.index, f.error as RestError]));
     expect(byIndex.get(1)).toMatchObject({ statusCode: 503, code: "ServiceUnavailable" });

@@ -4,7 +4,13 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { describe, expect, it } from "vitest";
-import { ServiceUnreachableError, WebPubSubError, WebPubSubServiceClient, sendMany, type BatchProgress } from "../../src/index";
+import {
+  ServiceUnreachableError,
+  WebPubSubError,
+  WebPubSubServiceClient,
+  sendMany,
+  type BatchProgress,
+} from "../../src/index";
 
 const key = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789ABCDEFGH";
 
@@ -37,7 +43,13 @@ describe("sendMany against an endpoint that is down", () => {
     expect(error).toBeInstanceOf(ServiceUnreachableError);
     expect(error).toBeInstanceOf(WebPubSubError);
     const stopped = error as ServiceUnreachableError;
-    expect(stopped).toMatchObject({ errorCode: "ERR_UNREACHABLE", succeeded: 0, failed: 0, notTried: 5000, sourceExhausted: true });
+    expect(stopped).toMatchObject({
+      errorCode: "ERR_UNREACHABLE",
+      succeeded: 0,
+      failed: 0,
+      notTried: 5000,
+      sourceExhausted: true,
+    });
     expect(stopped.unreachableForMs).toBeGreaterThanOrEqual(1000);
     expect(stopped.message).toMatch(/unreachable for 1(\.\d)? s.*0 sent, 0 failed, 5000 not tried/);
     expect(stopped.message).not.toContain(key);
@@ -55,7 +67,9 @@ describe("sendMany against an endpoint that is down", () => {
     async function* source() {
       for (;;) yield { message: produced++ };
     }
-    const error = (await sendMany(client, source(), { concurrency: 4, maxUnreachableInMs: 300 }).catch((e: unknown) => e)) as ServiceUnreachableError;
+    const error = (await sendMany(client, source(), { concurrency: 4, maxUnreachableInMs: 300 }).catch(
+      (e: unknown) => e,
+    )) as ServiceUnreachableError;
     expect(error).toBeInstanceOf(ServiceUnreachableError);
     expect(error).toMatchObject({ succeeded: 0, failed: 0, notTried: 4, sourceExhausted: false });
     expect(error.message).toMatch(/4 not tried \(and the rest of the source was not read\)/);
@@ -84,7 +98,14 @@ describe("sendMany against an endpoint that is down", () => {
     const result = await sendMany(
       client,
       Array.from({ length: 50 }, (_, i) => ({ message: { i } })),
-      { concurrency: 8, maxRetries: 3, retryDelayInMs: 50, maxUnreachableInMs: 10_000, progressIntervalInMs: 0, onProgress: (p) => progress.push(p) },
+      {
+        concurrency: 8,
+        maxRetries: 3,
+        retryDelayInMs: 50,
+        maxUnreachableInMs: 10_000,
+        progressIntervalInMs: 0,
+        onProgress: (p) => progress.push(p),
+      },
     );
     clearTimeout(back);
     // Every item sent exactly once, though the first wave failed more often than maxRetries allows.

@@ -16,7 +16,10 @@ const key = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789ABCDEFGH";
 
 function runCli(args: string[], env: Record<string, string> = {}, stdin?: string) {
   // An empty connection string unless the test gives one: the machine's own must not leak in.
-  return runNode([cli, ...args], { env: { WebPubSubConnectionString: "", ...env }, ...(stdin === undefined ? {} : { stdin }) });
+  return runNode([cli, ...args], {
+    env: { WebPubSubConnectionString: "", ...env },
+    ...(stdin === undefined ? {} : { stdin }),
+  });
 }
 
 let emulator: Emulator;
@@ -32,14 +35,32 @@ afterAll(async () => {
 
 describe("webpubsub token", () => {
   it("prints a client URL whose token carries the requested claims, and never the key", async () => {
-    const { code, stdout, stderr } = await runCli(["token", "--hub", "cli", "--user", "ann", "--role", "webpubsub.sendToGroup", "--group", "g1", "--minutes", "5", "--json"], {
-      WebPubSubConnectionString: emulator.connectionString,
-    });
+    const { code, stdout, stderr } = await runCli(
+      [
+        "token",
+        "--hub",
+        "cli",
+        "--user",
+        "ann",
+        "--role",
+        "webpubsub.sendToGroup",
+        "--group",
+        "g1",
+        "--minutes",
+        "5",
+        "--json",
+      ],
+      {
+        WebPubSubConnectionString: emulator.connectionString,
+      },
+    );
     expect(stderr).toBe("");
     expect(code).toBe(0);
     const out = JSON.parse(stdout) as { url: string; token: string; expiresOn: string };
     expect(out.url.startsWith(`ws://127.0.0.1:${emulator.port}/client/hubs/cli?access_token=`)).toBe(true);
-    const { payload } = await jwtVerify(out.token, new TextEncoder().encode(key), { audience: `http://127.0.0.1:${emulator.port}/client/hubs/cli` });
+    const { payload } = await jwtVerify(out.token, new TextEncoder().encode(key), {
+      audience: `http://127.0.0.1:${emulator.port}/client/hubs/cli`,
+    });
     expect(payload).toMatchObject({ sub: "ann", role: ["webpubsub.sendToGroup"], "webpubsub.group": ["g1"] });
     expect((payload.exp as number) - (payload.iat as number)).toBe(300);
     expect(stdout + stderr).not.toContain(key);
@@ -51,16 +72,28 @@ describe("webpubsub token", () => {
 
   it("explains bad usage with exit status 2", async () => {
     expect(await runCli(["token"])).toMatchObject({ code: 2, stderr: expect.stringContaining("--hub is required") });
-    expect(await runCli(["token", "--hub", "h"])).toMatchObject({ code: 2, stderr: expect.stringContaining("no connection string") });
-    expect(await runCli(["token", "--hub", "h", "--protocol", "x"], { WebPubSubConnectionString: emulator.connectionString })).toMatchObject({
+    expect(await runCli(["token", "--hub", "h"])).toMatchObject({
+      code: 2,
+      stderr: expect.stringContaining("no connection string"),
+    });
+    expect(
+      await runCli(["token", "--hub", "h", "--protocol", "x"], {
+        WebPubSubConnectionString: emulator.connectionString,
+      }),
+    ).toMatchObject({
       code: 2,
       stderr: expect.stringContaining('--protocol "x" is not one of default, mqtt, socketio'),
     });
-    expect(await runCli(["nope"])).toMatchObject({ code: 2, stderr: expect.stringContaining('unknown command "nope"') });
+    expect(await runCli(["nope"])).toMatchObject({
+      code: 2,
+      stderr: expect.stringContaining('unknown command "nope"'),
+    });
   });
 
   it("reports an invalid lifetime in the CLI's terms with exit status 2, without the key", async () => {
-    const { code, stderr } = await runCli(["token", "--hub", "cli", "--minutes=-3"], { WebPubSubConnectionString: emulator.connectionString });
+    const { code, stderr } = await runCli(["token", "--hub", "cli", "--minutes=-3"], {
+      WebPubSubConnectionString: emulator.connectionString,
+    });
     expect(code).toBe(2);
     expect(stderr).toMatch(/^webpubsub token: --minutes must be a positive number, got "-3"/);
     expect(stderr).not.toContain(key);
@@ -73,14 +106,26 @@ describe("webpubsub send", () => {
     const socket = new TestSocket(url);
     await socket.opened;
     await emulator.waitForConnections("cli", (l) => l.some((c) => c.groups.includes("news")));
-    const one = await runCli(["send", "--hub", "cli", "--group", "news", '{"n":1}', "--connection-string", emulator.connectionString]);
+    const one = await runCli([
+      "send",
+      "--hub",
+      "cli",
+      "--group",
+      "news",
+      '{"n":1}',
+      "--connection-string",
+      emulator.connectionString,
+    ]);
     expect(one.code).toBe(0);
     expect(JSON.parse(String((await socket.next()).data))).toEqual({ n: 1 });
 
     const dir = mkdtempSync(join(tmpdir(), "wps-cli-"));
     const file = join(dir, "lines.txt");
     writeFileSync(file, Array.from({ length: 50 }, (_, i) => `line ${i}`).join("\n") + "\n");
-    const many = await runCli(["send", "--hub", "cli", "--group", "news", "--text", "--lines", file, "--concurrency", "4"], { WebPubSubConnectionString: emulator.connectionString });
+    const many = await runCli(
+      ["send", "--hub", "cli", "--group", "news", "--text", "--lines", file, "--concurrency", "4"],
+      { WebPubSubConnectionString: emulator.connectionString },
+    );
     expect(many.code).toBe(0);
     expect(many.stderr).toContain("done: 50 sent, 0 failed");
     const got = new Set<string>();
@@ -92,15 +137,24 @@ describe("webpubsub send", () => {
   });
 
   it("reads lines from stdin and exits 1 naming the lines that could not be sent", async () => {
-    const result = await runCli(["send", "--hub", "cli", "--user", "x", "--lines", "-", "--quiet"], { WebPubSubConnectionString: emulator.connectionString }, '{"ok":1}\nnot json\n');
+    const result = await runCli(
+      ["send", "--hub", "cli", "--user", "x", "--lines", "-", "--quiet"],
+      { WebPubSubConnectionString: emulator.connectionString },
+      '{"ok":1}\nnot json\n',
+    );
     expect(result.code).toBe(1);
     expect(result.stderr).toContain("message 2 failed: line 2 is not valid JSON (pass --text to send lines as text)");
     expect(result.stderr).not.toContain("message 1 failed");
   });
 
   it("refuses conflicting targets with exit status 2", async () => {
-    const r = await runCli(["send", "--hub", "cli", "--group", "a", "--user", "b", "hi"], { WebPubSubConnectionString: emulator.connectionString });
-    expect(r).toMatchObject({ code: 2, stderr: expect.stringContaining("at most one of --group, --user, --connection") });
+    const r = await runCli(["send", "--hub", "cli", "--group", "a", "--user", "b", "hi"], {
+      WebPubSubConnectionString: emulator.connectionString,
+    });
+    expect(r).toMatchObject({
+      code: 2,
+      stderr: expect.stringContaining("at most one of --group, --user, --connection"),
+    });
   });
 });
 
@@ -121,7 +175,16 @@ describe("webpubsub emulator", () => {
     expect(await exited).toBe(0);
   });
   it("--public-endpoint names the endpoint behind a proxy; a bad one exits 2", async () => {
-    const child = spawn(process.execPath, [cli, "emulator", "--port", "0", "--quiet", "--no-ui", "--public-endpoint", "https://pubsub.example.com"]);
+    const child = spawn(process.execPath, [
+      cli,
+      "emulator",
+      "--port",
+      "0",
+      "--quiet",
+      "--no-ui",
+      "--public-endpoint",
+      "https://pubsub.example.com",
+    ]);
     let stdout = "";
     child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
     const exited = new Promise<number | null>((resolve) => child.on("close", resolve));

@@ -35,12 +35,17 @@ describe("webpubsub send when things go wrong", () => {
     const { port } = probe.address() as AddressInfo;
     await new Promise((resolve) => probe.close(resolve));
     const t0 = performance.now();
-    const result = await runNode([cli, "send", "--hub", "h", "--lines", linesFile(5000), "--max-unreachable", "1", "--quiet"], {
-      env: { WebPubSubConnectionString: `Endpoint=http://127.0.0.1:${port};AccessKey=${key};Version=1.0;` },
-    });
+    const result = await runNode(
+      [cli, "send", "--hub", "h", "--lines", linesFile(5000), "--max-unreachable", "1", "--quiet"],
+      {
+        env: { WebPubSubConnectionString: `Endpoint=http://127.0.0.1:${port};AccessKey=${key};Version=1.0;` },
+      },
+    );
     const elapsed = performance.now() - t0;
     expect(result.code).toBe(1);
-    expect(result.stderr).toMatch(/^webpubsub send: The service was unreachable for 1(\.\d)? s \(.*ECONNREFUSED.*\); stopping\.$/m);
+    expect(result.stderr).toMatch(
+      /^webpubsub send: The service was unreachable for 1(\.\d)? s \(.*ECONNREFUSED.*\); stopping\.$/m,
+    );
     expect(summary(result.stderr)).toEqual({ label: "stopped", sent: 0, failed: 0, notTried: 5000 });
     expect(result.stderr).not.toContain(key);
     // The old behaviour ran for more than 11 minutes; a second of outage plus start-up is the budget now.
@@ -54,9 +59,12 @@ describe("webpubsub send when things go wrong", () => {
       res.writeHead(202).end();
     });
     const total = 2000;
-    const { child, output, exited } = startNode([cli, "send", "--hub", "h", "--lines", linesFile(total), "--concurrency", "4"], {
-      env: { WebPubSubConnectionString: csFor(server.url) },
-    });
+    const { child, output, exited } = startNode(
+      [cli, "send", "--hub", "h", "--lines", linesFile(total), "--concurrency", "4"],
+      {
+        env: { WebPubSubConnectionString: csFor(server.url) },
+      },
+    );
     await expect.poll(() => /^sent [1-9]\d*, /m.test(output.stderr), { timeout: 10_000 }).toBe(true);
     child.kill("SIGINT");
     const result = await exited;
@@ -74,11 +82,16 @@ describe("webpubsub send when things go wrong", () => {
   it("--stop-on-error stops at the first failure and says what was left", async () => {
     const server = await startRecordingServer((req, res) => {
       const { i } = JSON.parse(req.body.toString()) as { i: number };
-      res.writeHead(i === 2 ? 403 : 202, { "content-type": "application/json" }).end(i === 2 ? '{"code":"Forbidden","message":"no"}' : "");
+      res
+        .writeHead(i === 2 ? 403 : 202, { "content-type": "application/json" })
+        .end(i === 2 ? '{"code":"Forbidden","message":"no"}' : "");
     });
-    const result = await runNode([cli, "send", "--hub", "h", "--lines", linesFile(100), "--concurrency", "1", "--stop-on-error", "--quiet"], {
-      env: { WebPubSubConnectionString: csFor(server.url) },
-    });
+    const result = await runNode(
+      [cli, "send", "--hub", "h", "--lines", linesFile(100), "--concurrency", "1", "--stop-on-error", "--quiet"],
+      {
+        env: { WebPubSubConnectionString: csFor(server.url) },
+      },
+    );
     expect(result.code).toBe(1);
     expect(result.stderr).toContain("message 3 failed: POST /api/hubs/h/:send failed with status 403 (Forbidden): no");
     expect(summary(result.stderr)).toEqual({ label: "stopped", sent: 2, failed: 1, notTried: 97 });

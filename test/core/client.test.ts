@@ -13,7 +13,10 @@ afterEach(async () => {
   while (cleanups.length > 0) await cleanups.pop()?.();
 });
 
-async function setup(respond?: Parameters<typeof startRecordingServer>[0], options: import("../../src/index").WebPubSubServiceClientOptions = {}) {
+async function setup(
+  respond?: Parameters<typeof startRecordingServer>[0],
+  options: import("../../src/index").WebPubSubServiceClientOptions = {},
+) {
   const server = await startRecordingServer(respond);
   const client = new WebPubSubServiceClient(`Endpoint=${server.url};AccessKey=${key};Version=1.0;`, "hub", options);
   cleanups.push(async () => {
@@ -26,8 +29,25 @@ async function setup(respond?: Parameters<typeof startRecordingServer>[0], optio
 describe("bodies", () => {
   it.each([
     ["Node Readable", () => Readable.from([Buffer.from("ab"), Buffer.from("cd")])],
-    ["web ReadableStream", () => new ReadableStream({ start(c) { c.enqueue(new TextEncoder().encode("ab")); c.enqueue(new TextEncoder().encode("cd")); c.close(); } })],
-    ["async iterable", () => (async function* () { yield new Uint8Array([97, 98]); yield new Uint8Array([99, 100]); })()],
+    [
+      "web ReadableStream",
+      () =>
+        new ReadableStream({
+          start(c) {
+            c.enqueue(new TextEncoder().encode("ab"));
+            c.enqueue(new TextEncoder().encode("cd"));
+            c.close();
+          },
+        }),
+    ],
+    [
+      "async iterable",
+      () =>
+        (async function* () {
+          yield new Uint8Array([97, 98]);
+          yield new Uint8Array([99, 100]);
+        })(),
+    ],
     ["Blob", () => new Blob(["ab", "cd"])],
     ["factory returning a stream", () => () => Readable.from([Buffer.from("abcd")])],
   ])("streams a %s as octet-stream", async (_name, make) => {
@@ -40,19 +60,25 @@ describe("bodies", () => {
 
   it("a stream factory makes a send replayable across retries", async () => {
     let n = 0;
-    const { server, client } = await setup((req, res) => {
-      res.statusCode = n++ === 0 ? 503 : 202;
-      res.end();
-    }, { retryOptions: { retryDelayInMs: 1 } });
+    const { server, client } = await setup(
+      (req, res) => {
+        res.statusCode = n++ === 0 ? 503 : 202;
+        res.end();
+      },
+      { retryOptions: { retryDelayInMs: 1 } },
+    );
     await client.sendToAll(() => Readable.from([Buffer.from("again")]));
     expect(server.requests.map((r) => r.body.toString())).toEqual(["again", "again"]);
   });
 
   it("a one-shot stream is not retried once sent", async () => {
-    const { server, client } = await setup((req, res) => {
-      res.statusCode = 503;
-      res.end();
-    }, { retryOptions: { retryDelayInMs: 1 } });
+    const { server, client } = await setup(
+      (req, res) => {
+        res.statusCode = 503;
+        res.end();
+      },
+      { retryOptions: { retryDelayInMs: 1 } },
+    );
     await expect(client.sendToAll(Readable.from([Buffer.from("once")]))).rejects.toBeInstanceOf(RestError);
     // 503 is a response, so the service refused it: a retry would need the body again, which a one-shot stream cannot give.
     expect(server.requests.length).toBeGreaterThanOrEqual(1);
@@ -77,7 +103,11 @@ describe("validation before sending", () => {
     ["ttl NaN", (c) => c.sendToAll("x", { messageTtlSeconds: Number.NaN }), "options.messageTtlSeconds"],
     ["ttl too large", (c) => c.sendToAll("x", { messageTtlSeconds: 301 }), "options.messageTtlSeconds"],
     ["empty filter", (c) => c.sendToAll("x", { filter: " " }), "options.filter"],
-    ["excluded not strings", (c) => c.sendToAll("x", { excludedConnections: [1 as never] }), "options.excludedConnections"],
+    [
+      "excluded not strings",
+      (c) => c.sendToAll("x", { excludedConnections: [1 as never] }),
+      "options.excludedConnections",
+    ],
     ["empty user", (c) => c.sendToUser("", "x"), "username"],
     ["empty connection", (c) => c.sendToConnection("", "x"), "connectionId"],
     ["empty group", (c) => c.group(""), "groupName"],
@@ -90,13 +120,25 @@ describe("validation before sending", () => {
     ["page size 0", (c) => c.group("g").listConnections({ maxPageSize: 0 }), "options.maxPageSize"],
     ["page size 201", (c) => c.group("g").listConnections({ maxPageSize: 201 }), "options.maxPageSize"],
     ["top 0", (c) => c.group("g").listConnections({ top: 0 }), "options.top"],
-    ["token lifetime 0", (c) => c.getClientAccessToken({ expirationTimeInMinutes: 0 }), "options.expirationTimeInMinutes"],
-    ["token lifetime Infinity", (c) => c.getClientAccessToken({ expirationTimeInMinutes: Infinity }), "options.expirationTimeInMinutes"],
+    [
+      "token lifetime 0",
+      (c) => c.getClientAccessToken({ expirationTimeInMinutes: 0 }),
+      "options.expirationTimeInMinutes",
+    ],
+    [
+      "token lifetime Infinity",
+      (c) => c.getClientAccessToken({ expirationTimeInMinutes: Infinity }),
+      "options.expirationTimeInMinutes",
+    ],
     ["token roles not strings", (c) => c.getClientAccessToken({ roles: [1 as never] }), "options.roles"],
     ["token groups not array", (c) => c.getClientAccessToken({ groups: "g" as never }), "options.groups"],
     ["token protocol", (c) => c.getClientAccessToken({ clientProtocol: "signalr" as never }), "options.clientProtocol"],
     ["timeout negative", (c) => c.sendToAll("x", { timeoutInMs: -5 }), "options.timeoutInMs"],
-    ["maxRetries fractional", (c) => c.sendToAll("x", { retryOptions: { maxRetries: 1.5 } }), "options.retryOptions.maxRetries"],
+    [
+      "maxRetries fractional",
+      (c) => c.sendToAll("x", { retryOptions: { maxRetries: 1.5 } }),
+      "options.retryOptions.maxRetries",
+    ],
   ];
   it.each(cases)("%s → ValidationError naming %s, nothing sent", async (_name, call, argument) => {
     const { server, client } = await setup();
@@ -122,10 +164,20 @@ describe("errors from the service", () => {
       res.setHeader("x-ms-request-id", "req-42");
       res.end(JSON.stringify({ code: "Error.Connection.NotExisted", message: "Connection 'c1' does not exist." }));
     });
-    const error = (await client.group("g").addConnection("c1").catch((e: unknown) => e)) as RestError;
+    const error = (await client
+      .group("g")
+      .addConnection("c1")
+      .catch((e: unknown) => e)) as RestError;
     expect(error).toBeInstanceOf(RestError);
-    expect(error).toMatchObject({ statusCode: 404, code: "Error.Connection.NotExisted", requestId: "req-42", retryable: false });
-    expect(error.message).toBe("PUT /api/hubs/hub/groups/g/connections/c1 failed with status 404 (Error.Connection.NotExisted): Connection 'c1' does not exist.");
+    expect(error).toMatchObject({
+      statusCode: 404,
+      code: "Error.Connection.NotExisted",
+      requestId: "req-42",
+      retryable: false,
+    });
+    expect(error.message).toBe(
+      "PUT /api/hubs/hub/groups/g/connections/c1 failed with status 404 (Error.Connection.NotExisted): Connection 'c1' does not exist.",
+    );
     expect(error.details).toEqual({ code: "Error.Connection.NotExisted", message: "Connection 'c1' does not exist." });
   });
 
@@ -133,7 +185,15 @@ describe("errors from the service", () => {
     const { client } = await setup((req, res) => {
       res.statusCode = 400;
       res.setHeader("content-type", "application/problem+json; charset=utf-8");
-      res.end(JSON.stringify({ code: "Error.BadRequest", message: "Invalid syntax for 'x': bad", title: "One or more validation errors occurred.", status: 400, errors: {} }));
+      res.end(
+        JSON.stringify({
+          code: "Error.BadRequest",
+          message: "Invalid syntax for 'x': bad",
+          title: "One or more validation errors occurred.",
+          status: 400,
+          errors: {},
+        }),
+      );
     });
     const error = (await client.sendToAll("x", { filter: "x" }).catch((e: unknown) => e)) as RestError;
     expect(error.code).toBe("Error.BadRequest");
@@ -171,7 +231,13 @@ describe("secrets never leak", () => {
       res.end('{"code":"Unauthorized","message":"bad token"}');
     });
     const error = await client.sendToAll({ secretBody: "BODY-SECRET" }).catch((e: unknown) => e);
-    const texts = [inspect(client, { depth: 10, showHidden: true }), inspect(error, { depth: 10 }), JSON.stringify(error), String((error as Error).stack), JSON.stringify(client)];
+    const texts = [
+      inspect(client, { depth: 10, showHidden: true }),
+      inspect(error, { depth: 10 }),
+      JSON.stringify(error),
+      String((error as Error).stack),
+      JSON.stringify(client),
+    ];
     for (const text of texts) {
       expect(text).not.toContain(key);
       expect(text).not.toContain(tokens[0]);
@@ -184,14 +250,19 @@ describe("tokens", () => {
   it("client token expiry follows expirationTimeInMinutes (fake clock)", async () => {
     vi.useFakeTimers({ toFake: ["Date"] });
     vi.setSystemTime(new Date("2020-01-01T00:00:00Z"));
-    const client = new WebPubSubServiceClient(`Endpoint=https://x.webpubsub.azure.com;AccessKey=${key};Version=1.0;`, "chat");
+    const client = new WebPubSubServiceClient(
+      `Endpoint=https://x.webpubsub.azure.com;AccessKey=${key};Version=1.0;`,
+      "chat",
+    );
     const { token, expiresOn } = await client.getClientAccessToken({ userId: "u", expirationTimeInMinutes: 90 });
     const claims = decodeJwt(token);
     expect(claims.exp).toBe(Date.parse("2020-01-01T01:30:00Z") / 1000);
     expect(claims.iat).toBe(Date.parse("2020-01-01T00:00:00Z") / 1000);
     expect(expiresOn.toISOString()).toBe("2020-01-01T01:30:00.000Z");
     vi.useRealTimers();
-    await expect(jwtVerify(token, new TextEncoder().encode(key), { audience: "https://x.webpubsub.azure.com/client/hubs/chat" })).rejects.toThrow(/exp/);
+    await expect(
+      jwtVerify(token, new TextEncoder().encode(key), { audience: "https://x.webpubsub.azure.com/client/hubs/chat" }),
+    ).rejects.toThrow(/exp/);
   });
 
   it("REST tokens are cached per audience and re-signed after rotation", async () => {
@@ -220,13 +291,27 @@ describe("tokens", () => {
       await client.close();
       await server.close();
     });
-    const result = await client.getClientAccessToken({ userId: "u1", roles: ["r1", "r2"], groups: ["g1"], expirationTimeInMinutes: 10, clientProtocol: "mqtt" });
+    const result = await client.getClientAccessToken({
+      userId: "u1",
+      roles: ["r1", "r2"],
+      groups: ["g1"],
+      expirationTimeInMinutes: 10,
+      clientProtocol: "mqtt",
+    });
     expect(result.token).toBe("service-token");
     expect(result.url).toBe(`${server.url.replace("http", "ws")}/clients/mqtt/hubs/hub?access_token=service-token`);
     const r = server.requests[0] as RecordedRequest;
     expect(r.method).toBe("POST");
     expect(r.path).toBe("/api/hubs/hub/:generateToken");
-    expect(r.query).toEqual([["api-version", "2024-12-01"], ["userId", "u1"], ["role", "r1"], ["role", "r2"], ["minutesToExpire", "10"], ["group", "g1"], ["clientType", "MQTT"]]);
+    expect(r.query).toEqual([
+      ["api-version", "2024-12-01"],
+      ["userId", "u1"],
+      ["role", "r1"],
+      ["role", "r2"],
+      ["minutesToExpire", "10"],
+      ["group", "g1"],
+      ["clientType", "MQTT"],
+    ]);
     expect(r.headers.authorization).toBe("Bearer aad-token");
     expect(scopes).toEqual(["https://webpubsub.azure.com/.default"]);
   });
@@ -235,7 +320,11 @@ describe("tokens", () => {
 describe("transport", () => {
   it("sends through the reverse proxy while the audience keeps the service URL", async () => {
     const proxy = await startRecordingServer();
-    const client = new WebPubSubServiceClient(`Endpoint=https://x.webpubsub.azure.com;AccessKey=${key};Version=1.0;`, "hub", { reverseProxyEndpoint: proxy.url });
+    const client = new WebPubSubServiceClient(
+      `Endpoint=https://x.webpubsub.azure.com;AccessKey=${key};Version=1.0;`,
+      "hub",
+      { reverseProxyEndpoint: proxy.url },
+    );
     cleanups.push(async () => {
       await client.close();
       await proxy.close();
@@ -250,7 +339,9 @@ describe("transport", () => {
   it("uses an injected dispatcher and leaves it open on close", async () => {
     const server = await startRecordingServer();
     const agent = new Agent();
-    const client = new WebPubSubServiceClient(`Endpoint=${server.url};AccessKey=${key};Version=1.0;`, "hub", { dispatcher: agent });
+    const client = new WebPubSubServiceClient(`Endpoint=${server.url};AccessKey=${key};Version=1.0;`, "hub", {
+      dispatcher: agent,
+    });
     await client.sendToAll("x");
     await client.close();
     expect(agent.closed).toBe(false);
@@ -270,18 +361,31 @@ describe("transport", () => {
     const { server, client } = await setup((req, res) => {
       res.setHeader("content-type", "application/json");
       const page = Number(new URLSearchParams(req.url.split("?")[1]).get("continuationToken") ?? "0");
-      const next = page < 2 ? `http://127.0.0.1:${server.port}/api/hubs/hub/groups/g/connections?api-version=2024-12-01&maxpagesize=2&continuationToken=${page + 1}` : undefined;
-      res.end(JSON.stringify({ value: [{ connectionId: `c${page}a`, userId: "u" }, { connectionId: `c${page}b` }], nextLink: next }));
+      const next =
+        page < 2
+          ? `http://127.0.0.1:${server.port}/api/hubs/hub/groups/g/connections?api-version=2024-12-01&maxpagesize=2&continuationToken=${page + 1}`
+          : undefined;
+      res.end(
+        JSON.stringify({
+          value: [{ connectionId: `c${page}a`, userId: "u" }, { connectionId: `c${page}b` }],
+          nextLink: next,
+        }),
+      );
     });
     const all: string[] = [];
     for await (const m of client.group("g").listConnections({ maxPageSize: 2 })) all.push(m.connectionId);
     expect(all).toEqual(["c0a", "c0b", "c1a", "c1b", "c2a", "c2b"]);
     const pages = [];
-    for await (const page of (await client.group("g").listConnections()).byPage({ maxPageSize: 2 })) pages.push(page.continuationToken);
+    for await (const page of (await client.group("g").listConnections()).byPage({ maxPageSize: 2 }))
+      pages.push(page.continuationToken);
     expect(pages.length).toBe(3);
     expect(pages[2]).toBeUndefined();
     const resumed: string[] = [];
-    for await (const page of client.group("g").listConnections().byPage({ continuationToken: pages[0] as string })) resumed.push(...page.map((m) => m.connectionId));
+    for await (const page of client
+      .group("g")
+      .listConnections()
+      .byPage({ continuationToken: pages[0] as string }))
+      resumed.push(...page.map((m) => m.connectionId));
     expect(resumed).toEqual(["c1a", "c1b", "c2a", "c2b"]);
   });
 });
@@ -289,7 +393,9 @@ describe("transport", () => {
 describe("odata", () => {
   it("quotes strings, doubles quotes, writes null/numbers/booleans", () => {
     const userId = "vic's";
-    expect(odata`userId eq ${null} or userId eq ${userId} or length(userId) gt ${3} or ${true}`).toBe("userId eq null or userId eq 'vic''s' or length(userId) gt 3 or true");
+    expect(odata`userId eq ${null} or userId eq ${userId} or length(userId) gt ${3} or ${true}`).toBe(
+      "userId eq null or userId eq 'vic''s' or length(userId) gt 3 or true",
+    );
     expect(odata`userId eq '${userId}'`).toBe("userId eq 'vic''s'");
     expect(odata`${"g1"} in groups`).toBe("'g1' in groups");
   });

@@ -7,12 +7,18 @@ describe("parseConnectionString", () => {
   it.each([
     [`Endpoint=https://x.webpubsub.azure.com;AccessKey=${key};Version=1.0;`, "https://x.webpubsub.azure.com"],
     [`endpoint=https://x.webpubsub.azure.com;accesskey=${key};version=1.0`, "https://x.webpubsub.azure.com"],
-    [`  Endpoint = https://x.webpubsub.azure.com/ ; AccessKey = ${key} ; Version=1.0;`, "https://x.webpubsub.azure.com"],
+    [
+      `  Endpoint = https://x.webpubsub.azure.com/ ; AccessKey = ${key} ; Version=1.0;`,
+      "https://x.webpubsub.azure.com",
+    ],
     [`Endpoint=HTTPS://X.webpubsub.azure.com;AccessKey=${key};Version=1.0;`, "https://x.webpubsub.azure.com"],
     [`Endpoint=x.webpubsub.azure.com;AccessKey=${key};Version=1.0;`, "https://x.webpubsub.azure.com"],
     [`Endpoint=http://localhost;Port=8080;AccessKey=${key};Version=1.0;`, "http://localhost:8080"],
     [`Endpoint=http://localhost:1234;AccessKey=${key};Port=8080;Version=1.0;`, "http://localhost:8080"],
-    [`Endpoint=https://x.webpubsub.azure.com;AccessKey=${key}=with=equals;Version=1.0;`, "https://x.webpubsub.azure.com"],
+    [
+      `Endpoint=https://x.webpubsub.azure.com;AccessKey=${key}=with=equals;Version=1.0;`,
+      "https://x.webpubsub.azure.com",
+    ],
     [`AccessKey=${key};Endpoint=http://127.0.0.1:8080;Version=1.0;`, "http://127.0.0.1:8080"],
   ])("%s → %s", (cs, endpoint) => {
     const parsed = parseConnectionString(cs);
@@ -20,11 +26,14 @@ describe("parseConnectionString", () => {
     expect(parsed.accessKey.startsWith(key)).toBe(true);
   });
 
-  it.each(["http://x//", "http://x/", "http://x/a//", "HTTP://X:8080/", "x.webpubsub.azure.com/", "localhost:8080"])("%s parses to a fixed point", (endpoint) => {
-    const once = parseConnectionString(`Endpoint=${endpoint};AccessKey=${key};`).endpoint;
-    expect(parseConnectionString(`Endpoint=${once};AccessKey=${key};`).endpoint).toBe(once);
-    expect(once.endsWith("/")).toBe(false);
-  });
+  it.each(["http://x//", "http://x/", "http://x/a//", "HTTP://X:8080/", "x.webpubsub.azure.com/", "localhost:8080"])(
+    "%s parses to a fixed point",
+    (endpoint) => {
+      const once = parseConnectionString(`Endpoint=${endpoint};AccessKey=${key};`).endpoint;
+      expect(parseConnectionString(`Endpoint=${once};AccessKey=${key};`).endpoint).toBe(once);
+      expect(once.endsWith("/")).toBe(false);
+    },
+  );
 
   it("keeps everything after the first '=' in the key", () => {
     expect(parseConnectionString(`Endpoint=https://a;AccessKey=ab==;Version=1.0`).accessKey).toBe("ab==");
@@ -65,7 +74,9 @@ describe("parseConnectionString", () => {
 
   it("an invalid hub name constructs (as with @azure/web-pubsub) and fails the first call", async () => {
     const cs = `Endpoint=http://localhost:8080;AccessKey=${key};Version=1.0;`;
-    await expect(new WebPubSubServiceClient(cs, "1bad").sendToAll("x")).rejects.toThrow(/hubName "1bad" is not a valid hub name/);
+    await expect(new WebPubSubServiceClient(cs, "1bad").sendToAll("x")).rejects.toThrow(
+      /hubName "1bad" is not a valid hub name/,
+    );
     await expect(new WebPubSubServiceClient(cs, "a".repeat(129)).sendToAll("x")).rejects.toThrow(ValidationError);
     expect(new WebPubSubServiceClient(cs, "Hub_1.x[y]").hubName).toBe("Hub_1.x[y]");
   });

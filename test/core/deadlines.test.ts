@@ -69,7 +69,11 @@ describe("deadlines hold against a server that trickles", () => {
 
   it("a response body has its own time limit (timeoutInMs from the first byte); an idempotent call is retried", async () => {
     const server = await trickleServer(200, 50);
-    const c = client(server.url, { timeoutInMs: 300, totalTimeoutInMs: 30_000, retryOptions: { maxRetries: 1, retryDelayInMs: 10 } });
+    const c = client(server.url, {
+      timeoutInMs: 300,
+      totalTimeoutInMs: 30_000,
+      retryOptions: { maxRetries: 1, retryDelayInMs: 10 },
+    });
     const start = performance.now();
     const error = (await listAll(c).catch((e: unknown) => e)) as TimeoutError;
     const elapsed = performance.now() - start;
@@ -107,12 +111,20 @@ describe("deadlines hold against a server that trickles", () => {
 
   it("close() returns once calls in flight settle, by their deadlines, even against a trickling server", async () => {
     const server = await trickleServer(200, 50);
-    const c = new WebPubSubServiceClient(`Endpoint=${server.url};AccessKey=${key};Version=1.0;`, "hub", { timeoutInMs: 5_000, totalTimeoutInMs: 800 });
-    const calls = [listAll(c), c.groupExists("g"), c.sendToAll("x")].map((p) => p.then(() => "ok", (e: unknown) => (e as Error).name));
+    const c = new WebPubSubServiceClient(`Endpoint=${server.url};AccessKey=${key};Version=1.0;`, "hub", {
+      timeoutInMs: 5_000,
+      totalTimeoutInMs: 800,
+    });
+    const calls = [listAll(c), c.groupExists("g"), c.sendToAll("x")].map((p) =>
+      p.then(
+        () => "ok",
+        (e: unknown) => (e as Error).name,
+      ),
+    );
     await new Promise((r) => setTimeout(r, 100));
     const start = performance.now();
     await c.close();
     expect(performance.now() - start).toBeLessThan(1_200);
-    expect(await Promise.all(calls)).toEqual(["TimeoutError", "ok", "TimeoutError"]) // a HEAD answer has no body to trickle;
+    expect(await Promise.all(calls)).toEqual(["TimeoutError", "ok", "TimeoutError"]); // a HEAD answer has no body to trickle;
   });
 });

@@ -60,11 +60,19 @@ const cases: [string, Call][] = [
   ["sendToAll binary Buffer", (c) => c.sendToAll(Buffer.from("buffer body"))],
   [
     "sendToAll excluded, filter, ttl",
-    (c) => c.sendToAll({ a: 1 }, { excludedConnections: ["c 1", "c/2"], filter: "userId eq 'a b' or 'g1' in groups", messageTtlSeconds: 30 }),
+    (c) =>
+      c.sendToAll(
+        { a: 1 },
+        { excludedConnections: ["c 1", "c/2"], filter: "userId eq 'a b' or 'g1' in groups", messageTtlSeconds: 30 },
+      ),
   ],
   ["sendToAll ttl 0", (c) => c.sendToAll({ a: 1 }, { messageTtlSeconds: 0 })],
   ["sendToUser", (c) => c.sendToUser("user/1 x", { a: 1 }, { filter: "connectionId ne 'x'", messageTtlSeconds: 5 })],
-  ["sendToAll filter with list and functions", (c) => c.sendToAll({ a: 1 }, { filter: "userId in ('a','b!') and startswith(userId, 'x*') and length(groups) gt 1" })],
+  [
+    "sendToAll filter with list and functions",
+    (c) =>
+      c.sendToAll({ a: 1 }, { filter: "userId in ('a','b!') and startswith(userId, 'x*') and length(groups) gt 1" }),
+  ],
   ["sendToUser text", (c) => c.sendToUser("u1", "text", { contentType: "text/plain" })],
   ["sendToConnection", (c) => c.sendToConnection("conn?1#", { a: 1 }, { messageTtlSeconds: 300 })],
   ["sendToConnection binary", (c) => c.sendToConnection("c1", new Uint16Array([1, 2]))],
@@ -83,7 +91,13 @@ const cases: [string, Call][] = [
   ["grantPermission all groups", (c) => c.grantPermission("c1", "joinLeaveGroup")],
   ["revokePermission", (c) => c.revokePermission("c1", "joinLeaveGroup", { targetName: "g 1" })],
   ["hasPermission", (c) => c.hasPermission("c1", "sendToGroup", { targetName: "g1" })],
-  ["group.sendToAll", (c) => c.group("g/1 ü").sendToAll({ a: 1 }, { excludedConnections: ["c1"], filter: "userId ne null", messageTtlSeconds: 1 })],
+  [
+    "group.sendToAll",
+    (c) =>
+      c
+        .group("g/1 ü")
+        .sendToAll({ a: 1 }, { excludedConnections: ["c1"], filter: "userId ne null", messageTtlSeconds: 1 }),
+  ],
   ["group.sendToAll text", (c) => c.group("g1").sendToAll("plain", { contentType: "text/plain" })],
   ["group.addConnection", (c) => c.group("g1").addConnection("c 1")],
   ["group.removeConnection", (c) => c.group("g1").removeConnection("c1")],

@@ -33,7 +33,15 @@ describe("logger", () => {
     const { client, events } = await setup([503, 202]);
     await client.sendToAll({ secret: "BODY" }, { filter: "userId eq 'alice'" });
     expect(events).toHaveLength(2);
-    expect(events[0]).toMatchObject({ level: "warning", method: "POST", attempt: 1, status: 503, requestId: "rid-1", errorCode: "ERR_REST", retryable: true });
+    expect(events[0]).toMatchObject({
+      level: "warning",
+      method: "POST",
+      attempt: 1,
+      status: 503,
+      requestId: "rid-1",
+      errorCode: "ERR_REST",
+      retryable: true,
+    });
     expect(events[1]).toMatchObject({ level: "info", method: "POST", attempt: 2, status: 202 });
     // Query values are redacted, except api-version.
     expect(events[0]?.url).toBe("/api/hubs/hub/:send?api-version=2024-12-01&filter=REDACTED");
@@ -47,7 +55,9 @@ describe("logger", () => {
   it("loggingOptions.additionalAllowedQueryParameters shows those values, as in @azure/web-pubsub", async () => {
     const { client, events } = await setup([202], { loggingOptions: { additionalAllowedQueryParameters: ["Filter"] } });
     await client.sendToAll("x", { filter: "userId eq 'bob'", excludedConnections: ["c1"] });
-    expect(events[0]?.url).toBe("/api/hubs/hub/:send?api-version=2024-12-01&excluded=REDACTED&filter=userId%20eq%20%27bob%27");
+    expect(events[0]?.url).toBe(
+      "/api/hubs/hub/:send?api-version=2024-12-01&excluded=REDACTED&filter=userId%20eq%20%27bob%27",
+    );
   });
 
   it("a throwing logger never breaks the call; a non-function logger is refused up front", async () => {
@@ -60,6 +70,9 @@ describe("logger", () => {
     });
     await expect(client.sendToAll("x")).resolves.toBeUndefined();
     await client.close();
-    expect(() => new WebPubSubServiceClient(`Endpoint=${server.url};AccessKey=${key};`, "hub", { logger: "console" as never })).toThrow(ValidationError);
+    expect(
+      () =>
+        new WebPubSubServiceClient(`Endpoint=${server.url};AccessKey=${key};`, "hub", { logger: "console" as never }),
+    ).toThrow(ValidationError);
   });
 });

@@ -10,7 +10,11 @@ describe("validation messages", () => {
     const Client = WebPubSubServiceClient as unknown as new (...args: unknown[]) => WebPubSubServiceClient;
     for (const args of [[cs], [cs, undefined], ["http://127.0.0.1:9", new AzureKeyCredential("k")]]) {
       const client = new Client(...args);
-      for (const call of [() => client.sendToAll("x"), () => client.getClientAccessToken({ userId: "u" }), () => client.group("g").addUser("u")]) {
+      for (const call of [
+        () => client.sendToAll("x"),
+        () => client.getClientAccessToken({ userId: "u" }),
+        () => client.group("g").addUser("u"),
+      ]) {
         const error = (await call().catch((e: unknown) => e)) as ValidationError;
         expect(error).toBeInstanceOf(ValidationError);
         expect(error.argument).toBe("hubName");
@@ -26,7 +30,9 @@ describe("validation messages", () => {
     const error = (await client.sendToAll(undefined as never).catch((e: unknown) => e)) as Error;
     expect(error).toBeInstanceOf(ValidationError);
     expect(error.message).toMatch(/^The message cannot be undefined: /);
-    const text = (await client.sendToAll(undefined as never, { contentType: "text/plain" }).catch((e: unknown) => e)) as Error;
+    const text = (await client
+      .sendToAll(undefined as never, { contentType: "text/plain" })
+      .catch((e: unknown) => e)) as Error;
     expect(text.message).toMatch(/must be a string, got undefined\.$/);
     for (const message of [error.message, text.message]) expect(message).not.toMatch(/\ba undefined\b/);
     await client.close();

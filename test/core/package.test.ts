@@ -43,10 +43,21 @@ const client = new WebPubSubServiceClient("Endpoint=${"${URL}"};AccessKey=k;Vers
 describe("packaging", () => {
   it("require() works on this Node (jose and p-retry are ESM-only upstream); the CJS build retries with its bundled p-retry", async () => {
     const file = join(sandbox, "consumer.cjs");
-    writeFileSync(file, script(`const { WebPubSubServiceClient, ValidationError, WebPubSubError } = require("webpubsub");`).replace("${URL}", server.url));
+    writeFileSync(
+      file,
+      script(`const { WebPubSubServiceClient, ValidationError, WebPubSubError } = require("webpubsub");`).replace(
+        "${URL}",
+        server.url,
+      ),
+    );
     const { stdout } = await run(process.execPath, [file], { cwd: sandbox });
     expect(server.requests.length).toBe(2); // the 503, then its retry: p-retry ran inside the CJS build
-    const cjsCode = ["dist/index.cjs", ...readdirSync(join(root, "dist")).filter((f) => f.endsWith(".cjs")).map((f) => `dist/${f}`)]
+    const cjsCode = [
+      "dist/index.cjs",
+      ...readdirSync(join(root, "dist"))
+        .filter((f) => f.endsWith(".cjs"))
+        .map((f) => `dist/${f}`),
+    ]
       .map((f) => readFileSync(join(root, f), "utf8"))
       .join("\n");
     expect(cjsCode).not.toMatch(/(?:require|import)\(\s*["'](?:p-retry|is-network-error)["']/);
@@ -83,7 +94,13 @@ const fastify = require("webpubsub/fastify");
 
   it("import works from ESM", async () => {
     const file = join(sandbox, "consumer.mjs");
-    writeFileSync(file, script(`import { WebPubSubServiceClient, ValidationError, WebPubSubError } from "webpubsub";`).replace("${URL}", server.url));
+    writeFileSync(
+      file,
+      script(`import { WebPubSubServiceClient, ValidationError, WebPubSubError } from "webpubsub";`).replace(
+        "${URL}",
+        server.url,
+      ),
+    );
     const { stdout } = await run(process.execPath, [file], { cwd: sandbox });
     expect(JSON.parse(stdout).isValidation).toBe(true);
   });
@@ -109,7 +126,9 @@ console.log(JSON.stringify([e instanceof EsmValidation, e instanceof EsmRestErro
       if (seen.has(file)) return;
       seen.add(file);
       const code = readFileSync(file, "utf8");
-      for (const m of code.matchAll(/(?:import|export)\s*(?:[^"'()]*?\sfrom\s*)?["']([^"']+)["']|import\(\s*["']([^"']+)["']\s*\)/g)) {
+      for (const m of code.matchAll(
+        /(?:import|export)\s*(?:[^"'()]*?\sfrom\s*)?["']([^"']+)["']|import\(\s*["']([^"']+)["']\s*\)/g,
+      )) {
         const spec = (m[1] ?? m[2]) as string;
         if (spec.startsWith(".")) visit(resolve(dirname(file), spec));
         else externals.add(spec);
@@ -124,7 +143,8 @@ console.log(JSON.stringify([e instanceof EsmValidation, e instanceof EsmRestErro
     expect(externals.has("undici")).toBe(false);
     expect(externals.has("mqtt-packet")).toBe(false);
     // p-retry is imported only dynamically, by the first retryable failure: the happy path never loads it.
-    for (const file of seen) expect(readFileSync(file, "utf8")).not.toMatch(/(?:import|export)\s*(?:[^"'()]*?\sfrom\s*)?["']p-retry["']/);
+    for (const file of seen)
+      expect(readFileSync(file, "utf8")).not.toMatch(/(?:import|export)\s*(?:[^"'()]*?\sfrom\s*)?["']p-retry["']/);
     expect([...seen].some((file) => /import\(\s*["']p-retry["']\s*\)/.test(readFileSync(file, "utf8")))).toBe(true);
     expect(cjs).not.toMatch(/mqtt-packet/);
   });

@@ -2,7 +2,14 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
-import { AbortError, AzureKeyCredential, NetworkError, RestError, TimeoutError, WebPubSubServiceClient } from "../../src/index";
+import {
+  AbortError,
+  AzureKeyCredential,
+  NetworkError,
+  RestError,
+  TimeoutError,
+  WebPubSubServiceClient,
+} from "../../src/index";
 import { startRecordingServer } from "../helpers/recordingServer";
 
 const key = "retry-test-key";
@@ -18,7 +25,9 @@ async function scripted(steps: ((res: import("node:http").ServerResponse, socket
     const step = steps[Math.min(i++, steps.length - 1)];
     step?.(res, res.socket as Socket);
   });
-  const client = new WebPubSubServiceClient(`Endpoint=${server.url};AccessKey=${key};Version=1.0;`, "hub", { retryOptions: fast });
+  const client = new WebPubSubServiceClient(`Endpoint=${server.url};AccessKey=${key};Version=1.0;`, "hub", {
+    retryOptions: fast,
+  });
   cleanups.push(async () => {
     await client.close();
     await server.close();
@@ -26,11 +35,13 @@ async function scripted(steps: ((res: import("node:http").ServerResponse, socket
   return { server, client };
 }
 
-const status = (code: number, headers: Record<string, string> = {}, body?: string) => (res: import("node:http").ServerResponse) => {
-  for (const [k, v] of Object.entries(headers)) res.setHeader(k, v);
-  res.statusCode = code;
-  res.end(body);
-};
+const status =
+  (code: number, headers: Record<string, string> = {}, body?: string) =>
+  (res: import("node:http").ServerResponse) => {
+    for (const [k, v] of Object.entries(headers)) res.setHeader(k, v);
+    res.statusCode = code;
+    res.end(body);
+  };
 const reset = (_res: unknown, socket: Socket) => socket.destroy();
 
 describe("retries", () => {
@@ -41,15 +52,25 @@ describe("retries", () => {
   });
 
   it.each([400, 401, 403, 404, 409, 413, 501, 505])("does not retry %i", async (code) => {
-    const { server, client } = await scripted([status(code, { "x-ms-error-code": "Some.Code", "x-ms-request-id": "rid-1" })]);
+    const { server, client } = await scripted([
+      status(code, { "x-ms-error-code": "Some.Code", "x-ms-request-id": "rid-1" }),
+    ]);
     const error = await client.sendToAll({ a: 1 }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(RestError);
-    expect(error).toMatchObject({ name: "RestError", statusCode: code, code: "Some.Code", requestId: "rid-1", retryable: false });
+    expect(error).toMatchObject({
+      name: "RestError",
+      statusCode: code,
+      code: "Some.Code",
+      requestId: "rid-1",
+      retryable: false,
+    });
     expect(server.requests.length).toBe(1);
   });
 
   it("gives up after maxRetries + 1 attempts with the last error, marked retryable", async () => {
-    const { server, client } = await scripted([status(503, { "content-type": "application/json" }, '{"code":"Busy","message":"try later"}')]);
+    const { server, client } = await scripted([
+      status(503, { "content-type": "application/json" }, '{"code":"Busy","message":"try later"}'),
+    ]);
     const error = (await client.sendToAll("x").catch((e: unknown) => e)) as RestError;
     expect(server.requests.length).toBe(4);
     expect(error).toBeInstanceOf(RestError);
@@ -108,7 +129,11 @@ describe("retries", () => {
     await new Promise<void>((r) => probe.listen(0, "127.0.0.1", r));
     const { port } = probe.address() as AddressInfo;
     await new Promise<void>((r) => probe.close(() => r()));
-    const client = new WebPubSubServiceClient(`Endpoint=http://127.0.0.1:${port};AccessKey=${key};Version=1.0;`, "hub", { retryOptions: fast });
+    const client = new WebPubSubServiceClient(
+      `Endpoint=http://127.0.0.1:${port};AccessKey=${key};Version=1.0;`,
+      "hub",
+      { retryOptions: fast },
+    );
     cleanups.push(() => client.close());
     const error = (await client.sendToAll("x").catch((e: unknown) => e)) as NetworkError;
     expect(error).toBeInstanceOf(NetworkError);
@@ -154,16 +179,19 @@ describe("timeouts and cancellation", () => {
     return {
       url: `http://127.0.0.1:${port}`,
       hits: () => hits,
-      close: () => new Promise((r) => {
-        for (const s of sockets) s.destroy();
-        server.close(() => r());
-      }),
+      close: () =>
+        new Promise((r) => {
+          for (const s of sockets) s.destroy();
+          server.close(() => r());
+        }),
     };
   }
 
   it("times out each attempt of a hung server and retries idempotent calls", async () => {
     const server = await hungServer();
-    const client = new WebPubSubServiceClient(`Endpoint=${server.url};AccessKey=${key};Version=1.0;`, "hub", { retryOptions: { ...fast, maxRetries: 2 } });
+    const client = new WebPubSubServiceClient(`Endpoint=${server.url};AccessKey=${key};Version=1.0;`, "hub", {
+      retryOptions: { ...fast, maxRetries: 2 },
+    });
     cleanups.push(async () => {
       await client.close();
       await server.close();
@@ -176,7 +204,9 @@ describe("timeouts and cancellation", () => {
 
   it("does not retry a timed-out send (the service may have it)", async () => {
     const server = await hungServer();
-    const client = new WebPubSubServiceClient(`Endpoint=${server.url};AccessKey=${key};Version=1.0;`, "hub", { retryOptions: fast });
+    const client = new WebPubSubServiceClient(`Endpoint=${server.url};AccessKey=${key};Version=1.0;`, "hub", {
+      retryOptions: fast,
+    });
     cleanups.push(async () => {
       await client.close();
       await server.close();
@@ -189,13 +219,17 @@ describe("timeouts and cancellation", () => {
 
   it("stops at totalTimeoutInMs", async () => {
     const server = await hungServer();
-    const client = new WebPubSubServiceClient(`Endpoint=${server.url};AccessKey=${key};Version=1.0;`, "hub", { retryOptions: fast });
+    const client = new WebPubSubServiceClient(`Endpoint=${server.url};AccessKey=${key};Version=1.0;`, "hub", {
+      retryOptions: fast,
+    });
     cleanups.push(async () => {
       await client.close();
       await server.close();
     });
     const start = performance.now();
-    const error = (await client.userExists("u", { timeoutInMs: 5000, totalTimeoutInMs: 300 }).catch((e: unknown) => e)) as TimeoutError;
+    const error = (await client
+      .userExists("u", { timeoutInMs: 5000, totalTimeoutInMs: 300 })
+      .catch((e: unknown) => e)) as TimeoutError;
     expect(error).toBeInstanceOf(TimeoutError);
     expect(error.timeout).toBe("total");
     expect(performance.now() - start).toBeLessThan(2000);
@@ -219,7 +253,10 @@ describe("timeouts and cancellation", () => {
   it("aborts during the backoff wait", async () => {
     const { server, client } = await scripted([status(503, { "retry-after": "30" })]);
     const controller = new AbortController();
-    const pending = client.sendToAll("x", { abortSignal: controller.signal, retryOptions: { maxRetryDelayInMs: 60_000 } });
+    const pending = client.sendToAll("x", {
+      abortSignal: controller.signal,
+      retryOptions: { maxRetryDelayInMs: 60_000 },
+    });
     setTimeout(() => controller.abort(), 100);
     const start = performance.now();
     await expect(pending).rejects.toBeInstanceOf(AbortError);

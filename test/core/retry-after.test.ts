@@ -14,9 +14,11 @@ afterEach(async () => {
 });
 
 type Step = (res: ServerResponse) => void;
-const status = (code: number, headers: Record<string, string> | (() => Record<string, string>) = {}): Step => (res) => {
-  res.writeHead(code, typeof headers === "function" ? headers() : headers).end();
-};
+const status =
+  (code: number, headers: Record<string, string> | (() => Record<string, string>) = {}): Step =>
+  (res) => {
+    res.writeHead(code, typeof headers === "function" ? headers() : headers).end();
+  };
 
 /** A server answering with `steps` in turn (the last one repeats), recording when each request arrived. */
 async function scripted(steps: Step[]) {
@@ -45,7 +47,10 @@ describe("Retry-After is honoured in full", () => {
     expect(mine.gap()).toBeGreaterThanOrEqual(995);
 
     const theirs = await scripted([status(429, { "retry-after": "1" }), status(202)]);
-    await new AnchorClient(theirs.cs, "hub", { allowInsecureConnection: true, retryOptions: { maxRetryDelayInMs: 200, retryDelayInMs: 10 } }).sendToAll("x");
+    await new AnchorClient(theirs.cs, "hub", {
+      allowInsecureConnection: true,
+      retryOptions: { maxRetryDelayInMs: 200, retryDelayInMs: 10 },
+    }).sendToAll("x");
     expect(theirs.arrivals.length).toBe(2);
     expect(theirs.gap()).toBeGreaterThanOrEqual(995);
   });
@@ -65,7 +70,9 @@ describe("Retry-After is honoured in full", () => {
   it("a wait past the call's deadline fails at once with the retryable RestError and the asked wait", async () => {
     const s = await scripted([status(503, { "retry-after": "5", "x-ms-error-code": "Busy" }), status(202)]);
     const start = performance.now();
-    const error = (await ours(s.cs).sendToAll("x", { totalTimeoutInMs: 2000 }).catch((e: unknown) => e)) as RestError;
+    const error = (await ours(s.cs)
+      .sendToAll("x", { totalTimeoutInMs: 2000 })
+      .catch((e: unknown) => e)) as RestError;
     expect(performance.now() - start).toBeLessThan(500);
     expect(error).toBeInstanceOf(RestError);
     expect(error).toMatchObject({ statusCode: 503, code: "Busy", retryable: true, retryAfterInMs: 5000 });
@@ -73,10 +80,17 @@ describe("Retry-After is honoured in full", () => {
   });
 
   it("a wait longer than maxRetryAfterInMs fails at once; a shorter one is slept through", async () => {
-    const s = await scripted([status(429, { "retry-after-ms": "800" }), status(429, { "retry-after-ms": "800" }), status(202)]);
+    const s = await scripted([
+      status(429, { "retry-after-ms": "800" }),
+      status(429, { "retry-after-ms": "800" }),
+      status(202),
+    ]);
     const client = ours(s.cs, { retryOptions: { maxRetryAfterInMs: 500 } });
     const start = performance.now();
-    const error = (await client.group("g").addUser("u").catch((e: unknown) => e)) as RestError;
+    const error = (await client
+      .group("g")
+      .addUser("u")
+      .catch((e: unknown) => e)) as RestError;
     expect(performance.now() - start).toBeLessThan(400);
     expect(error).toMatchObject({ name: "RestError", statusCode: 429, retryable: true, retryAfterInMs: 800 });
     expect(s.arrivals.length).toBe(1);
@@ -89,14 +103,18 @@ describe("Retry-After is honoured in full", () => {
 
   it("each wait counts as a retry: maxRetries bounds a service that keeps saying Retry-After", async () => {
     const s = await scripted([status(429, { "retry-after-ms": "50" })]);
-    const error = (await ours(s.cs, { retryOptions: { maxRetries: 2 } }).sendToAll("x").catch((e: unknown) => e)) as RestError;
+    const error = (await ours(s.cs, { retryOptions: { maxRetries: 2 } })
+      .sendToAll("x")
+      .catch((e: unknown) => e)) as RestError;
     expect(error).toMatchObject({ statusCode: 429, retryable: true, retryAfterInMs: 50 });
     expect(s.arrivals.length).toBe(3);
   });
 
   it("rejects a bad maxRetryAfterInMs before sending anything", async () => {
     const s = await scripted([status(202)]);
-    const error = await ours(s.cs).sendToAll("x", { retryOptions: { maxRetryAfterInMs: -1 } }).catch((e: unknown) => e);
+    const error = await ours(s.cs)
+      .sendToAll("x", { retryOptions: { maxRetryAfterInMs: -1 } })
+      .catch((e: unknown) => e);
     expect(error).toMatchObject({ name: "ValidationError", argument: "options.retryOptions.maxRetryAfterInMs" });
     expect(s.arrivals.length).toBe(0);
   });

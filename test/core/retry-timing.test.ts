@@ -20,9 +20,11 @@ afterEach(async () => {
 });
 
 type Step = (res: ServerResponse) => void;
-const status = (code: number, headers: Record<string, string> = {}): Step => (res) => {
-  res.writeHead(code, headers).end();
-};
+const status =
+  (code: number, headers: Record<string, string> = {}): Step =>
+  (res) => {
+    res.writeHead(code, headers).end();
+  };
 
 type Retry = { maxRetries?: number; retryDelayInMs?: number; maxRetryDelayInMs?: number };
 
@@ -43,10 +45,17 @@ async function scripted(steps: Step[]) {
 async function both(steps: Step[], retryOptions: Retry | undefined) {
   const anchorServer = await scripted(steps);
   const ourServer = await scripted(steps);
-  const anchor = new AnchorClient(anchorServer.cs, "hub", { allowInsecureConnection: true, ...(retryOptions ? { retryOptions } : {}) });
+  const anchor = new AnchorClient(anchorServer.cs, "hub", {
+    allowInsecureConnection: true,
+    ...(retryOptions ? { retryOptions } : {}),
+  });
   const ourClient = new WebPubSubServiceClient(ourServer.cs, "hub", retryOptions ? { retryOptions } : {});
   cleanups.push(() => ourClient.close());
-  const settle = (p: Promise<unknown>) => p.then(() => undefined, (e: unknown) => e);
+  const settle = (p: Promise<unknown>) =>
+    p.then(
+      () => undefined,
+      (e: unknown) => e,
+    );
   const [anchorError, ourError] = await Promise.all([settle(anchor.sendToAll("x")), settle(ourClient.sendToAll("x"))]);
   return { anchor: { ...anchorServer, error: anchorError }, ours: { ...ourServer, error: ourError } };
 }
@@ -105,7 +114,10 @@ describe("retry timing matches @azure/web-pubsub", () => {
   });
 
   it("429 with Retry-After: 1: neither retries before 1 s", async () => {
-    const r = await both([status(429, { "retry-after": "1" }), status(202)], { retryDelayInMs: 10, maxRetryDelayInMs: 100 });
+    const r = await both([status(429, { "retry-after": "1" }), status(202)], {
+      retryDelayInMs: 10,
+      maxRetryDelayInMs: 100,
+    });
     for (const side of [r.anchor, r.ours]) {
       expect(side.error).toBeUndefined();
       expect(side.arrivals).toHaveLength(2);
@@ -132,13 +144,16 @@ describe("retry timing matches @azure/web-pubsub", () => {
     }
   });
 
-  it.each([408, 500, 501, 502, 503, 504, 505, 507, 508, 511, 400, 404, 409])("%i: both make the same number of attempts", async (code) => {
-    const r = await both([status(code)], { retryDelayInMs: 2, maxRetries: 2 });
-    const retried = code === 408 || (code >= 500 && code !== 501 && code !== 505);
-    expect(r.anchor.arrivals).toHaveLength(retried ? 3 : 1);
-    expect(r.ours.arrivals).toHaveLength(r.anchor.arrivals.length);
-    expect((r.ours.error as RestError).statusCode).toBe(code);
-    expect((r.anchor.error as { statusCode: number }).statusCode).toBe(code);
-    expect((r.ours.error as RestError).retryable).toBe(retried);
-  });
+  it.each([408, 500, 501, 502, 503, 504, 505, 507, 508, 511, 400, 404, 409])(
+    "%i: both make the same number of attempts",
+    async (code) => {
+      const r = await both([status(code)], { retryDelayInMs: 2, maxRetries: 2 });
+      const retried = code === 408 || (code >= 500 && code !== 501 && code !== 505);
+      expect(r.anchor.arrivals).toHaveLength(retried ? 3 : 1);
+      expect(r.ours.arrivals).toHaveLength(r.anchor.arrivals.length);
+      expect((r.ours.error as RestError).statusCode).toBe(code);
+      expect((r.anchor.error as { statusCode: number }).statusCode).toBe(code);
+      expect((r.ours.error as RestError).retryable).toBe(retried);
+    },
+  );
 });

@@ -21,7 +21,9 @@ function shippedJs(dir: string): string[] {
 describe("a fresh clone and the shipped files", () => {
   it("has an MIT LICENSE matching package.json, and ships it", () => {
     expect(pkg.license).toBe("MIT");
-    expect(readFileSync(join(root, "LICENSE"), "utf8")).toMatch(/^MIT License\n[\s\S]*Permission is hereby granted, free of charge/);
+    expect(readFileSync(join(root, "LICENSE"), "utf8")).toMatch(
+      /^MIT License\n[\s\S]*Permission is hereby granted, free of charge/,
+    );
     expect(pkg.files).toContain("LICENSE");
   });
 
@@ -37,7 +39,9 @@ describe("a fresh clone and the shipped files", () => {
     const env = { CHROMIUM_PATH: "/nonexistent", CI: "", WEBPUBSUB_REQUIRE_CHROMIUM: "" };
     const [local, ci] = await Promise.all([runNode(args, { env }), runNode(args, { env: { ...env, CI: "true" } })]);
     expect(local.code, local.stdout + local.stderr).toBe(0);
-    expect(local.stderr).toMatch(/^\[skipped\] Chromium not found \(looked in \/nonexistent\); install it with: .*CHROMIUM_PATH.*$/m);
+    expect(local.stderr).toMatch(
+      /^\[skipped\] Chromium not found \(looked in \/nonexistent\); install it with: .*CHROMIUM_PATH.*$/m,
+    );
     expect(ci.code).not.toBe(0);
   }, 120_000);
 });

@@ -5,7 +5,12 @@ import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { context, ROOT_CONTEXT, trace } from "@opentelemetry/api";
 import { AsyncLocalStorageContextManager } from "@opentelemetry/context-async-hooks";
-import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from "@opentelemetry/sdk-trace-base";
+import {
+  BasicTracerProvider,
+  InMemorySpanExporter,
+  SimpleSpanProcessor,
+  type ReadableSpan,
+} from "@opentelemetry/sdk-trace-base";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { startEmulator, type Emulator } from "../../src/emulator/index";
 import { RestError, WebPubSubServiceClient } from "../../src/index";
@@ -24,7 +29,9 @@ async function recording(statuses: number[]) {
     res.setHeader("x-ms-request-id", `rid-${i}`);
     res.end();
   });
-  const client = new WebPubSubServiceClient(`Endpoint=${server.url};AccessKey=tracing-test-key;Version=1.0;`, "hub", { retryOptions: fast });
+  const client = new WebPubSubServiceClient(`Endpoint=${server.url};AccessKey=tracing-test-key;Version=1.0;`, "hub", {
+    retryOptions: fast,
+  });
   cleanups.push(async () => {
     await client.close();
     await server.close();
@@ -36,7 +43,9 @@ async function recording(statuses: number[]) {
 const require = createRequire(import.meta.url);
 const anchorDir = require.resolve("@azure/web-pubsub").replace(/dist[/\\].*$/, "dist/esm/");
 const anchorNames = new Set(
-  ["hubClient.js", "groupClient.js"].flatMap((file) => [...readFileSync(anchorDir + file, "utf8").matchAll(/withSpan\("([^"]+)"/g)].map((m) => m[1]!)),
+  ["hubClient.js", "groupClient.js"].flatMap((file) =>
+    [...readFileSync(anchorDir + file, "utf8").matchAll(/withSpan\("([^"]+)"/g)].map((m) => m[1]!),
+  ),
 );
 
 // Runs before any provider is registered (the describe blocks run in order).
@@ -71,20 +80,29 @@ describe("tracing with the OpenTelemetry SDK", () => {
 
   const spans = () => exporter.getFinishedSpans();
   const named = (name: string) => spans().filter((s) => s.name === name);
-  const childrenOf = (parent: ReadableSpan) => spans().filter((s) => s.parentSpanContext?.spanId === parent.spanContext().spanId);
+  const childrenOf = (parent: ReadableSpan) =>
+    spans().filter((s) => s.parentSpanContext?.spanId === parent.spanContext().spanId);
 
   it("emits one operation span per call, named as @azure/web-pubsub names it, with its HTTP spans below", async () => {
     const client = new WebPubSubServiceClient(emulator.connectionString, "hub");
     cleanups.push(() => client.close());
     await client.sendToAll({ hello: "world" });
     expect(await client.groupExists("nobody-here")).toBe(false);
-    const addError = await client.group("g").addConnection("no-such-connection").catch((e: unknown) => e);
+    const addError = await client
+      .group("g")
+      .addConnection("no-such-connection")
+      .catch((e: unknown) => e);
     expect(addError).toBeInstanceOf(RestError);
     const members = [];
     for await (const member of client.group("g").listConnections()) members.push(member);
     expect(members).toEqual([]);
 
-    const expected = ["WebPubSubServiceClient.sendToAll", "WebPubSubServiceClient.groupExists", "WebPubSubGroupClient.addConnection", "WebPubSubGroupClient.listConnections"];
+    const expected = [
+      "WebPubSubServiceClient.sendToAll",
+      "WebPubSubServiceClient.groupExists",
+      "WebPubSubGroupClient.addConnection",
+      "WebPubSubGroupClient.listConnections",
+    ];
     for (const name of expected) expect(anchorNames.has(name), name).toBe(true);
     const operations = spans().filter((s) => !s.name.startsWith("HTTP "));
     expect(operations.map((s) => s.name)).toEqual(expected);
@@ -99,13 +117,28 @@ describe("tracing with the OpenTelemetry SDK", () => {
     }
     const [send, exists, add, list] = operations;
     expect(send!.status.code).toBe(1);
-    expect(childrenOf(send!)[0]).toMatchObject({ name: "HTTP POST", attributes: { "http.method": "POST", "http.status_code": 202 } });
+    expect(childrenOf(send!)[0]).toMatchObject({
+      name: "HTTP POST",
+      attributes: { "http.method": "POST", "http.status_code": 202 },
+    });
     // An existence check answered by 404 succeeds; its HTTP span is ≥ 400, so an error, as in core-rest-pipeline.
     expect(exists!.status.code).toBe(1);
-    expect(childrenOf(exists!)[0]).toMatchObject({ name: "HTTP HEAD", attributes: { "http.status_code": 404 }, status: { code: 2 } });
+    expect(childrenOf(exists!)[0]).toMatchObject({
+      name: "HTTP HEAD",
+      attributes: { "http.status_code": 404 },
+      status: { code: 2 },
+    });
     expect(add!.status).toMatchObject({ code: 2, message: (addError as Error).message });
-    expect(add!.events.some((e) => e.name === "exception" && e.attributes?.["exception.message"] === (addError as Error).message)).toBe(true);
-    expect(childrenOf(add!)[0]).toMatchObject({ name: "HTTP PUT", attributes: { "http.status_code": 404 }, status: { code: 2 } });
+    expect(
+      add!.events.some(
+        (e) => e.name === "exception" && e.attributes?.["exception.message"] === (addError as Error).message,
+      ),
+    ).toBe(true);
+    expect(childrenOf(add!)[0]).toMatchObject({
+      name: "HTTP PUT",
+      attributes: { "http.status_code": 404 },
+      status: { code: 2 },
+    });
     expect(list!.status.code).toBe(1);
     expect(childrenOf(list!)[0]!.name).toBe("HTTP GET");
   });
@@ -132,7 +165,10 @@ describe("tracing with the OpenTelemetry SDK", () => {
 
   it("records a 400 as an error with the exception on the operation span", async () => {
     const { client } = await recording([400]);
-    const error = await client.group("g").removeUser("u").catch((e: unknown) => e);
+    const error = await client
+      .group("g")
+      .removeUser("u")
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(RestError);
     const [op] = named("WebPubSubGroupClient.removeUser");
     expect(anchorNames.has("WebPubSubGroupClient.removeUser")).toBe(true);
@@ -148,7 +184,9 @@ describe("tracing with the OpenTelemetry SDK", () => {
     const explicit = tracer.startSpan("explicit-parent", {}, ROOT_CONTEXT);
     const active = tracer.startSpan("active-parent", {}, ROOT_CONTEXT);
     await context.with(trace.setSpan(ROOT_CONTEXT, active), async () => {
-      await client.connectionExists("c1", { tracingOptions: { tracingContext: trace.setSpan(ROOT_CONTEXT, explicit) } });
+      await client.connectionExists("c1", {
+        tracingOptions: { tracingContext: trace.setSpan(ROOT_CONTEXT, explicit) },
+      });
       await client.userExists("u1");
     });
     explicit.end();

@@ -12,7 +12,14 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 const run = promisify(execFile);
 const root = resolve(__dirname, "../..");
 const ourModules = join(root, "node_modules");
-const subpaths = ["webpubsub", "webpubsub/emulator", "webpubsub/token", "webpubsub/express", "webpubsub/fastify", "webpubsub/handler"];
+const subpaths = [
+  "webpubsub",
+  "webpubsub/emulator",
+  "webpubsub/token",
+  "webpubsub/express",
+  "webpubsub/fastify",
+  "webpubsub/handler",
+];
 let sandbox: string;
 let tarball: string;
 
@@ -94,17 +101,25 @@ describe("a consumer project importing every subpath compiles", () => {
   const cases: Array<[string, Record<string, unknown>, string[]]> = [
     // esModuleInterop (what `tsc --init` sets) because fastify's pino types default-import a CommonJS module.
     ["node10 (module commonjs, no moduleResolution)", { module: "commonjs", esModuleInterop: true }, ["index.ts"]],
-    ["node16, from CommonJS (.cts) and ESM (.mts)", { module: "node16", moduleResolution: "node16" }, ["index.cts", "index.mts"]],
+    [
+      "node16, from CommonJS (.cts) and ESM (.mts)",
+      { module: "node16", moduleResolution: "node16" },
+      ["index.cts", "index.mts"],
+    ],
     ["bundler", { module: "esnext", moduleResolution: "bundler" }, ["index.ts"]],
   ];
-  it.each(cases)("%s", async (_name, options, files) => {
-    const project = join(sandbox, "consumer");
-    const config = `tsconfig.${String(options.module)}.json`;
-    writeFileSync(join(project, config), JSON.stringify({ compilerOptions: { ...base, ...options }, files }));
-    const tsc = join(ourModules, "typescript", "bin", "tsc");
-    const result = await run(process.execPath, [tsc, "-p", config], { cwd: project }).catch(
-      (e: { stdout: string; stderr: string }) => e,
-    );
-    expect(`${result.stdout}${result.stderr}`).toBe("");
-  }, 120_000);
+  it.each(cases)(
+    "%s",
+    async (_name, options, files) => {
+      const project = join(sandbox, "consumer");
+      const config = `tsconfig.${String(options.module)}.json`;
+      writeFileSync(join(project, config), JSON.stringify({ compilerOptions: { ...base, ...options }, files }));
+      const tsc = join(ourModules, "typescript", "bin", "tsc");
+      const result = await run(process.execPath, [tsc, "-p", config], { cwd: project }).catch(
+        (e: { stdout: string; stderr: string }) => e,
+      );
+      expect(`${result.stdout}${result.stderr}`).toBe("");
+    },
+    120_000,
+  );
 });

@@ -31,21 +31,34 @@ async function start(lib: Lib, hub: string): Promise<Running> {
     handleConnect: (req, res) => {
       const mqtt = (req as { mqtt?: { username?: string; protocolVersion: number } }).mqtt;
       seen.push(`connect:${req.context.clientProtocol}:${mqtt?.protocolVersion}:${mqtt?.username}`);
-      if (mqtt?.username === "intruder") return res.failWith({ mqtt: { code: lib.MqttV500ConnectReasonCode.Banned, reason: "go away" } });
+      if (mqtt?.username === "intruder")
+        return res.failWith({ mqtt: { code: lib.MqttV500ConnectReasonCode.Banned, reason: "go away" } });
       if (mqtt?.username === "nobody") return res.fail(401, "who are you");
-      res.success({ userId: mqtt?.username ?? "anon", groups: ["devices"], roles: ["webpubsub.sendToGroup.devices"], mqtt: { userProperties: [{ name: "hello", value: mqtt?.username ?? "" }] } });
+      res.success({
+        userId: mqtt?.username ?? "anon",
+        groups: ["devices"],
+        roles: ["webpubsub.sendToGroup.devices"],
+        mqtt: { userProperties: [{ name: "hello", value: mqtt?.username ?? "" }] },
+      });
     },
     handleUserEvent: (req, res) => {
       seen.push(`event:${req.context.eventName}:${req.context.clientProtocol}:${req.dataType}`);
       res.success(`got ${String(req.data)}`, "text");
     },
     onConnected: (req) => {
-      const ctx = req.context as { clientProtocol: string; mqtt?: { physicalConnectionId: string; sessionId?: string } };
-      seen.push(`connected:${ctx.clientProtocol}:${ctx.mqtt?.physicalConnectionId !== undefined}:${ctx.mqtt?.sessionId !== undefined}:${req.context.userId}`);
+      const ctx = req.context as {
+        clientProtocol: string;
+        mqtt?: { physicalConnectionId: string; sessionId?: string };
+      };
+      seen.push(
+        `connected:${ctx.clientProtocol}:${ctx.mqtt?.physicalConnectionId !== undefined}:${ctx.mqtt?.sessionId !== undefined}:${req.context.userId}`,
+      );
     },
     onDisconnected: (req) => {
       const mqtt = (req as { mqtt?: { initiatedByClient: boolean; disconnectPacket?: { code: number } | null } }).mqtt;
-      seen.push(`disconnected:${req.context.clientProtocol}:${mqtt?.initiatedByClient}:${mqtt?.disconnectPacket?.code}`);
+      seen.push(
+        `disconnected:${req.context.clientProtocol}:${mqtt?.initiatedByClient}:${mqtt?.disconnectPacket?.code}`,
+      );
     },
   });
   const app = express();
@@ -53,7 +66,11 @@ async function start(lib: Lib, hub: string): Promise<Running> {
   const server: Server = app.listen(0, "127.0.0.1");
   await new Promise((resolve) => server.once("listening", resolve));
   const port = (server.address() as AddressInfo).port;
-  const emulator = await startEmulator({ port: 0, accessKey: key, hubs: { [hub]: { url: `http://127.0.0.1:${port}/api/webpubsub/hubs/{hub}/` } } });
+  const emulator = await startEmulator({
+    port: 0,
+    accessKey: key,
+    hubs: { [hub]: { url: `http://127.0.0.1:${port}/api/webpubsub/hubs/{hub}/` } },
+  });
   return {
     emulator,
     service: new WebPubSubServiceClient(emulator.connectionString, hub),
@@ -82,13 +99,21 @@ describe.each([
     const url = (await r.service.getClientAccessToken({ clientProtocol: "mqtt" })).url;
     const c = await connectMqtt(url, { protocolVersion: 5, clientId: "thermo1", username: "thermo" });
     expect(c.connack?.properties?.userProperties).toEqual({ hello: "thermo" });
-    expect(r.emulator.connections("devices")[0]).toMatchObject({ connectionId: "thermo1", userId: "thermo", groups: ["devices"], subprotocol: "mqtt" });
+    expect(r.emulator.connections("devices")[0]).toMatchObject({
+      connectionId: "thermo1",
+      userId: "thermo",
+      groups: ["devices"],
+      subprotocol: "mqtt",
+    });
     await expect.poll(() => r.seen).toContain("connected:mqtt:true:true:thermo");
     expect(r.seen).toContain("connect:mqtt:5:thermo");
     // The handler's role lets it publish to its group (received by itself: it is subscribed through the groups answer).
     await c.client.publishAsync("devices", "21.5", { qos: 1 });
     expect((await c.next()).payload.toString()).toBe("21.5");
-    await c.client.publishAsync("$webpubsub/server/events/reading", "7", { qos: 1, properties: { contentType: "text/plain" } });
+    await c.client.publishAsync("$webpubsub/server/events/reading", "7", {
+      qos: 1,
+      properties: { contentType: "text/plain" },
+    });
     const answer = await c.next();
     expect([answer.topic, answer.payload.toString()]).toEqual(["$webpubsub/server/events/reading/succeeded", "got 7"]);
     expect(r.seen).toContain("event:reading:mqtt:text");
@@ -100,9 +125,15 @@ describe.each([
     const r = await start(lib, "guarded");
     running.push(r);
     const url = (await r.service.getClientAccessToken({ clientProtocol: "mqtt" })).url;
-    await expect(connectMqtt(url, { protocolVersion: 5, clientId: "x1", username: "intruder" })).rejects.toMatchObject({ code: 0x8a });
-    await expect(connectMqtt(url, { protocolVersion: 5, clientId: "x2", username: "nobody" })).rejects.toMatchObject({ code: 0x87 });
-    await expect(connectMqtt(url, { protocolVersion: 4, clientId: "x3", username: "nobody" })).rejects.toMatchObject({ code: 5 });
+    await expect(connectMqtt(url, { protocolVersion: 5, clientId: "x1", username: "intruder" })).rejects.toMatchObject({
+      code: 0x8a,
+    });
+    await expect(connectMqtt(url, { protocolVersion: 5, clientId: "x2", username: "nobody" })).rejects.toMatchObject({
+      code: 0x87,
+    });
+    await expect(connectMqtt(url, { protocolVersion: 4, clientId: "x3", username: "nobody" })).rejects.toMatchObject({
+      code: 5,
+    });
     expect(r.emulator.connections("guarded")).toEqual([]);
   });
 });

@@ -34,7 +34,13 @@ beforeAll(async () => {
     req.on("end", () => {
       const body = Buffer.concat(chunks).toString();
       const event = header(req, "ce-eventname");
-      seen.push({ method: req.method ?? "", path: req.url ?? "", event, connectionId: header(req, "ce-connectionid"), body });
+      seen.push({
+        method: req.method ?? "",
+        path: req.url ?? "",
+        event,
+        connectionId: header(req, "ce-connectionid"),
+        body,
+      });
       if (req.method === "OPTIONS") {
         res.setHeader("webhook-allowed-origin", "*");
         return void res.end();
@@ -83,7 +89,10 @@ beforeAll(async () => {
       failing: { url: `http://127.0.0.1:${port}/hooks/{hub}/fail`, systemEvents: ["disconnected"] },
     },
   });
-  azure = new AzureServiceClient(emulator.connectionString, "contract", { allowInsecureConnection: true, retryOptions: { maxRetries: 0 } });
+  azure = new AzureServiceClient(emulator.connectionString, "contract", {
+    allowInsecureConnection: true,
+    retryOptions: { maxRetries: 0 },
+  });
 });
 afterAll(async () => {
   await emulator.close();
@@ -116,7 +125,9 @@ describe("the connect handler chooses the subprotocol", () => {
     const socket = new TestSocket(`${url}&pick=${encodeURIComponent(pick)}`, offered as unknown as string);
     await socket.opened;
     expect(socket.socket.protocol).toBe(expected);
-    const info = (await emulator.waitForConnections("contract", (l) => l.some((c) => c.userId === `pick-${pick}`))).find((c) => c.userId === `pick-${pick}`);
+    const info = (
+      await emulator.waitForConnections("contract", (l) => l.some((c) => c.userId === `pick-${pick}`))
+    ).find((c) => c.userId === `pick-${pick}`);
     expect(info?.subprotocol).toBe(expected);
     if (pick === "chat.v1") {
       // A simple client: no connected frame; its frames are `message` events, the reply comes back raw.
@@ -141,28 +152,43 @@ describe("a failed user event drops the connection", () => {
   it.each([
     ["json.webpubsub.azure.v1", "contract"],
     [undefined, "failing"],
-  ])("protocol %s: failed ack (if asked), disconnected frame, close, upstream disconnected with the reason", async (protocol, hub) => {
-    const client = new AzureServiceClient(emulator.connectionString, hub, { allowInsecureConnection: true, retryOptions: { maxRetries: 0 } });
-    const { url } = await client.getClientAccessToken({ userId: `drop-${hub}` });
-    const socket = new TestSocket(url, protocol);
-    await socket.opened;
-    const id = (await emulator.waitForConnections(hub, (l) => l.some((c) => c.userId === `drop-${hub}`))).find((c) => c.userId === `drop-${hub}`)?.connectionId as string;
-    if (protocol !== undefined) {
-      await socket.nextJson();
-      socket.send({ type: "event", event: "fail", dataType: "text", data: "x", ackId: 1 });
-      expect(await socket.nextJson()).toMatchObject({ type: "ack", ackId: 1, success: false, error: { name: "InternalServerError" } });
-      expect(await socket.nextJson()).toMatchObject({ type: "system", event: "disconnected" });
-    } else {
-      // A simple client's frame is the `message` event; this hub's handler fails every event.
-      socket.send("anything");
-    }
-    await socket.closed;
-    expect(await client.connectionExists(id)).toBe(false);
-    // The `disconnected` event goes up with a reason (the failing hub's handler answers 400 to it too; it is only logged).
-    await expect.poll(() => seen.find((s) => s.method === "POST" && s.connectionId === id && s.body.includes("reason"))).toBeDefined();
-    const up = seen.find((s) => s.method === "POST" && s.connectionId === id && s.body.includes("reason")) as Seen;
-    expect((JSON.parse(up.body) as { reason: string }).reason).toMatch(/400/);
-  });
+  ])(
+    "protocol %s: failed ack (if asked), disconnected frame, close, upstream disconnected with the reason",
+    async (protocol, hub) => {
+      const client = new AzureServiceClient(emulator.connectionString, hub, {
+        allowInsecureConnection: true,
+        retryOptions: { maxRetries: 0 },
+      });
+      const { url } = await client.getClientAccessToken({ userId: `drop-${hub}` });
+      const socket = new TestSocket(url, protocol);
+      await socket.opened;
+      const id = (await emulator.waitForConnections(hub, (l) => l.some((c) => c.userId === `drop-${hub}`))).find(
+        (c) => c.userId === `drop-${hub}`,
+      )?.connectionId as string;
+      if (protocol !== undefined) {
+        await socket.nextJson();
+        socket.send({ type: "event", event: "fail", dataType: "text", data: "x", ackId: 1 });
+        expect(await socket.nextJson()).toMatchObject({
+          type: "ack",
+          ackId: 1,
+          success: false,
+          error: { name: "InternalServerError" },
+        });
+        expect(await socket.nextJson()).toMatchObject({ type: "system", event: "disconnected" });
+      } else {
+        // A simple client's frame is the `message` event; this hub's handler fails every event.
+        socket.send("anything");
+      }
+      await socket.closed;
+      expect(await client.connectionExists(id)).toBe(false);
+      // The `disconnected` event goes up with a reason (the failing hub's handler answers 400 to it too; it is only logged).
+      await expect
+        .poll(() => seen.find((s) => s.method === "POST" && s.connectionId === id && s.body.includes("reason")))
+        .toBeDefined();
+      const up = seen.find((s) => s.method === "POST" && s.connectionId === id && s.body.includes("reason")) as Seen;
+      expect((JSON.parse(up.body) as { reason: string }).reason).toMatch(/400/);
+    },
+  );
 });
 
 describe("bounded replies", () => {
@@ -171,7 +197,12 @@ describe("bounded replies", () => {
     const socket = new TestSocket(url, "json.webpubsub.azure.v1");
     await socket.nextJson();
     socket.send({ type: "event", event: "huge", dataType: "text", data: "x", ackId: 1 });
-    expect(await socket.nextJson(10_000)).toMatchObject({ type: "ack", ackId: 1, success: false, error: { name: "InternalServerError" } });
+    expect(await socket.nextJson(10_000)).toMatchObject({
+      type: "ack",
+      ackId: 1,
+      success: false,
+      error: { name: "InternalServerError" },
+    });
     // The emulator hung up: the handler could not push its 64 MiB.
     await expect.poll(() => hugeSentMiB).toBeDefined();
     expect(hugeSentMiB).toBeLessThan(64);

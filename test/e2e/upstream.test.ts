@@ -21,11 +21,16 @@ beforeAll(async () => {
       const name = req.query?.["name"]?.[0];
       if (name === "mallory") return res.fail(401, "mallory is not welcome");
       res.setState("joinedAs", name ?? "anonymous");
-      res.success({ ...(name === undefined ? {} : { userId: name }), groups: ["lobby"], roles: ["webpubsub.sendToGroup.lobby"] });
+      res.success({
+        ...(name === undefined ? {} : { userId: name }),
+        groups: ["lobby"],
+        roles: ["webpubsub.sendToGroup.lobby"],
+      });
     },
     handleUserEvent: (req, res) => {
       events.push(`${req.context.eventName}:${req.context.userId ?? "-"}:${req.dataType}`);
-      if (req.context.eventName === "echo") return res.success({ echoed: req.data, by: req.context.states["joinedAs"] }, "json");
+      if (req.context.eventName === "echo")
+        return res.success({ echoed: req.data, by: req.context.states["joinedAs"] }, "json");
       if (req.data === "fail") return res.fail(500, "cannot");
       res.success(`pong ${String(req.data)} from ${String(req.context.states["joinedAs"])}`, "text");
     },
@@ -37,7 +42,11 @@ beforeAll(async () => {
   server = app.listen(0, "127.0.0.1");
   await new Promise((resolve) => server.once("listening", resolve));
   const port = (server.address() as AddressInfo).port;
-  emulator = await startEmulator({ port: 0, accessKey: key, hubs: { chat: { url: `http://127.0.0.1:${port}/api/webpubsub/hubs/{hub}/` } } });
+  emulator = await startEmulator({
+    port: 0,
+    accessKey: key,
+    hubs: { chat: { url: `http://127.0.0.1:${port}/api/webpubsub/hubs/{hub}/` } },
+  });
   client = new WebPubSubServiceClient(emulator.connectionString, "chat");
 });
 afterAll(async () => {
@@ -60,7 +69,12 @@ describe("emulator → event handler", () => {
     socket.send({ type: "sendToGroup", group: "lobby", data: "hi", dataType: "text", ackId: 1, noEcho: true });
     expect(await socket.nextJson()).toMatchObject({ type: "ack", ackId: 1, success: true });
     socket.send({ type: "sendToGroup", group: "vip", data: "hi", dataType: "text", ackId: 2 });
-    expect(await socket.nextJson()).toMatchObject({ type: "ack", ackId: 2, success: false, error: { name: "Forbidden" } });
+    expect(await socket.nextJson()).toMatchObject({
+      type: "ack",
+      ackId: 2,
+      success: false,
+      error: { name: "Forbidden" },
+    });
     socket.close();
     await expect.poll(() => events).toContain("disconnected:ann");
   });
@@ -87,7 +101,12 @@ describe("emulator → event handler", () => {
     socket.send({ type: "event", event: "echo", dataType: "json", data: { n: 42 }, ackId: 7 });
     const frames = [await socket.nextJson(), await socket.nextJson()];
     expect(frames).toContainEqual({ type: "ack", ackId: 7, success: true });
-    expect(frames).toContainEqual({ type: "message", from: "server", dataType: "json", data: { echoed: { n: 42 }, by: "anonymous" } });
+    expect(frames).toContainEqual({
+      type: "message",
+      from: "server",
+      dataType: "json",
+      data: { echoed: { n: 42 }, by: "anonymous" },
+    });
     expect(events).toContain("echo:cy:json");
     socket.close();
   });
@@ -97,7 +116,12 @@ describe("emulator → event handler", () => {
     const socket = new TestSocket(url, "json.webpubsub.azure.v1");
     await socket.nextJson();
     socket.send({ type: "event", event: "say", dataType: "text", data: "fail", ackId: 9 });
-    expect(await socket.nextJson()).toMatchObject({ type: "ack", ackId: 9, success: false, error: { name: "InternalServerError" } });
+    expect(await socket.nextJson()).toMatchObject({
+      type: "ack",
+      ackId: 9,
+      success: false,
+      error: { name: "InternalServerError" },
+    });
     expect(await socket.nextJson()).toMatchObject({ type: "system", event: "disconnected" });
     await socket.closed;
     await expect.poll(() => events).toContain("disconnected:dee");
@@ -105,7 +129,11 @@ describe("emulator → event handler", () => {
 
   it("an emulator signing with another key is refused by the handler: the connection never opens", async () => {
     const port = (server.address() as AddressInfo).port;
-    const other = await startEmulator({ port: 0, accessKey: "Z".repeat(44), hubs: { chat: { url: `http://127.0.0.1:${port}/api/webpubsub/hubs/{hub}/` } } });
+    const other = await startEmulator({
+      port: 0,
+      accessKey: "Z".repeat(44),
+      hubs: { chat: { url: `http://127.0.0.1:${port}/api/webpubsub/hubs/{hub}/` } },
+    });
     const otherClient = new WebPubSubServiceClient(other.connectionString, "chat");
     const { url } = await otherClient.getClientAccessToken();
     const before = events.length;

@@ -37,7 +37,9 @@ describe("compileFilter", () => {
     ["  connectionId   in ( 'c1' , 'c3' )  ", ["alice", "listener"]],
   ])("%s", (text, expected) => {
     const predicate = compileFilter(text);
-    const matched = Object.entries(all).filter(([, s]) => predicate(s)).map(([name]) => name);
+    const matched = Object.entries(all)
+      .filter(([, s]) => predicate(s))
+      .map(([name]) => name);
     expect(matched).toEqual(expected);
   });
 

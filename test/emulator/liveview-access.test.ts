@@ -28,7 +28,8 @@ afterAll(async () => {
   await emulator.close();
 });
 
-const get = (path: string, headers: Record<string, string> = {}) => fetch(`${emulator.endpoint}${path}`, { headers, redirect: "manual" });
+const get = (path: string, headers: Record<string, string> = {}) =>
+  fetch(`${emulator.endpoint}${path}`, { headers, redirect: "manual" });
 
 describe("live view access", () => {
   it("is off unless asked for", async () => {
@@ -77,10 +78,18 @@ describe("live view access", () => {
 
   it("accepts the access key itself, as a bearer or through the login form", async () => {
     expect((await get("/ui/", { authorization: `Bearer ${key}` })).status).toBe(200);
-    const bad = await fetch(`${emulator.endpoint}/ui/login`, { method: "POST", body: new URLSearchParams({ key: "nope" }), redirect: "manual" });
+    const bad = await fetch(`${emulator.endpoint}/ui/login`, {
+      method: "POST",
+      body: new URLSearchParams({ key: "nope" }),
+      redirect: "manual",
+    });
     expect(bad.status).toBe(401);
     expect(await bad.text()).not.toContain("nope");
-    const good = await fetch(`${emulator.endpoint}/ui/login`, { method: "POST", body: new URLSearchParams({ key }), redirect: "manual" });
+    const good = await fetch(`${emulator.endpoint}/ui/login`, {
+      method: "POST",
+      body: new URLSearchParams({ key }),
+      redirect: "manual",
+    });
     expect(good.status).toBe(303);
     expect(good.headers.get("set-cookie")).toContain(`webpubsub_liveview=${token}`);
   });
@@ -88,14 +97,40 @@ describe("live view access", () => {
   it("signs REST tokens only for /api/hubs paths and only with the x-liveview header", async () => {
     const auth = { authorization: `Bearer ${token}`, "content-type": "application/json" };
     const path = "/api/hubs/feedhub/:send";
-    expect((await fetch(`${emulator.endpoint}/ui/api/sign`, { method: "POST", headers: auth, body: JSON.stringify({ path }) })).status).toBe(403);
+    expect(
+      (
+        await fetch(`${emulator.endpoint}/ui/api/sign`, {
+          method: "POST",
+          headers: auth,
+          body: JSON.stringify({ path }),
+        })
+      ).status,
+    ).toBe(403);
     const h = { ...auth, "x-liveview": "1" };
-    expect((await fetch(`${emulator.endpoint}/ui/api/sign`, { method: "POST", headers: h, body: JSON.stringify({ path: "/ui/api/state" }) })).status).toBe(400);
-    expect((await fetch(`${emulator.endpoint}/ui/api/sign`, { method: "POST", headers: h, body: "not json" })).status).toBe(400);
-    const signed = (await (await fetch(`${emulator.endpoint}/ui/api/sign`, { method: "POST", headers: h, body: JSON.stringify({ path }) })).json()) as { token: string };
-    const { payload } = await jwtVerify(signed.token, new TextEncoder().encode(key), { audience: `http://127.0.0.1:${emulator.port}${path}` });
+    expect(
+      (
+        await fetch(`${emulator.endpoint}/ui/api/sign`, {
+          method: "POST",
+          headers: h,
+          body: JSON.stringify({ path: "/ui/api/state" }),
+        })
+      ).status,
+    ).toBe(400);
+    expect(
+      (await fetch(`${emulator.endpoint}/ui/api/sign`, { method: "POST", headers: h, body: "not json" })).status,
+    ).toBe(400);
+    const signed = (await (
+      await fetch(`${emulator.endpoint}/ui/api/sign`, { method: "POST", headers: h, body: JSON.stringify({ path }) })
+    ).json()) as { token: string };
+    const { payload } = await jwtVerify(signed.token, new TextEncoder().encode(key), {
+      audience: `http://127.0.0.1:${emulator.port}${path}`,
+    });
     expect((payload.exp as number) - (payload.iat as number)).toBe(300);
-    const sent = await fetch(`${emulator.endpoint}${path}?api-version=2024-01-01`, { method: "POST", headers: { authorization: `Bearer ${signed.token}`, "content-type": "text/plain" }, body: "hi" });
+    const sent = await fetch(`${emulator.endpoint}${path}?api-version=2024-01-01`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${signed.token}`, "content-type": "text/plain" },
+      body: "hi",
+    });
     expect(sent.status).toBe(202);
   });
 });
@@ -104,7 +139,9 @@ describe("live view access", () => {
 function rawFeed(): { socket: ReturnType<typeof connect>; text: () => string } {
   let received = "";
   const socket = connect(emulator.port, "127.0.0.1", () => {
-    socket.write(`GET /ui/api/events HTTP/1.1\r\nHost: 127.0.0.1:${emulator.port}\r\nAuthorization: Bearer ${token}\r\n\r\n`);
+    socket.write(
+      `GET /ui/api/events HTTP/1.1\r\nHost: 127.0.0.1:${emulator.port}\r\nAuthorization: Bearer ${token}\r\n\r\n`,
+    );
   });
   socket.setEncoding("utf8");
   socket.on("data", (d: string) => (received += d));
@@ -118,7 +155,9 @@ describe("live view feed", () => {
     expect(feed.text()).toContain('"history":2000');
     await client.sendToAll("a secret body", { contentType: "text/plain" });
     await expect.poll(() => feed.text().includes('"kind":"rest"'), { timeout: 5000 }).toBe(true);
-    expect(feed.text()).toMatch(/"method":"POST","path":"\/api\/hubs\/feedhub\/:send\?api-version=[^"]+","status":202,"ms":[\d.]+,"reach":0/);
+    expect(feed.text()).toMatch(
+      /"method":"POST","path":"\/api\/hubs\/feedhub\/:send\?api-version=[^"]+","status":202,"ms":[\d.]+,"reach":0/,
+    );
     expect(feed.text()).not.toContain("a secret body");
     expect(feed.text()).not.toContain(key);
     feed.socket.destroy();
@@ -130,13 +169,21 @@ describe("live view feed", () => {
   it("shows MQTT sessions with their protocol, and their packets by type", async () => {
     const feed = rawFeed();
     await expect.poll(() => feed.text().includes("event: hello"), { timeout: 5000 }).toBe(true);
-    const { url } = await client.getClientAccessToken({ clientProtocol: "mqtt", userId: "sensor", roles: ["webpubsub.joinLeaveGroup", "webpubsub.sendToGroup"] });
+    const { url } = await client.getClientAccessToken({
+      clientProtocol: "mqtt",
+      userId: "sensor",
+      roles: ["webpubsub.joinLeaveGroup", "webpubsub.sendToGroup"],
+    });
     const sensor = await connectMqtt(url, { protocolVersion: 5, clientId: "liveviewsensor" });
     await sensor.client.publishAsync("readings", "21.5");
     await expect.poll(() => feed.text().includes('"type":"PUBLISH"'), { timeout: 5000 }).toBe(true);
-    expect(feed.text()).toMatch(/"kind":"connected","hub":"feedhub","connectionId":"[^"]+","userId":"sensor","protocol":"mqtt"/);
+    expect(feed.text()).toMatch(
+      /"kind":"connected","hub":"feedhub","connectionId":"[^"]+","userId":"sensor","protocol":"mqtt"/,
+    );
     expect(feed.text()).not.toContain("21.5");
-    const state = (await (await get("/ui/api/state?hub=feedhub", { authorization: `Bearer ${token}` })).json()) as { connections: { userId: string; protocol: string }[] };
+    const state = (await (await get("/ui/api/state?hub=feedhub", { authorization: `Bearer ${token}` })).json()) as {
+      connections: { userId: string; protocol: string }[];
+    };
     expect(state.connections).toContainEqual(expect.objectContaining({ userId: "sensor", protocol: "mqtt" }));
     await closeAllMqtt();
     feed.socket.destroy();
@@ -167,7 +214,16 @@ describe("live view feed bounds", () => {
     const long = "p".repeat(1000);
     let sent = 0;
     for (let tick = 0; tick < 200; tick++) {
-      for (let i = 0; i < 200; i++) emit?.({ kind: "rest", hub: "h", method: "POST", path: `/api/hubs/h/${long}`, status: 202, ms: 1, reach: ++sent });
+      for (let i = 0; i < 200; i++)
+        emit?.({
+          kind: "rest",
+          hub: "h",
+          method: "POST",
+          path: `/api/hubs/h/${long}`,
+          status: 202,
+          ms: 1,
+          reach: ++sent,
+        });
       await new Promise((r) => setTimeout(r, 6));
     }
     const before = received.length;
@@ -236,8 +292,11 @@ describe("webpubsub emulator (CLI)", () => {
     expect(entry.status).toBe(303);
     const cookie = (entry.headers.get("set-cookie") as string).split(";")[0] as string;
     const origin = new URL(url).origin;
-    expect(await (await fetch(`${origin}/ui/`, { headers: { cookie } })).text()).toContain('<script src="/ui/assets/app.js">');
-    for (const asset of ["app.js", "actions.js", "client.js", "style.css"]) expect((await fetch(`${origin}/ui/assets/${asset}`, { headers: { cookie } })).status).toBe(200);
+    expect(await (await fetch(`${origin}/ui/`, { headers: { cookie } })).text()).toContain(
+      '<script src="/ui/assets/app.js">',
+    );
+    for (const asset of ["app.js", "actions.js", "client.js", "style.css"])
+      expect((await fetch(`${origin}/ui/assets/${asset}`, { headers: { cookie } })).status).toBe(200);
     expect((await fetch(url.replace(/\?.*/, ""))).status).toBe(401);
     on.child.kill("SIGINT");
     expect((await on.exited).code).toBe(0);

@@ -46,33 +46,53 @@ async function until<T extends EmulatorEvent>(predicate: (e: EmulatorEvent) => e
 
 describe("Emulator.watch", () => {
   it("reports connects, group joins, frames, upstream calls, sends with their reach and disconnects", async () => {
-    const { url } = await client.getClientAccessToken({ userId: "ann", roles: ["webpubsub.joinLeaveGroup", "webpubsub.sendToGroup"], groups: ["lobby"] });
+    const { url } = await client.getClientAccessToken({
+      userId: "ann",
+      roles: ["webpubsub.joinLeaveGroup", "webpubsub.sendToGroup"],
+      groups: ["lobby"],
+    });
     const ann = new TestSocket(url, "json.webpubsub.azure.v1");
     const hello = await ann.nextJson();
     const id = String(hello["connectionId"]);
-    expect(await until((e): e is EmulatorEvent & { kind: "connected" } => e.kind === "connected" && e.connectionId === id)).toMatchObject({
+    expect(
+      await until((e): e is EmulatorEvent & { kind: "connected" } => e.kind === "connected" && e.connectionId === id),
+    ).toMatchObject({
       hub: "watched",
       userId: "ann",
       subprotocol: "json.webpubsub.azure.v1",
     });
     await until((e): e is EmulatorEvent => e.kind === "join" && e.group === "lobby" && e.connectionId === id);
-    const connectedCall = await until((e): e is EmulatorEvent & { kind: "upstream" } => e.kind === "upstream" && e.event === "azure.webpubsub.sys.connected");
+    const connectedCall = await until(
+      (e): e is EmulatorEvent & { kind: "upstream" } =>
+        e.kind === "upstream" && e.event === "azure.webpubsub.sys.connected",
+    );
     expect(connectedCall.status).toBe(204);
 
     await client.group("lobby").sendToAll({ hi: 1 });
-    const send = await until((e): e is EmulatorEvent & { kind: "rest" } => e.kind === "rest" && e.path.includes("/groups/lobby/:send"));
+    const send = await until(
+      (e): e is EmulatorEvent & { kind: "rest" } => e.kind === "rest" && e.path.includes("/groups/lobby/:send"),
+    );
     expect(send).toMatchObject({ hub: "watched", method: "POST", status: 202, reach: 1 });
     expect(send.ms).toBeGreaterThanOrEqual(0);
     expect(await ann.nextJson()).toMatchObject({ type: "message", from: "group", group: "lobby", data: { hi: 1 } });
 
     ann.send({ type: "event", event: "boom", dataType: "text", data: "x", ackId: 7 });
-    const frame = await until((e): e is EmulatorEvent & { kind: "frame" } => e.kind === "frame" && e.connectionId === id);
+    const frame = await until(
+      (e): e is EmulatorEvent & { kind: "frame" } => e.kind === "frame" && e.connectionId === id,
+    );
     expect(JSON.parse(frame.bytes.toString("utf8"))).toMatchObject({ type: "event", event: "boom" });
-    const failed = await until((e): e is EmulatorEvent & { kind: "upstream" } => e.kind === "upstream" && e.event === "azure.webpubsub.user.boom");
+    const failed = await until(
+      (e): e is EmulatorEvent & { kind: "upstream" } =>
+        e.kind === "upstream" && e.event === "azure.webpubsub.user.boom",
+    );
     expect(failed).toMatchObject({ status: 500, error: "handler exploded", userId: "ann" });
 
     // A failed user event drops the connection (reference-cloud-events), with the reason.
-    expect(await until((e): e is EmulatorEvent & { kind: "disconnected" } => e.kind === "disconnected" && e.connectionId === id)).toMatchObject({ reason: expect.stringContaining("500") });
+    expect(
+      await until(
+        (e): e is EmulatorEvent & { kind: "disconnected" } => e.kind === "disconnected" && e.connectionId === id,
+      ),
+    ).toMatchObject({ reason: expect.stringContaining("500") });
   });
 
   it("reports refused upgrades without their query (which holds the token)", async () => {

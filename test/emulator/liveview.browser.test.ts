@@ -18,7 +18,9 @@ const key = "browser-liveview-key-ABCDEFGHIJKLMNOPQRSTUVWXYZ012345";
 // The README's screenshot is refreshed only on request (WEBPUBSUB_SCREENSHOT=1), so a test run leaves the
 // work tree clean; otherwise the picture goes to the temp folder.
 const screenshot =
-  process.env["WEBPUBSUB_SCREENSHOT"] === "1" ? fileURLToPath(new URL("../../docs/liveview.png", import.meta.url)) : join(tmpdir(), "webpubsub-liveview.png");
+  process.env["WEBPUBSUB_SCREENSHOT"] === "1"
+    ? fileURLToPath(new URL("../../docs/liveview.png", import.meta.url))
+    : join(tmpdir(), "webpubsub-liveview.png");
 
 let emulator: Emulator;
 let handler: Awaited<ReturnType<typeof startRecordingServer>>;
@@ -40,7 +42,12 @@ beforeAll(async () => {
     res.statusCode = boom ? 500 : 204;
     res.end(boom ? "order service unavailable" : undefined);
   });
-  emulator = await startEmulator({ port: 0, ui: true, accessKey: key, hubs: { chat: { url: `${handler.url}/{event}` } } });
+  emulator = await startEmulator({
+    port: 0,
+    ui: true,
+    accessKey: key,
+    hubs: { chat: { url: `${handler.url}/{event}` } },
+  });
   client = new WebPubSubServiceClient(emulator.connectionString, "chat", { retryOptions: { maxRetries: 0 } });
   browser = await chromium.launch({ executablePath: chromiumBin.path as string, args: chromiumArgs });
   page = await browser.newPage({ viewport: { width: 1480, height: 860 } });
@@ -54,7 +61,11 @@ afterAll(async () => {
 });
 
 async function pubsubClient(userId: string, groups: string[] = []): Promise<{ socket: TestSocket; id: string }> {
-  const { url } = await client.getClientAccessToken({ userId, groups, roles: ["webpubsub.joinLeaveGroup", "webpubsub.sendToGroup"] });
+  const { url } = await client.getClientAccessToken({
+    userId,
+    groups,
+    roles: ["webpubsub.joinLeaveGroup", "webpubsub.sendToGroup"],
+  });
   const socket = new TestSocket(url, "json.webpubsub.azure.v1");
   sockets.push(socket);
   const connected = await socket.nextJson();
@@ -158,7 +169,9 @@ describe("live view in a browser", () => {
     expect(await page.inputValue("#conn-id")).toBe(dan.id);
     await page.fill("#conn-group", "vip");
     await page.click("#group-add");
-    await expect.poll(() => emulator.connections("chat").find((c) => c.connectionId === dan.id)?.groups).toEqual(["vip"]);
+    await expect
+      .poll(() => emulator.connections("chat").find((c) => c.connectionId === dan.id)?.groups)
+      .toEqual(["vip"]);
     await page.locator("#groups li", { hasText: "vip" }).waitFor();
     await page.click("#group-remove");
     await expect.poll(() => emulator.connections("chat").find((c) => c.connectionId === dan.id)?.groups).toEqual([]);
@@ -167,38 +180,50 @@ describe("live view in a browser", () => {
     const closed = await dan.socket.closed;
     expect(closed.code).toBe(1000);
     await trafficRow("disconnected · json · kicked by the live view").waitFor();
-    await expect.poll(() => page.locator("#connections tbody tr", { hasText: "dan" }).count(), { timeout: 10_000 }).toBe(0);
+    await expect
+      .poll(() => page.locator("#connections tbody tr", { hasText: "dan" }).count(), { timeout: 10_000 })
+      .toBe(0);
   });
 
-  it.runIf(chromiumBin.run)("mints a client URL and opens a test client that receives, joins groups and sends", async () => {
-    await page.fill("#mint-user", "tess");
-    await page.click("#mint");
-    await expect.poll(() => page.inputValue("#mint-url")).toMatch(/^ws:\/\/127\.0\.0\.1:\d+\/client\/hubs\/chat\?access_token=/);
-    await page.click("#open-client");
-    const card = page.locator("#clients .client").first();
-    await card.locator(".s-ok", { hasText: "connected" }).waitFor({ timeout: 10_000 });
-    await page.locator("#connections tbody tr", { hasText: "tess" }).waitFor();
+  it.runIf(chromiumBin.run)(
+    "mints a client URL and opens a test client that receives, joins groups and sends",
+    async () => {
+      await page.fill("#mint-user", "tess");
+      await page.click("#mint");
+      await expect
+        .poll(() => page.inputValue("#mint-url"))
+        .toMatch(/^ws:\/\/127\.0\.0\.1:\d+\/client\/hubs\/chat\?access_token=/);
+      await page.click("#open-client");
+      const card = page.locator("#clients .client").first();
+      await card.locator(".s-ok", { hasText: "connected" }).waitFor({ timeout: 10_000 });
+      await page.locator("#connections tbody tr", { hasText: "tess" }).waitFor();
 
-    await card.locator("input[aria-label=group]").fill("demo");
-    await card.locator("button", { hasText: "Join" }).click();
-    await expect.poll(() => emulator.connections("chat").find((c) => c.userId === "tess")?.groups).toEqual(["demo"]);
+      await card.locator("input[aria-label=group]").fill("demo");
+      await card.locator("button", { hasText: "Join" }).click();
+      await expect.poll(() => emulator.connections("chat").find((c) => c.userId === "tess")?.groups).toEqual(["demo"]);
 
-    await client.group("demo").sendToAll("for the demo group", { contentType: "text/plain" });
-    await card.locator(".log li", { hasText: "for the demo group" }).waitFor();
+      await client.group("demo").sendToAll("for the demo group", { contentType: "text/plain" });
+      await card.locator(".log li", { hasText: "for the demo group" }).waitFor();
 
-    const watcher = await pubsubClient("will", ["demo"]);
-    await card.locator("input[aria-label=message]").fill("hi from tess");
-    await card.locator("button", { hasText: "Send to group" }).click();
-    expect(await nextMessage(watcher.socket)).toMatchObject({ from: "group", group: "demo", fromUserId: "tess", data: "hi from tess" });
-    await trafficRow("sendToGroup · group demo · text").waitFor();
-    await card.locator("button", { hasText: "Send event" }).click();
-    await trafficRow("user.message").waitFor();
+      const watcher = await pubsubClient("will", ["demo"]);
+      await card.locator("input[aria-label=message]").fill("hi from tess");
+      await card.locator("button", { hasText: "Send to group" }).click();
+      expect(await nextMessage(watcher.socket)).toMatchObject({
+        from: "group",
+        group: "demo",
+        fromUserId: "tess",
+        data: "hi from tess",
+      });
+      await trafficRow("sendToGroup · group demo · text").waitFor();
+      await card.locator("button", { hasText: "Send event" }).click();
+      await trafficRow("user.message").waitFor();
 
-    await page.evaluate(() => document.getElementById("actions-panel")?.scrollTo(0, 0));
-    await page.waitForTimeout(300);
-    mkdirSync(new URL("../../docs/", import.meta.url), { recursive: true });
-    await page.screenshot({ path: screenshot });
-  });
+      await page.evaluate(() => document.getElementById("actions-panel")?.scrollTo(0, 0));
+      await page.waitForTimeout(300);
+      mkdirSync(new URL("../../docs/", import.meta.url), { recursive: true });
+      await page.screenshot({ path: screenshot });
+    },
+  );
 
   it.runIf(chromiumBin.missingButRequired)(`requires Chromium: ${chromiumBin.notice}`, () => {
     throw new Error(chromiumBin.notice);

@@ -15,7 +15,10 @@ const sockets: TestSocket[] = [];
 
 beforeAll(async () => {
   emulator = await startEmulator({ port: 0 });
-  azure = new AzureServiceClient(emulator.connectionString, "ms", { allowInsecureConnection: true, retryOptions: { maxRetries: 0 } });
+  azure = new AzureServiceClient(emulator.connectionString, "ms", {
+    allowInsecureConnection: true,
+    retryOptions: { maxRetries: 0 },
+  });
 });
 afterAll(async () => {
   for (const c of clients) c.stop();
@@ -24,7 +27,9 @@ afterAll(async () => {
 });
 
 /** A simple WebSocket client connected with a token minted by Microsoft's SDK. */
-async function simpleClient(options: { userId?: string; groups?: string[] } = {}): Promise<{ socket: TestSocket; id: string }> {
+async function simpleClient(
+  options: { userId?: string; groups?: string[] } = {},
+): Promise<{ socket: TestSocket; id: string }> {
   const before = new Set(emulator.connections("ms").map((c) => c.connectionId));
   const { url } = await azure.getClientAccessToken(options);
   const socket = new TestSocket(url);
@@ -37,13 +42,25 @@ async function simpleClient(options: { userId?: string; groups?: string[] } = {}
 function microsoftClient(url: string | (() => Promise<string>)): WebPubSubClient {
   const client =
     typeof url === "string"
-      ? new WebPubSubClient(url, { reconnectRetryOptions: { maxRetries: 5, retryDelayInMs: 50, mode: "Fixed" }, messageRetryOptions: { maxRetries: 0 } })
-      : new WebPubSubClient({ getClientAccessUrl: url }, { reconnectRetryOptions: { maxRetries: 5, retryDelayInMs: 50, mode: "Fixed" }, messageRetryOptions: { maxRetries: 0 } });
+      ? new WebPubSubClient(url, {
+          reconnectRetryOptions: { maxRetries: 5, retryDelayInMs: 50, mode: "Fixed" },
+          messageRetryOptions: { maxRetries: 0 },
+        })
+      : new WebPubSubClient(
+          { getClientAccessUrl: url },
+          {
+            reconnectRetryOptions: { maxRetries: 5, retryDelayInMs: 50, mode: "Fixed" },
+            messageRetryOptions: { maxRetries: 0 },
+          },
+        );
   clients.push(client);
   return client;
 }
 
-function nextEvent<T>(client: WebPubSubClient, event: "connected" | "server-message" | "group-message" | "disconnected" | "stopped"): Promise<T> {
+function nextEvent<T>(
+  client: WebPubSubClient,
+  event: "connected" | "server-message" | "group-message" | "disconnected" | "stopped",
+): Promise<T> {
   return new Promise((resolve) => {
     const listener = (e: T) => {
       (client.off as (e: string, l: (x: T) => void) => void)(event, listener);
@@ -76,7 +93,11 @@ describe("@azure/web-pubsub against the emulator", () => {
   it("filters, excludes and TTL options are understood", async () => {
     const a = await simpleClient({ userId: "fa", groups: ["fg"] });
     const b = await simpleClient({ userId: "fb" });
-    await azure.sendToAll("only fa", { contentType: "text/plain", filter: azureOdata`userId eq ${"fa"}`, messageTtlSeconds: 60 });
+    await azure.sendToAll("only fa", {
+      contentType: "text/plain",
+      filter: azureOdata`userId eq ${"fa"}`,
+      messageTtlSeconds: 60,
+    });
     await azure.sendToAll("not b", { contentType: "text/plain", excludedConnections: [b.id] });
     await azure.sendToAll("everyone", { contentType: "text/plain" });
     expect((await a.socket.next()).data).toBe("only fa");
@@ -102,7 +123,12 @@ describe("@azure/web-pubsub against the emulator", () => {
     await azure.group("club").removeUser("member");
     expect(await azure.groupExists("club")).toBe(false);
     await azure.addConnectionsToGroups(["x1", "x2"], azureOdata`userId eq ${"member"}`);
-    expect(emulator.connections("ms").find((c) => c.connectionId === a.id)?.groups.sort()).toEqual(["x1", "x2"]);
+    expect(
+      emulator
+        .connections("ms")
+        .find((c) => c.connectionId === a.id)
+        ?.groups.sort(),
+    ).toEqual(["x1", "x2"]);
     await azure.removeConnectionsFromGroups(["x1"], azureOdata`userId eq ${"member"}`);
     await azure.removeConnectionFromAllGroups(a.id);
     await azure.removeUserFromAllGroups("member");
@@ -130,9 +156,17 @@ describe("@azure/web-pubsub against the emulator", () => {
   });
 
   it("service errors come back as Azure RestErrors with the status", async () => {
-    await expect(azure.group("g").addConnection("no-such-connection")).rejects.toMatchObject({ name: "RestError", statusCode: 404 });
-    await expect(azure.grantPermission("no-such-connection", "joinLeaveGroup")).rejects.toMatchObject({ statusCode: 404 });
-    const wrongKey = new AzureServiceClient(emulator.endpoint, new AzureKeyCredential("X".repeat(44)), "ms", { allowInsecureConnection: true, retryOptions: { maxRetries: 0 } });
+    await expect(azure.group("g").addConnection("no-such-connection")).rejects.toMatchObject({
+      name: "RestError",
+      statusCode: 404,
+    });
+    await expect(azure.grantPermission("no-such-connection", "joinLeaveGroup")).rejects.toMatchObject({
+      statusCode: 404,
+    });
+    const wrongKey = new AzureServiceClient(emulator.endpoint, new AzureKeyCredential("X".repeat(44)), "ms", {
+      allowInsecureConnection: true,
+      retryOptions: { maxRetries: 0 },
+    });
     await expect(wrongKey.sendToAll("x")).rejects.toMatchObject({ statusCode: 401 });
   });
 
@@ -146,7 +180,12 @@ describe("@azure/web-pubsub against the emulator", () => {
       socket.send({ type: "joinGroup", group: "room", ackId: 1 });
       expect(await socket.nextJson()).toEqual({ type: "ack", ackId: 1, success: true });
       socket.send({ type: "joinGroup", group: "other", ackId: 2 });
-      expect(await socket.nextJson()).toMatchObject({ type: "ack", ackId: 2, success: false, error: { name: "Forbidden" } });
+      expect(await socket.nextJson()).toMatchObject({
+        type: "ack",
+        ackId: 2,
+        success: false,
+        error: { name: "Forbidden" },
+      });
       socket.close();
     }
     await ours.close();
@@ -161,8 +200,18 @@ describe("@azure/web-pubsub-client against the emulator, with tokens minted by o
   afterAll(() => ours.close());
 
   it("two clients join a group, exchange group messages and receive server messages", async () => {
-    const alice = microsoftClient((await ours.getClientAccessToken({ userId: "alice", roles: ["webpubsub.joinLeaveGroup", "webpubsub.sendToGroup"] })).url);
-    const bob = microsoftClient((await ours.getClientAccessToken({ userId: "bob", roles: ["webpubsub.joinLeaveGroup", "webpubsub.sendToGroup"] })).url);
+    const alice = microsoftClient(
+      (
+        await ours.getClientAccessToken({
+          userId: "alice",
+          roles: ["webpubsub.joinLeaveGroup", "webpubsub.sendToGroup"],
+        })
+      ).url,
+    );
+    const bob = microsoftClient(
+      (await ours.getClientAccessToken({ userId: "bob", roles: ["webpubsub.joinLeaveGroup", "webpubsub.sendToGroup"] }))
+        .url,
+    );
     const aliceConnected = nextEvent<{ connectionId: string; userId: string }>(alice, "connected");
     await alice.start();
     await bob.start();
@@ -170,9 +219,17 @@ describe("@azure/web-pubsub-client against the emulator, with tokens minted by o
     await alice.joinGroup("chat");
     await bob.joinGroup("chat");
 
-    const atBob = nextEvent<{ message: { group: string; fromUserId: string; data: unknown; dataType: string } }>(bob, "group-message");
+    const atBob = nextEvent<{ message: { group: string; fromUserId: string; data: unknown; dataType: string } }>(
+      bob,
+      "group-message",
+    );
     await alice.sendToGroup("chat", "hi bob", "text");
-    expect((await atBob).message).toMatchObject({ group: "chat", fromUserId: "alice", data: "hi bob", dataType: "text" });
+    expect((await atBob).message).toMatchObject({
+      group: "chat",
+      fromUserId: "alice",
+      data: "hi bob",
+      dataType: "text",
+    });
 
     const jsonAtAlice = nextEvent<{ message: { data: unknown } }>(alice, "group-message");
     await bob.sendToGroup("chat", { n: 1 }, "json", { noEcho: true });
@@ -184,7 +241,10 @@ describe("@azure/web-pubsub-client against the emulator, with tokens minted by o
 
     // A REST send to a group reaches PubSub clients as a group message (from: "group", no fromUserId), as
     // the service's response schema says, so Microsoft's client raises group-message, not server-message.
-    const viaOurs = nextEvent<{ message: { group: string; fromUserId?: string; data: unknown; dataType: string } }>(alice, "group-message");
+    const viaOurs = nextEvent<{ message: { group: string; fromUserId?: string; data: unknown; dataType: string } }>(
+      alice,
+      "group-message",
+    );
     const notServer: unknown[] = [];
     alice.on("server-message", (e) => notServer.push(e.message.data));
     await ours.group("chat").sendToAll("from our SDK", { contentType: "text/plain" });
@@ -204,7 +264,9 @@ describe("@azure/web-pubsub-client against the emulator, with tokens minted by o
   });
 
   it("recovers the same connection after the socket is cut, without losing messages", async () => {
-    const client = microsoftClient(async () => (await ours.getClientAccessToken({ userId: "roamer", roles: ["webpubsub.joinLeaveGroup"] })).url);
+    const client = microsoftClient(
+      async () => (await ours.getClientAccessToken({ userId: "roamer", roles: ["webpubsub.joinLeaveGroup"] })).url,
+    );
     const connected = nextEvent<{ connectionId: string }>(client, "connected");
     await client.start();
     const { connectionId } = await connected;

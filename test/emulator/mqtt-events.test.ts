@@ -27,7 +27,11 @@ function reply(request: RecordedRequest, res: ServerResponse): void {
     if (user === "banned") {
       res.statusCode = 403;
       res.setHeader("content-type", "application/json");
-      res.end(JSON.stringify({ mqtt: { code: 0x8a, reason: "banned by server", userProperties: [{ name: "why", value: "tests" }] } }));
+      res.end(
+        JSON.stringify({
+          mqtt: { code: 0x8a, reason: "banned by server", userProperties: [{ name: "why", value: "tests" }] },
+        }),
+      );
       return;
     }
     if (user === "badcode") {
@@ -44,7 +48,14 @@ function reply(request: RecordedRequest, res: ServerResponse): void {
     res.statusCode = 200;
     res.setHeader("content-type", "application/json");
     res.setHeader("ce-connectionState", "c3RhdGU=");
-    res.end(JSON.stringify({ userId: `user-${user ?? "anon"}`, groups: ["fromhandler"], roles: ["webpubsub.sendToGroup"], mqtt: { userProperties: [{ name: "welcome", value: "yes" }] } }));
+    res.end(
+      JSON.stringify({
+        userId: `user-${user ?? "anon"}`,
+        groups: ["fromhandler"],
+        roles: ["webpubsub.sendToGroup"],
+        mqtt: { userProperties: [{ name: "welcome", value: "yes" }] },
+      }),
+    );
     return;
   }
   if (type.startsWith("azure.webpubsub.user.")) {
@@ -59,7 +70,11 @@ function reply(request: RecordedRequest, res: ServerResponse): void {
 
 beforeAll(async () => {
   handler = await startRecordingServer(reply);
-  emulator = await startEmulator({ port: 0, accessKey: KEY, hubs: { [HUB]: { url: `${handler.url}/upstream/{event}` } } });
+  emulator = await startEmulator({
+    port: 0,
+    accessKey: KEY,
+    hubs: { [HUB]: { url: `${handler.url}/upstream/{event}` } },
+  });
   service = new WebPubSubServiceClient(emulator.connectionString, HUB);
 });
 afterEach(() => closeAllMqtt());
@@ -71,20 +86,41 @@ afterAll(async () => {
 async function url(): Promise<string> {
   return (await service.getClientAccessToken({ clientProtocol: "mqtt", userId: "tokenuser" })).url;
 }
-const events = (id: string, type: string) => handler.requests.filter((r) => r.headers["ce-connectionid"] === id && r.headers["ce-type"] === `azure.webpubsub.sys.${type}`);
+const events = (id: string, type: string) =>
+  handler.requests.filter(
+    (r) => r.headers["ce-connectionid"] === id && r.headers["ce-type"] === `azure.webpubsub.sys.${type}`,
+  );
 
 describe("MQTT events upstream", () => {
   it("connect carries the MQTT attributes and body; connected has a session id; disconnected the DISCONNECT packet", async () => {
-    const c = await connectMqtt(`${await url()}&extra=1`, { protocolVersion: 5, clientId: "ev1", username: "ann", password: Buffer.from("secret"), properties: { userProperties: { device: "d1" } } });
+    const c = await connectMqtt(`${await url()}&extra=1`, {
+      protocolVersion: 5,
+      clientId: "ev1",
+      username: "ann",
+      password: Buffer.from("secret"),
+      properties: { userProperties: { device: "d1" } },
+    });
     const [connect] = events("ev1", "connect");
-    expect(connect?.headers).toMatchObject({ "ce-eventname": "connect", "ce-hub": HUB, "ce-subprotocol": "mqtt", "ce-userid": "tokenuser", "content-type": "application/json" });
+    expect(connect?.headers).toMatchObject({
+      "ce-eventname": "connect",
+      "ce-hub": HUB,
+      "ce-subprotocol": "mqtt",
+      "ce-userid": "tokenuser",
+      "content-type": "application/json",
+    });
     const physical = connect?.headers["ce-physicalconnectionid"] as string;
     expect(physical).toMatch(/.+/);
     expect(connect?.headers["ce-source"]).toBe(`/hubs/${HUB}/client/ev1/${physical}`);
     expect(connect?.headers["ce-sessionid"]).toBeUndefined();
     expect(connect?.headers["ce-signature"]).toBe(`sha256=${createHmac("sha256", KEY).update("ev1").digest("hex")}`);
     const body = JSON.parse(connect?.body.toString() ?? "");
-    expect(body.mqtt).toEqual({ protocolVersion: 5, cleanStart: true, username: "ann", password: Buffer.from("secret").toString("base64"), userProperties: [{ name: "device", value: "d1" }] });
+    expect(body.mqtt).toEqual({
+      protocolVersion: 5,
+      cleanStart: true,
+      username: "ann",
+      password: Buffer.from("secret").toString("base64"),
+      userProperties: [{ name: "device", value: "d1" }],
+    });
     expect(body.subprotocols).toEqual(["mqtt"]);
     expect(body.query.extra).toEqual(["1"]);
     expect(body.query.access_token).toBeUndefined();
@@ -102,7 +138,10 @@ describe("MQTT events upstream", () => {
     await expect.poll(() => events("ev1", "disconnected").length).toBe(1);
     const [disconnected] = events("ev1", "disconnected");
     expect(disconnected?.headers["ce-sessionid"]).toBe(connected?.headers["ce-sessionid"]);
-    expect(JSON.parse(disconnected?.body.toString() ?? "")).toEqual({ reason: "bye", mqtt: { initiatedByClient: true, disconnectPacket: { code: 0, userProperties: [{ name: "k", value: "v" }] } } });
+    expect(JSON.parse(disconnected?.body.toString() ?? "")).toEqual({
+      reason: "bye",
+      mqtt: { initiatedByClient: true, disconnectPacket: { code: 0, userProperties: [{ name: "k", value: "v" }] } },
+    });
   });
 
   it("a lost connection's disconnected event has no DISCONNECT packet; 3.1.1 DISCONNECT has code 0", async () => {
@@ -113,20 +152,38 @@ describe("MQTT events upstream", () => {
     expect(body.mqtt).toEqual({ initiatedByClient: false, disconnectPacket: null });
     expect(typeof body.reason).toBe("string");
     const c = await connectMqtt(await url(), { protocolVersion: 4, clientId: "ev3", username: "x" });
-    expect(JSON.parse(events("ev3", "connect")[0]?.body.toString() ?? "").mqtt).toMatchObject({ protocolVersion: 4, userProperties: null });
+    expect(JSON.parse(events("ev3", "connect")[0]?.body.toString() ?? "").mqtt).toMatchObject({
+      protocolVersion: 4,
+      userProperties: null,
+    });
     await c.client.endAsync();
     await expect.poll(() => events("ev3", "disconnected").length).toBe(1);
-    expect(JSON.parse(events("ev3", "disconnected")[0]?.body.toString() ?? "").mqtt).toEqual({ initiatedByClient: true, disconnectPacket: { code: 0, userProperties: null } });
+    expect(JSON.parse(events("ev3", "disconnected")[0]?.body.toString() ?? "").mqtt).toEqual({
+      initiatedByClient: true,
+      disconnectPacket: { code: 0, userProperties: null },
+    });
   });
 
   it("a failure answer becomes the CONNACK code, reason and user properties", async () => {
-    await expect(connectMqtt(await url(), { protocolVersion: 5, clientId: "ev4", username: "banned" })).rejects.toMatchObject({ code: 0x8a });
-    await expect(connectMqtt(await url(), { protocolVersion: 4, clientId: "ev5", username: "banned" })).rejects.toMatchObject({ code: 3 });
+    await expect(
+      connectMqtt(await url(), { protocolVersion: 5, clientId: "ev4", username: "banned" }),
+    ).rejects.toMatchObject({ code: 0x8a });
+    await expect(
+      connectMqtt(await url(), { protocolVersion: 4, clientId: "ev5", username: "banned" }),
+    ).rejects.toMatchObject({ code: 3 });
     // An invalid code becomes "unspecified error"; a plain 401 "not authorized".
-    await expect(connectMqtt(await url(), { protocolVersion: 5, clientId: "ev6", username: "badcode" })).rejects.toMatchObject({ code: 0x80 });
-    await expect(connectMqtt(await url(), { protocolVersion: 4, clientId: "ev7", username: "plain401" })).rejects.toMatchObject({ code: 5 });
-    await expect(connectMqtt(await url(), { protocolVersion: 5, clientId: "ev8", username: "plain401" })).rejects.toMatchObject({ code: 0x87 });
-    expect(emulator.connections(HUB).some((c) => ["ev4", "ev5", "ev6", "ev7", "ev8"].includes(c.connectionId))).toBe(false);
+    await expect(
+      connectMqtt(await url(), { protocolVersion: 5, clientId: "ev6", username: "badcode" }),
+    ).rejects.toMatchObject({ code: 0x80 });
+    await expect(
+      connectMqtt(await url(), { protocolVersion: 4, clientId: "ev7", username: "plain401" }),
+    ).rejects.toMatchObject({ code: 5 });
+    await expect(
+      connectMqtt(await url(), { protocolVersion: 5, clientId: "ev8", username: "plain401" }),
+    ).rejects.toMatchObject({ code: 0x87 });
+    expect(emulator.connections(HUB).some((c) => ["ev4", "ev5", "ev6", "ev7", "ev8"].includes(c.connectionId))).toBe(
+      false,
+    );
     expect(events("ev4", "connected")).toEqual([]);
   });
 
@@ -142,15 +199,25 @@ describe("MQTT events upstream", () => {
 
   it("$webpubsub/server/events/{event} is a user event; the answer comes back on .../succeeded or .../failed", async () => {
     const c = await connectMqtt(await url(), { protocolVersion: 5, clientId: "ev10" });
-    await c.client.publishAsync("$webpubsub/server/events/ping", "hi", { qos: 1, properties: { contentType: "text/plain", correlationData: Buffer.from("r1"), userProperties: { trace: "t1" } } });
+    await c.client.publishAsync("$webpubsub/server/events/ping", "hi", {
+      qos: 1,
+      properties: { contentType: "text/plain", correlationData: Buffer.from("r1"), userProperties: { trace: "t1" } },
+    });
     const ok = await c.next();
     expect(ok.topic).toBe("$webpubsub/server/events/ping/succeeded");
     expect(ok.payload.toString()).toBe("echo:hi");
     expect(ok.packet.qos).toBe(1);
-    expect(ok.packet.properties).toMatchObject({ contentType: "text/plain", userProperties: { answer: "42", "azure-status-code": "200" } });
+    expect(ok.packet.properties).toMatchObject({
+      contentType: "text/plain",
+      userProperties: { answer: "42", "azure-status-code": "200" },
+    });
     expect(Buffer.from(ok.packet.properties?.correlationData as Buffer).toString()).toBe("r1");
     const request = handler.requests.find((r) => r.headers["ce-type"] === "azure.webpubsub.user.ping");
-    expect(request?.headers).toMatchObject({ "content-type": "text/plain", "mqtt-trace": "t1", "ce-subprotocol": "mqtt" });
+    expect(request?.headers).toMatchObject({
+      "content-type": "text/plain",
+      "mqtt-trace": "t1",
+      "ce-subprotocol": "mqtt",
+    });
     expect(request?.headers["ce-sessionid"]).toMatch(/.+/);
     await c.client.publishAsync("$webpubsub/server/events/broken", "x", { qos: 0 });
     const failed = await c.next();

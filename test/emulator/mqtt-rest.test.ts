@@ -19,7 +19,9 @@ afterEach(() => closeAllMqtt());
 afterAll(() => emulator.close());
 
 async function url(roles: string[] = [], userId?: string): Promise<string> {
-  return (await service.getClientAccessToken({ clientProtocol: "mqtt", roles, ...(userId === undefined ? {} : { userId }) })).url;
+  return (
+    await service.getClientAccessToken({ clientProtocol: "mqtt", roles, ...(userId === undefined ? {} : { userId }) })
+  ).url;
 }
 
 describe("REST calls on MQTT connections", () => {
@@ -30,7 +32,12 @@ describe("REST calls on MQTT connections", () => {
     await q0.client.subscribeAsync("g", { qos: 0 });
     await service.group("g").sendToAll("hi", { contentType: "text/plain" });
     const a = await q2.next();
-    expect([a.topic, a.payload.toString(), a.packet.qos, a.packet.properties?.contentType]).toEqual(["g", "hi", 1, "text/plain"]);
+    expect([a.topic, a.payload.toString(), a.packet.qos, a.packet.properties?.contentType]).toEqual([
+      "g",
+      "hi",
+      1,
+      "text/plain",
+    ]);
     const b = await q0.next();
     expect([b.topic, b.payload.toString(), b.packet.qos]).toEqual(["g", "hi", 0]);
   });
@@ -63,7 +70,11 @@ describe("REST calls on MQTT connections", () => {
 
   it("grant, check and revoke permissions govern SUBSCRIBE and PUBLISH", async () => {
     const c = await connectMqtt(await url(), { protocolVersion: 5, clientId: "restperm" });
-    const subscribe = (topic: string) => c.client.subscribeAsync(topic, { qos: 1 }).then((g) => g[0]?.qos as number, (e: { packet?: { granted: number[] } }) => e.packet?.granted[0]);
+    const subscribe = (topic: string) =>
+      c.client.subscribeAsync(topic, { qos: 1 }).then(
+        (g) => g[0]?.qos as number,
+        (e: { packet?: { granted: number[] } }) => e.packet?.granted[0],
+      );
     expect(await subscribe("p")).toBe(0x87);
     await service.grantPermission("restperm", "joinLeaveGroup", { targetName: "p" });
     expect(await service.hasPermission("restperm", "joinLeaveGroup", { targetName: "p" })).toBe(true);
@@ -78,8 +89,15 @@ describe("REST calls on MQTT connections", () => {
   });
 
   it("closeConnection sends a 5.0 client DISCONNECT (Administrative action) and ends the session", async () => {
-    const c = await connectMqtt(await url(), { protocolVersion: 5, clientId: "restclose", clean: false, properties: { sessionExpiryInterval: 30 } });
-    const disconnect = new Promise<{ reasonCode?: number; properties?: { reasonString?: string } }>((resolve) => c.client.once("disconnect", resolve));
+    const c = await connectMqtt(await url(), {
+      protocolVersion: 5,
+      clientId: "restclose",
+      clean: false,
+      properties: { sessionExpiryInterval: 30 },
+    });
+    const disconnect = new Promise<{ reasonCode?: number; properties?: { reasonString?: string } }>((resolve) =>
+      c.client.once("disconnect", resolve),
+    );
     await service.closeConnection("restclose", { reason: "maintenance" });
     const packet = await disconnect;
     expect(packet.reasonCode).toBe(0x98);

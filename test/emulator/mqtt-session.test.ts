@@ -63,7 +63,12 @@ describe("persistent sessions", () => {
   });
 
   it("5.0 Session Expiry Interval: kept for the requested time, capped at the maximum (announced in CONNACK)", async () => {
-    const capped = await connectMqtt(await url(), { protocolVersion: 5, clientId: "exp5", clean: false, properties: { sessionExpiryInterval: 3600 } });
+    const capped = await connectMqtt(await url(), {
+      protocolVersion: 5,
+      clientId: "exp5",
+      clean: false,
+      properties: { sessionExpiryInterval: 3600 },
+    });
     expect(capped.connack?.properties?.sessionExpiryInterval).toBe(Math.floor(EXPIRY_MS / 1000));
     const zero = await connectMqtt(await url(), { protocolVersion: 5, clientId: "exp50", clean: false });
     expect(zero.connack?.properties?.sessionExpiryInterval).toBeUndefined();
@@ -73,10 +78,22 @@ describe("persistent sessions", () => {
   });
 
   it("a second connection with the same client ID takes the session over (5.0: DISCONNECT Session taken over)", async () => {
-    const first = await connectMqtt(await url(), { protocolVersion: 5, clientId: "twin", clean: false, properties: { sessionExpiryInterval: 10 } });
+    const first = await connectMqtt(await url(), {
+      protocolVersion: 5,
+      clientId: "twin",
+      clean: false,
+      properties: { sessionExpiryInterval: 10 },
+    });
     await first.client.subscribeAsync("tw", { qos: 1 });
-    const taken = new Promise<number | undefined>((resolve) => first.client.once("disconnect", (p) => resolve(p.reasonCode)));
-    const second = await connectMqtt(await url(), { protocolVersion: 5, clientId: "twin", clean: false, properties: { sessionExpiryInterval: 10 } });
+    const taken = new Promise<number | undefined>((resolve) =>
+      first.client.once("disconnect", (p) => resolve(p.reasonCode)),
+    );
+    const second = await connectMqtt(await url(), {
+      protocolVersion: 5,
+      clientId: "twin",
+      clean: false,
+      properties: { sessionExpiryInterval: 10 },
+    });
     expect(await taken).toBe(0x8e);
     expect(second.connack?.sessionPresent).toBe(true);
     await service.group("tw").sendToAll("to the new one", { contentType: "text/plain" });
@@ -101,16 +118,34 @@ describe("QoS and 5.0 extras", () => {
     await rx.client.subscribeAsync("props", { qos: 1, properties: { subscriptionIdentifier: 42 } });
     await rx.client.subscribeAsync("self", { qos: 1, nl: true });
     const tx = await connectMqtt(await url(), { protocolVersion: 5, clientId: "proptx" });
-    await tx.client.publishAsync("props", '{"a":1}', { qos: 1, properties: { contentType: "application/json", correlationData: Buffer.from("c1"), responseTopic: "reply", userProperties: { k: "v" } } });
+    await tx.client.publishAsync("props", '{"a":1}', {
+      qos: 1,
+      properties: {
+        contentType: "application/json",
+        correlationData: Buffer.from("c1"),
+        responseTopic: "reply",
+        userProperties: { k: "v" },
+      },
+    });
     const got = await rx.next();
-    expect(got.packet.properties).toMatchObject({ contentType: "application/json", responseTopic: "reply", userProperties: { k: "v" }, subscriptionIdentifier: 42 });
+    expect(got.packet.properties).toMatchObject({
+      contentType: "application/json",
+      responseTopic: "reply",
+      userProperties: { k: "v" },
+      subscriptionIdentifier: 42,
+    });
     expect(Buffer.from(got.packet.properties?.correlationData as Buffer).toString()).toBe("c1");
     await rx.client.publishAsync("self", "echo?", { qos: 1 });
     expect(await rx.quiet()).toBe(true);
   });
 
   it("Message Expiry Interval: a message queued for an offline session expires", async () => {
-    const rx = await connectMqtt(await url(), { protocolVersion: 5, clientId: "mexp", clean: false, properties: { sessionExpiryInterval: 60 } });
+    const rx = await connectMqtt(await url(), {
+      protocolVersion: 5,
+      clientId: "mexp",
+      clean: false,
+      properties: { sessionExpiryInterval: 60 },
+    });
     await rx.client.subscribeAsync("mx", { qos: 1 });
     emulator.dropConnection("mexp");
     await emulator.waitForConnections(HUB, () => online("mexp") === false);
@@ -118,7 +153,12 @@ describe("QoS and 5.0 extras", () => {
     await tx.client.publishAsync("mx", "short-lived", { qos: 1, properties: { messageExpiryInterval: 1 } });
     await tx.client.publishAsync("mx", "long-lived", { qos: 1, properties: { messageExpiryInterval: 60 } });
     await sleep(1100);
-    const back = await connectMqtt(await url(), { protocolVersion: 5, clientId: "mexp", clean: false, properties: { sessionExpiryInterval: 60 } });
+    const back = await connectMqtt(await url(), {
+      protocolVersion: 5,
+      clientId: "mexp",
+      clean: false,
+      properties: { sessionExpiryInterval: 60 },
+    });
     const got = await back.next();
     expect(got.payload.toString()).toBe("long-lived");
     expect(got.packet.properties?.messageExpiryInterval).toBeLessThanOrEqual(60);
@@ -126,7 +166,11 @@ describe("QoS and 5.0 extras", () => {
   });
 
   it("flow control: with Receive Maximum 1 every QoS 1 message still arrives, in order", async () => {
-    const rx = await connectMqtt(await url(), { protocolVersion: 5, clientId: "flow", properties: { receiveMaximum: 1 } });
+    const rx = await connectMqtt(await url(), {
+      protocolVersion: 5,
+      clientId: "flow",
+      properties: { receiveMaximum: 1 },
+    });
     await rx.client.subscribeAsync("fl", { qos: 1 });
     for (let i = 0; i < 20; i++) await service.group("fl").sendToAll(`n${i}`, { contentType: "text/plain" });
     const got = [];
@@ -136,7 +180,12 @@ describe("QoS and 5.0 extras", () => {
 
   it("the CONNACK announces what is not supported (retain, wildcards, shared subscriptions)", async () => {
     const c = await connectMqtt(await url(), { protocolVersion: 5, clientId: "caps" });
-    expect(c.connack?.properties).toMatchObject({ retainAvailable: false, wildcardSubscriptionAvailable: false, sharedSubscriptionAvailable: false, subscriptionIdentifiersAvailable: true });
+    expect(c.connack?.properties).toMatchObject({
+      retainAvailable: false,
+      wildcardSubscriptionAvailable: false,
+      sharedSubscriptionAvailable: false,
+      subscriptionIdentifiersAvailable: true,
+    });
     expect(c.connack?.properties?.topicAliasMaximum ?? 0).toBe(0);
   });
 });
@@ -145,11 +194,19 @@ describe("last will", () => {
   it("is published when the connection drops, not after a normal DISCONNECT", async () => {
     const watcher = await connectMqtt(await url(), { protocolVersion: 4, clientId: "willwatch" });
     await watcher.client.subscribeAsync("status", { qos: 1 });
-    await connectMqtt(await url(), { protocolVersion: 4, clientId: "willdrop", will: { topic: "status", payload: Buffer.from("gone"), qos: 1, retain: false } });
+    await connectMqtt(await url(), {
+      protocolVersion: 4,
+      clientId: "willdrop",
+      will: { topic: "status", payload: Buffer.from("gone"), qos: 1, retain: false },
+    });
     emulator.dropConnection("willdrop");
     const got = await watcher.next();
     expect([got.topic, got.payload.toString()]).toEqual(["status", "gone"]);
-    const polite = await connectMqtt(await url(), { protocolVersion: 4, clientId: "willpolite", will: { topic: "status", payload: Buffer.from("gone"), qos: 1, retain: false } });
+    const polite = await connectMqtt(await url(), {
+      protocolVersion: 4,
+      clientId: "willpolite",
+      will: { topic: "status", payload: Buffer.from("gone"), qos: 1, retain: false },
+    });
     await polite.client.endAsync();
     expect(await watcher.quiet()).toBe(true);
   });
@@ -157,7 +214,19 @@ describe("last will", () => {
   it("5.0 Will Delay Interval: a client back in time cancels the will", async () => {
     const watcher = await connectMqtt(await url(), { protocolVersion: 5, clientId: "wdwatch" });
     await watcher.client.subscribeAsync("st5", { qos: 1 });
-    const options = { protocolVersion: 5 as const, clientId: "wdelay", clean: false, properties: { sessionExpiryInterval: 60 }, will: { topic: "st5", payload: Buffer.from("late"), qos: 1 as const, retain: false, properties: { willDelayInterval: 1 } } };
+    const options = {
+      protocolVersion: 5 as const,
+      clientId: "wdelay",
+      clean: false,
+      properties: { sessionExpiryInterval: 60 },
+      will: {
+        topic: "st5",
+        payload: Buffer.from("late"),
+        qos: 1 as const,
+        retain: false,
+        properties: { willDelayInterval: 1 },
+      },
+    };
     await connectMqtt(await url(), options);
     emulator.dropConnection("wdelay");
     await connectMqtt(await url(), options);
@@ -167,7 +236,13 @@ describe("last will", () => {
   });
 
   it("a will with the retain flag is refused at CONNECT (5.0: Retain not supported)", async () => {
-    await expect(connectMqtt(await url(), { protocolVersion: 5, clientId: "willretain", will: { topic: "x", payload: Buffer.from("y"), qos: 0, retain: true } })).rejects.toMatchObject({ code: 0x9a });
+    await expect(
+      connectMqtt(await url(), {
+        protocolVersion: 5,
+        clientId: "willretain",
+        will: { topic: "x", payload: Buffer.from("y"), qos: 0, retain: true },
+      }),
+    ).rejects.toMatchObject({ code: 0x9a });
   });
 });
 
@@ -182,14 +257,24 @@ describe("lazy loading", () => {
       if (staticGraph.has(file)) return;
       staticGraph.add(file);
       const code = readFileSync(join(dist, file), "utf8");
-      for (const m of code.matchAll(/(?:^|\n)\s*(?:import|export)\s*(?:[^"'()]*?\sfrom\s*)?["']\.\/([^"']+)["']|require\(["']\.\/([^"']+)["']\)/g)) visit((m[1] ?? m[2]) as string);
+      for (const m of code.matchAll(
+        /(?:^|\n)\s*(?:import|export)\s*(?:[^"'()]*?\sfrom\s*)?["']\.\/([^"']+)["']|require\(["']\.\/([^"']+)["']\)/g,
+      ))
+        visit((m[1] ?? m[2]) as string);
     };
     visit("emulator.js");
     visit("emulator.cjs");
     expect(staticGraph.has("vendor/mqtt-packet.cjs")).toBe(false);
-    for (const file of staticGraph) expect(readFileSync(join(dist, file), "utf8")).not.toContain("node_modules/mqtt-packet/");
+    for (const file of staticGraph)
+      expect(readFileSync(join(dist, file), "utf8")).not.toContain("node_modules/mqtt-packet/");
     for (const entry of ["emulator.js", "emulator.cjs"]) {
-      expect([...staticGraph].some((f) => f.startsWith(entry.replace(/\..*$/, "")) && readFileSync(join(dist, f), "utf8").includes('import("./vendor/mqtt-packet.cjs")'))).toBe(true);
+      expect(
+        [...staticGraph].some(
+          (f) =>
+            f.startsWith(entry.replace(/\..*$/, "")) &&
+            readFileSync(join(dist, f), "utf8").includes('import("./vendor/mqtt-packet.cjs")'),
+        ),
+      ).toBe(true);
     }
   });
 

@@ -29,15 +29,29 @@ afterAll(async () => {
 const allRoles = ["webpubsub.joinLeaveGroup", "webpubsub.sendToGroup"];
 
 async function mqttUrl(options: { roles?: string[]; userId?: string; groups?: string[] } = {}): Promise<string> {
-  return (await service.getClientAccessToken({ clientProtocol: "mqtt", roles: options.roles ?? allRoles, ...(options.userId === undefined ? {} : { userId: options.userId }), ...(options.groups === undefined ? {} : { groups: options.groups }) })).url;
+  return (
+    await service.getClientAccessToken({
+      clientProtocol: "mqtt",
+      roles: options.roles ?? allRoles,
+      ...(options.userId === undefined ? {} : { userId: options.userId }),
+      ...(options.groups === undefined ? {} : { groups: options.groups }),
+    })
+  ).url;
 }
 
-async function microsoftClient(groups: string[]): Promise<{ client: WebPubSubClient; messages: { group?: string; data: unknown; dataType: string }[] }> {
+async function microsoftClient(
+  groups: string[],
+): Promise<{ client: WebPubSubClient; messages: { group?: string; data: unknown; dataType: string }[] }> {
   const { url } = await service.getClientAccessToken({ roles: allRoles });
-  const client = new WebPubSubClient(url, { reconnectRetryOptions: { maxRetries: 0 }, messageRetryOptions: { maxRetries: 0 } });
+  const client = new WebPubSubClient(url, {
+    reconnectRetryOptions: { maxRetries: 0 },
+    messageRetryOptions: { maxRetries: 0 },
+  });
   pubsub.push(client);
   const messages: { group?: string; data: unknown; dataType: string }[] = [];
-  client.on("group-message", (e) => messages.push({ group: e.message.group, data: e.message.data, dataType: e.message.dataType }));
+  client.on("group-message", (e) =>
+    messages.push({ group: e.message.group, data: e.message.data, dataType: e.message.dataType }),
+  );
   client.on("server-message", (e) => messages.push({ data: e.message.data, dataType: e.message.dataType }));
   await client.start();
   for (const g of groups) await client.joinGroup(g);
@@ -61,16 +75,21 @@ describe.each([
   it("connects with a token our SDK mints; the client ID is the connection id and the subprotocol is mqtt", async () => {
     const id = `dev${protocolVersion}a`;
     await connectMqtt(await mqttUrl({ userId: "sensor" }), { protocolVersion, clientId: id });
-    const info = (await emulator.waitForConnections(HUB, (l) => l.some((c) => c.connectionId === id))).find((c) => c.connectionId === id);
+    const info = (await emulator.waitForConnections(HUB, (l) => l.some((c) => c.connectionId === id))).find(
+      (c) => c.connectionId === id,
+    );
     expect(info).toMatchObject({ userId: "sensor", subprotocol: "mqtt", online: true });
-    expect((await service.connectionExists(id))).toBe(true);
+    expect(await service.connectionExists(id)).toBe(true);
   });
 
   it("publish to topic a reaches MQTT subscribers and Microsoft's client in group a, at the right QoS", async () => {
     const sub = await connectMqtt(await mqttUrl(), { protocolVersion, clientId: `sub${protocolVersion}` });
     await sub.client.subscribeAsync("a", { qos: 1 });
     const ms = await microsoftClient(["a"]);
-    const pub = await connectMqtt(await mqttUrl({ userId: "pub" }), { protocolVersion, clientId: `pub${protocolVersion}` });
+    const pub = await connectMqtt(await mqttUrl({ userId: "pub" }), {
+      protocolVersion,
+      clientId: `pub${protocolVersion}`,
+    });
     await pub.client.publishAsync("a", "hello", { qos: 2 });
     const got = await sub.next();
     expect(got.topic).toBe("a");
@@ -84,7 +103,10 @@ describe.each([
   });
 
   it("a Web PubSub client's sendToGroup and REST sends reach MQTT subscribers", async () => {
-    const sub = await connectMqtt(await mqttUrl({ userId: "u1" }), { protocolVersion, clientId: `rx${protocolVersion}` });
+    const sub = await connectMqtt(await mqttUrl({ userId: "u1" }), {
+      protocolVersion,
+      clientId: `rx${protocolVersion}`,
+    });
     await sub.client.subscribeAsync("room", { qos: 2 });
     const ms = await microsoftClient([]);
     await ms.client.sendToGroup("room", { t: 1 }, "json");
@@ -105,15 +127,28 @@ describe.each([
   });
 
   it("wildcard and shared subscriptions are refused in SUBACK; unauthorized topics too", async () => {
-    const c = await connectMqtt(await mqttUrl({ roles: ["webpubsub.joinLeaveGroup.allowed"] }), { protocolVersion, clientId: `wild${protocolVersion}` });
+    const c = await connectMqtt(await mqttUrl({ roles: ["webpubsub.joinLeaveGroup.allowed"] }), {
+      protocolVersion,
+      clientId: `wild${protocolVersion}`,
+    });
     // MQTT.js rejects a SUBACK with failures; the packet is on the error.
-    const codes = await c.client.subscribeAsync({ "a/+": { qos: 1 }, "a/#": { qos: 1 }, "$share/g/a": { qos: 1 }, denied: { qos: 1 }, allowed: { qos: 1 } }).then(
-      (granted) => granted.map((g) => g.qos as number),
-      (error: { packet?: { granted: number[] } }) => error.packet?.granted,
-    );
+    const codes = await c.client
+      .subscribeAsync({
+        "a/+": { qos: 1 },
+        "a/#": { qos: 1 },
+        "$share/g/a": { qos: 1 },
+        denied: { qos: 1 },
+        allowed: { qos: 1 },
+      })
+      .then(
+        (granted) => granted.map((g) => g.qos as number),
+        (error: { packet?: { granted: number[] } }) => error.packet?.granted,
+      );
     if (protocolVersion === 5) expect(codes).toEqual([0xa2, 0xa2, 0x9e, 0x87, 1]);
     else expect(codes).toEqual([0x80, 0x80, 0x80, 0x80, 1]);
-    expect(emulator.connections(HUB).find((x) => x.connectionId === `wild${protocolVersion}`)?.groups).toEqual(["allowed"]);
+    expect(emulator.connections(HUB).find((x) => x.connectionId === `wild${protocolVersion}`)?.groups).toEqual([
+      "allowed",
+    ]);
   });
 });
 
@@ -126,9 +161,13 @@ describe("MQTT connection rules", () => {
     url.searchParams.delete("access_token");
     expect(await refusedStatus(url.toString(), "mqtt")).toBe(401);
     // A token for another hub is not one for this hub.
-    const other = new URL((await service.getClientAccessToken({ clientProtocol: "mqtt" })).url.replace(`/hubs/${HUB}`, "/hubs/other"));
+    const other = new URL(
+      (await service.getClientAccessToken({ clientProtocol: "mqtt" })).url.replace(`/hubs/${HUB}`, "/hubs/other"),
+    );
     expect(await refusedStatus(other.toString(), "mqtt")).toBe(401);
-    expect(await refusedStatus(url.toString().replace("/clients/mqtt/hubs/", "/clients/mqtt/nothubs/"), "mqtt")).toBe(404);
+    expect(await refusedStatus(url.toString().replace("/clients/mqtt/hubs/", "/clients/mqtt/nothubs/"), "mqtt")).toBe(
+      404,
+    );
   });
 
   it("accepts URLs minted by @azure/web-pubsub with clientProtocol mqtt", async () => {
@@ -143,7 +182,11 @@ describe("MQTT connection rules", () => {
     const url = new URL(await mqttUrl());
     const token = url.searchParams.get("access_token") as string;
     url.searchParams.delete("access_token");
-    const c = await connectMqtt(url.toString(), { protocolVersion: 5, clientId: "bearer1", wsOptions: { headers: { Authorization: `Bearer ${token}` } } });
+    const c = await connectMqtt(url.toString(), {
+      protocolVersion: 5,
+      clientId: "bearer1",
+      wsOptions: { headers: { Authorization: `Bearer ${token}` } },
+    });
     expect(c.client.connected).toBe(true);
   });
 
@@ -154,9 +197,19 @@ describe("MQTT connection rules", () => {
   });
 
   it("keeps sessions for the documented 30 seconds at most (reference-mqtt-support-status), said in CONNACK", async () => {
-    const c = await connectMqtt(await mqttUrl(), { protocolVersion: 5, clientId: "thirty", clean: false, properties: { sessionExpiryInterval: 3600 } });
+    const c = await connectMqtt(await mqttUrl(), {
+      protocolVersion: 5,
+      clientId: "thirty",
+      clean: false,
+      properties: { sessionExpiryInterval: 3600 },
+    });
     expect(c.connack?.properties?.sessionExpiryInterval).toBe(30);
-    const shorter = await connectMqtt(await mqttUrl(), { protocolVersion: 5, clientId: "ten", clean: false, properties: { sessionExpiryInterval: 10 } });
+    const shorter = await connectMqtt(await mqttUrl(), {
+      protocolVersion: 5,
+      clientId: "ten",
+      clean: false,
+      properties: { sessionExpiryInterval: 10 },
+    });
     // A request within the cap is granted as asked, so CONNACK does not repeat it.
     expect(shorter.connack?.properties?.sessionExpiryInterval).toBeUndefined();
   });
@@ -177,11 +230,16 @@ describe("MQTT connection rules", () => {
   });
 
   it("wildcard roles in the token govern SUBSCRIBE and PUBLISH (concept-wildcard-group-roles)", async () => {
-    const c = await connectMqtt(await mqttUrl({ roles: ["webpubsub.joinLeaveGroups.chat-*", "webpubsub.sendToGroups.clientA.**"] }), { protocolVersion: 5, clientId: "wildroles" });
-    const codes = await c.client.subscribeAsync({ "chat-1": { qos: 1 }, "xchat-1": { qos: 1 }, "clientA.alpha.room1": { qos: 1 } }).then(
-      (granted) => granted.map((g) => g.qos as number),
-      (error: { packet?: { granted: number[] } }) => error.packet?.granted,
+    const c = await connectMqtt(
+      await mqttUrl({ roles: ["webpubsub.joinLeaveGroups.chat-*", "webpubsub.sendToGroups.clientA.**"] }),
+      { protocolVersion: 5, clientId: "wildroles" },
     );
+    const codes = await c.client
+      .subscribeAsync({ "chat-1": { qos: 1 }, "xchat-1": { qos: 1 }, "clientA.alpha.room1": { qos: 1 } })
+      .then(
+        (granted) => granted.map((g) => g.qos as number),
+        (error: { packet?: { granted: number[] } }) => error.packet?.granted,
+      );
     expect(codes).toEqual([1, 0x87, 0x87]);
     await c.client.publishAsync("clientA.alpha.room1", "ok", { qos: 1 });
     await expect(c.client.publishAsync("chat-1", "no", { qos: 1 })).rejects.toMatchObject({ code: 0x87 });
@@ -191,14 +249,20 @@ describe("MQTT connection rules", () => {
     const rx = await connectMqtt(await mqttUrl(), { protocolVersion: 5, clientId: "jsonrx" });
     await rx.client.subscribeAsync("j", { qos: 1 });
     const c = await connectMqtt(await mqttUrl(), { protocolVersion: 5, clientId: "jsontx" });
-    await expect(c.client.publishAsync("j", "{not json", { qos: 1, properties: { contentType: "application/json" } })).rejects.toMatchObject({ code: 0x99 });
-    await expect(c.client.publishAsync("$webpubsub/server/messages", "x", { qos: 1 })).rejects.toMatchObject({ code: 0x90 });
+    await expect(
+      c.client.publishAsync("j", "{not json", { qos: 1, properties: { contentType: "application/json" } }),
+    ).rejects.toMatchObject({ code: 0x99 });
+    await expect(c.client.publishAsync("$webpubsub/server/messages", "x", { qos: 1 })).rejects.toMatchObject({
+      code: 0x90,
+    });
     expect(await rx.quiet()).toBe(true);
   });
 
   it("retained publishes and topic aliases end a 5.0 connection with the documented reason codes", async () => {
     const c = await connectMqtt(await mqttUrl(), { protocolVersion: 5, clientId: "retainer" });
-    const disconnect = new Promise<number | undefined>((resolve) => c.client.once("disconnect", (p) => resolve(p.reasonCode)));
+    const disconnect = new Promise<number | undefined>((resolve) =>
+      c.client.once("disconnect", (p) => resolve(p.reasonCode)),
+    );
     c.client.publish("a", "x", { qos: 1, retain: true });
     expect(await disconnect).toBe(0x9a);
   });

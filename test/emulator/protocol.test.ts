@@ -31,7 +31,9 @@ beforeAll(async () => {
       const event = String(req.headers["ce-eventname"]);
       if (event === "echo") {
         res.setHeader("content-type", "application/json");
-        return void res.end(JSON.stringify({ echoed: JSON.parse(Buffer.concat(chunks).toString() || "null") as unknown }));
+        return void res.end(
+          JSON.stringify({ echoed: JSON.parse(Buffer.concat(chunks).toString() || "null") as unknown }),
+        );
       }
       if (event === "text") {
         res.setHeader("content-type", "text/plain");
@@ -47,8 +49,14 @@ beforeAll(async () => {
   });
   await new Promise<void>((resolve) => handler.listen(0, "127.0.0.1", resolve));
   const port = (handler.address() as AddressInfo).port;
-  emulator = await startEmulator({ port: 0, hubs: { proto: { url: `http://127.0.0.1:${port}/{event}`, systemEvents: [] } } });
-  azure = new AzureServiceClient(emulator.connectionString, "proto", { allowInsecureConnection: true, retryOptions: { maxRetries: 0 } });
+  emulator = await startEmulator({
+    port: 0,
+    hubs: { proto: { url: `http://127.0.0.1:${port}/{event}`, systemEvents: [] } },
+  });
+  azure = new AzureServiceClient(emulator.connectionString, "proto", {
+    allowInsecureConnection: true,
+    retryOptions: { maxRetries: 0 },
+  });
 });
 afterAll(async () => {
   for (const c of clients) c.stop();
@@ -59,7 +67,10 @@ afterAll(async () => {
 });
 
 /** A raw PubSub client; every frame it receives is checked against the response schema. */
-async function pubsub(protocol: "json.webpubsub.azure.v1" | "json.reliable.webpubsub.azure.v1", options: { userId?: string; groups?: string[] } = {}) {
+async function pubsub(
+  protocol: "json.webpubsub.azure.v1" | "json.reliable.webpubsub.azure.v1",
+  options: { userId?: string; groups?: string[] } = {},
+) {
   const { url } = await azure.getClientAccessToken({ ...options, roles: allRoles });
   const socket = new TestSocket(url, protocol);
   sockets.push(socket);
@@ -84,14 +95,24 @@ describe("who a message is from", () => {
       const c = await pubsub(protocol, { userId: `u-${protocol}`, groups: ["news"] });
       await azure.group("news").sendToAll({ headline: 1 });
       const group = await c.next();
-      expect(group).toMatchObject({ type: "message", from: "group", group: "news", dataType: "json", data: { headline: 1 } });
+      expect(group).toMatchObject({
+        type: "message",
+        from: "group",
+        group: "news",
+        dataType: "json",
+        data: { headline: 1 },
+      });
       expect(group).not.toHaveProperty("fromUserId");
       await azure.group("news").sendToAll("plain", { contentType: "text/plain" });
       expect(await c.next()).toMatchObject({ from: "group", group: "news", dataType: "text", data: "plain" });
       await azure.sendToAll({ all: true });
       await azure.sendToUser(`u-${protocol}`, "to user", { contentType: "text/plain" });
       await azure.sendToConnection(c.id, new Uint8Array([7]).buffer);
-      for (const expected of [{ dataType: "json", data: { all: true } }, { dataType: "text", data: "to user" }, { dataType: "binary", data: "Bw==" }]) {
+      for (const expected of [
+        { dataType: "json", data: { all: true } },
+        { dataType: "text", data: "to user" },
+        { dataType: "binary", data: "Bw==" },
+      ]) {
         const frame = await c.next();
         expect(frame).toMatchObject({ type: "message", from: "server", ...expected });
         expect(frame).not.toHaveProperty("group");
@@ -105,7 +126,9 @@ describe("who a message is from", () => {
     const client = microsoftClient(url);
     const groupMessages: unknown[] = [];
     const serverMessages: unknown[] = [];
-    client.on("group-message", (e) => groupMessages.push({ group: e.message.group, data: e.message.data, fromUserId: e.message.fromUserId }));
+    client.on("group-message", (e) =>
+      groupMessages.push({ group: e.message.group, data: e.message.data, fromUserId: e.message.fromUserId }),
+    );
     client.on("server-message", (e) => serverMessages.push(e.message.data));
     await client.start();
     await azure.group("room").sendToAll({ to: "room" });
@@ -159,14 +182,17 @@ describe("acks", () => {
     ["text data that is not a string", { type: "sendToGroup", group: "g", dataType: "text", data: 1 }, "Forbidden"],
     ["an event without a name", { type: "event", data: 1 }, "Forbidden"],
   ];
-  it.each(refusals)("%s is refused with a documented error name (%s), never BadRequest", async (_name, frame, errorName) => {
-    const c = await pubsub("json.webpubsub.azure.v1");
-    c.socket.send({ ...frame, ackId: 5 });
-    expect(await c.next()).toMatchObject({ type: "ack", ackId: 5, success: false, error: { name: errorName } });
-    c.socket.send({ ...frame, ackId: 5 });
-    expect(await c.next()).toMatchObject({ type: "ack", ackId: 5, success: false, error: { name: "Duplicate" } });
-    c.socket.close();
-  });
+  it.each(refusals)(
+    "%s is refused with a documented error name (%s), never BadRequest",
+    async (_name, frame, errorName) => {
+      const c = await pubsub("json.webpubsub.azure.v1");
+      c.socket.send({ ...frame, ackId: 5 });
+      expect(await c.next()).toMatchObject({ type: "ack", ackId: 5, success: false, error: { name: errorName } });
+      c.socket.send({ ...frame, ackId: 5 });
+      expect(await c.next()).toMatchObject({ type: "ack", ackId: 5, success: false, error: { name: "Duplicate" } });
+      c.socket.close();
+    },
+  );
 
   it("no permission is Forbidden, as in the schema's example", async () => {
     const { url } = await azure.getClientAccessToken();
@@ -230,7 +256,12 @@ describe("every request shape of the published schema is accepted", () => {
     c.socket.send({ type: "event", event: "echo", data: { said: "hi" }, ackId: 1 });
     const frames = [await c.next(), await c.next()];
     expect(frames).toContainEqual({ type: "ack", ackId: 1, success: true });
-    expect(frames).toContainEqual({ type: "message", from: "server", dataType: "json", data: { echoed: { said: "hi" } } });
+    expect(frames).toContainEqual({
+      type: "message",
+      from: "server",
+      dataType: "json",
+      data: { echoed: { said: "hi" } },
+    });
     c.socket.close();
   });
 

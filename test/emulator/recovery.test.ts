@@ -14,7 +14,10 @@ const reliable = "json.reliable.webpubsub.azure.v1";
 
 beforeAll(async () => {
   emulator = await startEmulator({ port: 0 });
-  azure = new AzureServiceClient(emulator.connectionString, "recover", { allowInsecureConnection: true, retryOptions: { maxRetries: 0 } });
+  azure = new AzureServiceClient(emulator.connectionString, "recover", {
+    allowInsecureConnection: true,
+    retryOptions: { maxRetries: 0 },
+  });
 });
 afterAll(() => emulator.close());
 
@@ -33,14 +36,18 @@ async function shortLivedUrl(userId: string, seconds: number): Promise<string> {
 /** `count` REST sends to one connection, 50 at a time. */
 async function sendEach(connectionId: string, count: number): Promise<void> {
   for (let i = 0; i < count; i += 50) {
-    await Promise.all(Array.from({ length: Math.min(50, count - i) }, (_, j) => azure.sendToConnection(connectionId, { i: i + j })));
+    await Promise.all(
+      Array.from({ length: Math.min(50, count - i) }, (_, j) => azure.sendToConnection(connectionId, { i: i + j })),
+    );
   }
 }
 
 describe("reliable recovery", () => {
   it("Microsoft's client recovers the same connection after its token expired, and gets what was sent meanwhile", async () => {
     const url = await shortLivedUrl("late", 1);
-    const client = new WebPubSubClient(url, { reconnectRetryOptions: { maxRetries: 3, retryDelayInMs: 50, mode: "Fixed" } });
+    const client = new WebPubSubClient(url, {
+      reconnectRetryOptions: { maxRetries: 3, retryDelayInMs: 50, mode: "Fixed" },
+    });
     const connections: string[] = [];
     client.on("connected", (e) => connections.push(e.connectionId));
     const received: unknown[] = [];
@@ -70,13 +77,25 @@ describe("reliable recovery", () => {
     await azure.sendToConnection(id, "missed", { contentType: "text/plain" });
 
     const base = `${emulator.endpoint.replace(/^http/, "ws")}/client/hubs/recover`;
-    const wrong = new TestSocket(`${base}?awps_connection_id=${encodeURIComponent(id)}&awps_reconnection_token=not-it`, reliable);
+    const wrong = new TestSocket(
+      `${base}?awps_connection_id=${encodeURIComponent(id)}&awps_reconnection_token=not-it`,
+      reliable,
+    );
     expect((await wrong.closed).code).toBe(1008);
 
-    const back = new TestSocket(`${base}?awps_connection_id=${encodeURIComponent(id)}&awps_reconnection_token=${encodeURIComponent(reconnectionToken)}`, reliable);
+    const back = new TestSocket(
+      `${base}?awps_connection_id=${encodeURIComponent(id)}&awps_reconnection_token=${encodeURIComponent(reconnectionToken)}`,
+      reliable,
+    );
     await back.opened;
     expect(back.socket.protocol).toBe(reliable);
-    expect(await back.nextJson()).toMatchObject({ type: "message", from: "server", dataType: "text", data: "missed", sequenceId: 1 });
+    expect(await back.nextJson()).toMatchObject({
+      type: "message",
+      from: "server",
+      dataType: "text",
+      data: "missed",
+      sequenceId: 1,
+    });
     back.close();
   });
 
@@ -94,7 +113,10 @@ describe("reliable recovery", () => {
     expect(await azure.connectionExists(id)).toBe(false);
     // Its reconnection token no longer recovers anything.
     const base = `${emulator.endpoint.replace(/^http/, "ws")}/client/hubs/recover`;
-    const back = new TestSocket(`${base}?awps_connection_id=${encodeURIComponent(id)}&awps_reconnection_token=${encodeURIComponent(String(connected["reconnectionToken"]))}`, reliable);
+    const back = new TestSocket(
+      `${base}?awps_connection_id=${encodeURIComponent(id)}&awps_reconnection_token=${encodeURIComponent(String(connected["reconnectionToken"]))}`,
+      reliable,
+    );
     expect((await back.closed).code).toBe(1008);
   });
 

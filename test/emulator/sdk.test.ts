@@ -21,7 +21,10 @@ afterAll(async () => {
 
 async function simple(userId?: string, groups?: string[]): Promise<{ socket: TestSocket; id: string }> {
   const before = new Set(emulator.connections("e2e").map((c) => c.connectionId));
-  const { url } = await client.getClientAccessToken({ ...(userId === undefined ? {} : { userId }), ...(groups === undefined ? {} : { groups }) });
+  const { url } = await client.getClientAccessToken({
+    ...(userId === undefined ? {} : { userId }),
+    ...(groups === undefined ? {} : { groups }),
+  });
   const socket = new TestSocket(url);
   sockets.push(socket);
   await socket.opened;
@@ -51,7 +54,12 @@ describe("seed flows", () => {
     socket.send({ type: "joinGroup", ackId: 1, group: "group1" });
     expect(await socket.nextJson()).toEqual({ type: "ack", ackId: 1, success: true });
     socket.send({ type: "joinGroup", ackId: 1, group: "group1" });
-    expect(await socket.nextJson()).toMatchObject({ type: "ack", ackId: 1, success: false, error: { name: "Duplicate" } });
+    expect(await socket.nextJson()).toMatchObject({
+      type: "ack",
+      ackId: 1,
+      success: false,
+      error: { name: "Duplicate" },
+    });
     socket.close();
   });
 });
@@ -118,7 +126,12 @@ describe("membership, existence, permissions, close", () => {
     expect(emulator.connections("e2e").find((c) => c.connectionId === a.id)?.groups).toEqual(["room"]);
     await group.removeUser("carol");
     await client.addConnectionsToGroups(["x", "y"], odata`userId eq ${"carol"}`);
-    expect(emulator.connections("e2e").find((c) => c.connectionId === a.id)?.groups.sort()).toEqual(["x", "y"]);
+    expect(
+      emulator
+        .connections("e2e")
+        .find((c) => c.connectionId === a.id)
+        ?.groups.sort(),
+    ).toEqual(["x", "y"]);
     await client.removeConnectionsFromGroups(["x"], "userId eq 'carol'");
     await client.removeUserFromAllGroups("carol");
     expect(emulator.connections("e2e").find((c) => c.connectionId === a.id)?.groups).toEqual([]);
@@ -127,7 +140,10 @@ describe("membership, existence, permissions, close", () => {
     expect(await client.userExists("carol")).toBe(true);
     expect(await client.userExists("nobody")).toBe(false);
     expect(await client.connectionExists(a.id)).toBe(true);
-    await expect(group.addConnection("missing")).rejects.toMatchObject({ statusCode: 404, code: "Error.Connection.NotExisted" });
+    await expect(group.addConnection("missing")).rejects.toMatchObject({
+      statusCode: 404,
+      code: "Error.Connection.NotExisted",
+    });
     await expect(group.addUser("ghost")).rejects.toMatchObject({ statusCode: 404, code: "Warning.User.NotExisted" });
     a.socket.close();
   });
@@ -137,7 +153,8 @@ describe("membership, existence, permissions, close", () => {
     for (const i of [1, 2, 3, 4, 5]) conns.push(await simple(`pager${i}`));
     for (const c of conns) await client.group("paged").addConnection(c.id);
     const pages = [];
-    for await (const page of client.group("paged").listConnections({ maxPageSize: 2 }).byPage()) pages.push(page.length);
+    for await (const page of client.group("paged").listConnections({ maxPageSize: 2 }).byPage())
+      pages.push(page.length);
     expect(pages).toEqual([2, 2, 1]);
     const top = [];
     for await (const m of client.group("paged").listConnections({ maxPageSize: 2, top: 3 })) top.push(m);
@@ -156,7 +173,10 @@ describe("membership, existence, permissions, close", () => {
     expect(await p.socket.nextJson()).toEqual({ type: "ack", ackId: 6, success: true });
     await client.revokePermission(p.id, "sendToGroup", { targetName: "g1" });
     expect(await client.hasPermission(p.id, "sendToGroup", { targetName: "g1" })).toBe(false);
-    await expect(client.grantPermission("missing", "joinLeaveGroup")).rejects.toMatchObject({ statusCode: 404, code: "Info.Connection.NotExisted" });
+    await expect(client.grantPermission("missing", "joinLeaveGroup")).rejects.toMatchObject({
+      statusCode: 404,
+      code: "Info.Connection.NotExisted",
+    });
     p.socket.close();
   });
 
@@ -179,12 +199,20 @@ describe("membership, existence, permissions, close", () => {
 
   it("health, and :generateToken for Azure AD style credentials", async () => {
     expect(await client.checkHealth()).toBe(true);
-    const aad = new WebPubSubServiceClient(emulator.endpoint, {
-      getToken: async () => ({
-        token: await new SignJWT({}).setProtectedHeader({ alg: "HS256" }).setAudience(`${emulator.endpoint}/api/hubs/e2e/:generateToken`).setExpirationTime("5m").sign(new TextEncoder().encode("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789ABCDEFGH")),
-        expiresOnTimestamp: Date.now() + 300_000,
-      }),
-    }, "e2e");
+    const aad = new WebPubSubServiceClient(
+      emulator.endpoint,
+      {
+        getToken: async () => ({
+          token: await new SignJWT({})
+            .setProtectedHeader({ alg: "HS256" })
+            .setAudience(`${emulator.endpoint}/api/hubs/e2e/:generateToken`)
+            .setExpirationTime("5m")
+            .sign(new TextEncoder().encode("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789ABCDEFGH")),
+          expiresOnTimestamp: Date.now() + 300_000,
+        }),
+      },
+      "e2e",
+    );
     const { url } = await aad.getClientAccessToken({ userId: "aad-user" });
     await aad.close();
     const socket = new TestSocket(url, "json.webpubsub.azure.v1");
@@ -195,14 +223,18 @@ describe("membership, existence, permissions, close", () => {
 
 describe("tokens the emulator refuses", () => {
   const key = new TextEncoder().encode("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789ABCDEFGH");
-  const sign = (aud: string, exp: string | number, k = key) => new SignJWT({}).setProtectedHeader({ alg: "HS256" }).setAudience(aud).setExpirationTime(exp).sign(k);
-  const ws = (token: string, hub = "e2e") => `${emulator.endpoint.replace("http", "ws")}/client/hubs/${hub}?access_token=${token}`;
+  const sign = (aud: string, exp: string | number, k = key) =>
+    new SignJWT({}).setProtectedHeader({ alg: "HS256" }).setAudience(aud).setExpirationTime(exp).sign(k);
+  const ws = (token: string, hub = "e2e") =>
+    `${emulator.endpoint.replace("http", "ws")}/client/hubs/${hub}?access_token=${token}`;
 
   it("accepts a good token in the query or in an Authorization header", async () => {
     const token = await sign(`${emulator.endpoint}/client/hubs/e2e`, "5m");
     const a = new TestSocket(ws(token));
     await a.opened;
-    const b = new TestSocket(`${emulator.endpoint.replace("http", "ws")}/client/hubs/e2e`, undefined, { authorization: `Bearer ${token}` });
+    const b = new TestSocket(`${emulator.endpoint.replace("http", "ws")}/client/hubs/e2e`, undefined, {
+      authorization: `Bearer ${token}`,
+    });
     await b.opened;
     a.close();
     b.close();
@@ -210,7 +242,10 @@ describe("tokens the emulator refuses", () => {
 
   it.each([
     ["expired", async () => ws(await sign(`${emulator.endpoint}/client/hubs/e2e`, Math.floor(Date.now() / 1000) - 60))],
-    ["wrong key", async () => ws(await sign(`${emulator.endpoint}/client/hubs/e2e`, "5m", new TextEncoder().encode("wrong")))],
+    [
+      "wrong key",
+      async () => ws(await sign(`${emulator.endpoint}/client/hubs/e2e`, "5m", new TextEncoder().encode("wrong"))),
+    ],
     ["wrong hub", async () => ws(await sign(`${emulator.endpoint}/client/hubs/e2e`, "5m"), "other")],
     ["wrong audience", async () => ws(await sign("http://elsewhere/client/hubs/e2e", "5m"))],
     ["missing token", async () => `${emulator.endpoint.replace("http", "ws")}/client/hubs/e2e`],
@@ -220,7 +255,11 @@ describe("tokens the emulator refuses", () => {
   });
 
   it("refuses REST calls signed with the wrong key", async () => {
-    const bad = new WebPubSubServiceClient(emulator.connectionString.replace(/AccessKey=[^;]+/, "AccessKey=wrong"), "e2e", { retryOptions: { maxRetries: 0 } });
+    const bad = new WebPubSubServiceClient(
+      emulator.connectionString.replace(/AccessKey=[^;]+/, "AccessKey=wrong"),
+      "e2e",
+      { retryOptions: { maxRetries: 0 } },
+    );
     await expect(bad.sendToAll("x")).rejects.toMatchObject({ statusCode: 401 });
     await bad.close();
   });

@@ -14,7 +14,12 @@ afterEach(() => vi.useRealTimers());
 
 async function clientUrl(expiresInSeconds: number): Promise<string> {
   const aud = `http://127.0.0.1:${emulator.port}/client/hubs/cache`;
-  const token = await new SignJWT({}).setProtectedHeader({ alg: "HS256" }).setAudience(aud).setIssuedAt().setExpirationTime(Math.floor(Date.now() / 1000) + expiresInSeconds).sign(new TextEncoder().encode(key));
+  const token = await new SignJWT({})
+    .setProtectedHeader({ alg: "HS256" })
+    .setAudience(aud)
+    .setIssuedAt()
+    .setExpirationTime(Math.floor(Date.now() / 1000) + expiresInSeconds)
+    .sign(new TextEncoder().encode(key));
   return `ws://127.0.0.1:${emulator.port}/client/hubs/cache?access_token=${token}`;
 }
 

@@ -11,14 +11,23 @@ const sockets: TestSocket[] = [];
 
 beforeAll(async () => {
   emulator = await startEmulator({ port: 0 });
-  azure = new AzureServiceClient(emulator.connectionString, "wild", { allowInsecureConnection: true, retryOptions: { maxRetries: 0 } });
+  azure = new AzureServiceClient(emulator.connectionString, "wild", {
+    allowInsecureConnection: true,
+    retryOptions: { maxRetries: 0 },
+  });
 });
 afterAll(async () => {
   for (const s of sockets) s.socket.terminate();
   await emulator.close();
 });
 
-async function pubsub(roles: string[]): Promise<{ socket: TestSocket; id: string; ask: (frame: Record<string, unknown>) => Promise<Record<string, unknown>> }> {
+async function pubsub(
+  roles: string[],
+): Promise<{
+  socket: TestSocket;
+  id: string;
+  ask: (frame: Record<string, unknown>) => Promise<Record<string, unknown>>;
+}> {
   const { url } = await azure.getClientAccessToken({ roles });
   const socket = new TestSocket(url, "json.webpubsub.azure.v1");
   sockets.push(socket);
@@ -39,7 +48,11 @@ const examples: [string, string[], string[]][] = [
   ["chat-*", ["chat-1", "chat-room", "chat-"], ["chat.1", "xchat-1", "chat-a.b"]],
   ["clientA.*", ["clientA.alpha", "clientA.1"], ["clientA.alpha.room1", "clientB.alpha"]],
   ["clientA.**", ["clientA.alpha", "clientA.alpha.room1"], ["clientB.anything"]],
-  ["clientA.rooms.?1", ["clientA.rooms.a1", "clientA.rooms.11"], ["clientA.rooms.1", "clientA.rooms.a.1", "clientA.rooms..1"]],
+  [
+    "clientA.rooms.?1",
+    ["clientA.rooms.a1", "clientA.rooms.11"],
+    ["clientA.rooms.1", "clientA.rooms.a.1", "clientA.rooms..1"],
+  ],
   ["literal\\*star", ["literal*star"], ["literalXstar", "literal\\*star"]],
   ["project\\*123", ["project*123"], ["project1123"]],
   ["a\\?b", ["a?b"], ["axb"]],
@@ -51,12 +64,22 @@ describe("wildcard roles", () => {
     const join = await pubsub([`webpubsub.joinLeaveGroups.${pattern}`]);
     const send = await pubsub([`webpubsub.sendToGroups.${pattern}`]);
     for (const group of yes) {
-      expect(await join.ask({ type: "joinGroup", group }), `${pattern} should match ${group}`).toMatchObject({ success: true });
-      expect(await send.ask({ type: "sendToGroup", group, dataType: "text", data: "x" })).toMatchObject({ success: true });
+      expect(await join.ask({ type: "joinGroup", group }), `${pattern} should match ${group}`).toMatchObject({
+        success: true,
+      });
+      expect(await send.ask({ type: "sendToGroup", group, dataType: "text", data: "x" })).toMatchObject({
+        success: true,
+      });
     }
     for (const group of no) {
-      expect(await join.ask({ type: "joinGroup", group }), `${pattern} should not match ${group}`).toMatchObject({ success: false, error: { name: "Forbidden" } });
-      expect(await send.ask({ type: "sendToGroup", group, dataType: "text", data: "x" })).toMatchObject({ success: false, error: { name: "Forbidden" } });
+      expect(await join.ask({ type: "joinGroup", group }), `${pattern} should not match ${group}`).toMatchObject({
+        success: false,
+        error: { name: "Forbidden" },
+      });
+      expect(await send.ask({ type: "sendToGroup", group, dataType: "text", data: "x" })).toMatchObject({
+        success: false,
+        error: { name: "Forbidden" },
+      });
     }
     join.socket.close();
     send.socket.close();
@@ -64,7 +87,10 @@ describe("wildcard roles", () => {
 
   it("a pattern with more than five * (those of ** included) grants nothing; five is fine", async () => {
     const six = await pubsub(["webpubsub.joinLeaveGroups.**.**.**"]);
-    expect(await six.ask({ type: "joinGroup", group: "a.b.c" })).toMatchObject({ success: false, error: { name: "Forbidden" } });
+    expect(await six.ask({ type: "joinGroup", group: "a.b.c" })).toMatchObject({
+      success: false,
+      error: { name: "Forbidden" },
+    });
     const five = await pubsub(["webpubsub.joinLeaveGroups.**.**.*"]);
     expect(await five.ask({ type: "joinGroup", group: "a.b.c" })).toMatchObject({ success: true });
   });
@@ -75,8 +101,13 @@ describe("wildcard roles", () => {
     const bystander = await pubsub([]);
     const group = "a".repeat(1024);
     const started = performance.now();
-    for (let i = 0; i < 20; i++) expect(await c.ask({ type: "sendToGroup", group, dataType: "text", data: "x" })).toMatchObject({ success: false });
-    expect(await c.ask({ type: "sendToGroup", group: `${"a".repeat(1023)}b`, dataType: "text", data: "x" })).toMatchObject({ success: true });
+    for (let i = 0; i < 20; i++)
+      expect(await c.ask({ type: "sendToGroup", group, dataType: "text", data: "x" })).toMatchObject({
+        success: false,
+      });
+    expect(
+      await c.ask({ type: "sendToGroup", group: `${"a".repeat(1023)}b`, dataType: "text", data: "x" }),
+    ).toMatchObject({ success: true });
     bystander.socket.send({ type: "ping" });
     expect(await bystander.socket.nextJson()).toEqual({ type: "pong" });
     // Twenty-one checks of four patterns: a backtracking matcher needs hours, a linear one well under a second.
@@ -88,10 +119,15 @@ describe("wildcard roles and the permission REST calls", () => {
   it("revoking without targetName also takes away what a wildcard role in the token granted", async () => {
     const c = await pubsub(["webpubsub.sendToGroups.room-*", "webpubsub.joinLeaveGroups.room-*"]);
     expect(await azure.hasPermission(c.id, "sendToGroup", { targetName: "room-1" })).toBe(true);
-    expect(await c.ask({ type: "sendToGroup", group: "room-1", dataType: "text", data: "x" })).toMatchObject({ success: true });
+    expect(await c.ask({ type: "sendToGroup", group: "room-1", dataType: "text", data: "x" })).toMatchObject({
+      success: true,
+    });
     await azure.revokePermission(c.id, "sendToGroup");
     expect(await azure.hasPermission(c.id, "sendToGroup", { targetName: "room-1" })).toBe(false);
-    expect(await c.ask({ type: "sendToGroup", group: "room-1", dataType: "text", data: "x" })).toMatchObject({ success: false, error: { name: "Forbidden" } });
+    expect(await c.ask({ type: "sendToGroup", group: "room-1", dataType: "text", data: "x" })).toMatchObject({
+      success: false,
+      error: { name: "Forbidden" },
+    });
     // The other permission is untouched.
     expect(await c.ask({ type: "joinGroup", group: "room-2" })).toMatchObject({ success: true });
   });
@@ -105,6 +141,8 @@ describe("wildcard roles and the permission REST calls", () => {
     ]) {
       await expect(call()).rejects.toMatchObject({ statusCode: 400 });
     }
-    expect(await c.ask({ type: "sendToGroup", group: "room-1", dataType: "text", data: "x" })).toMatchObject({ success: false });
+    expect(await c.ask({ type: "sendToGroup", group: "room-1", dataType: "text", data: "x" })).toMatchObject({
+      success: false,
+    });
   });
 });

@@ -38,7 +38,10 @@ function callbacks(seen: Seen) {
       if (action === "fail401") return res.fail(401, "who are you?");
       if (action === "fail400") return res.fail(400);
       if (action === "fail500") return res.fail(500, "down");
-      if (action === "banned") return res.failWith({ mqtt: { code: 138, reason: "banned", userProperties: [{ name: "why", value: "spam" }] } });
+      if (action === "banned")
+        return res.failWith({
+          mqtt: { code: 138, reason: "banned", userProperties: [{ name: "why", value: "spam" }] },
+        });
       if (action === "unavailable311") return res.failWith({ mqtt: { code: 3 } });
       if (action === "notAuthorized311") return res.failWith({ mqtt: { code: 5, reason: "no" } });
       if (action === "quota") return res.failWith({ mqtt: { code: 151 } });
@@ -48,7 +51,8 @@ function callbacks(seen: Seen) {
         res.setState("seen", 1);
         return res.success();
       }
-      if (action === "mqttProps") return res.success({ userId: "m", mqtt: { userProperties: [{ name: "hello", value: "world" }] } });
+      if (action === "mqttProps")
+        return res.success({ userId: "m", mqtt: { userProperties: [{ name: "hello", value: "world" }] } });
       res.setState("room", "lobby");
       res.success({ userId: "u1", groups: ["lobby"], roles: ["webpubsub.sendToGroup.lobby"] });
     },
@@ -146,7 +150,13 @@ function mqttConnect(protocolVersion: number, action: string): EventInit {
 function connect(action: string): EventInit {
   return {
     type: "azure.webpubsub.sys.connect",
-    body: JSON.stringify({ claims: { sub: ["u"] }, query: { action: [action] }, headers: {}, subprotocols: [], clientCertificates: [] }),
+    body: JSON.stringify({
+      claims: { sub: ["u"] },
+      query: { action: [action] },
+      headers: {},
+      subprotocols: [],
+      clientCertificates: [],
+    }),
   };
 }
 
@@ -184,7 +194,9 @@ describe("drop-in for @azure/web-pubsub-express 1.1 (Express, same requests, sam
   it("MQTT connect: failWith() maps the code to its status and passes reason and user properties", async () => {
     const banned = await both(mqttConnect(5, "banned"));
     expect(banned.status).toBe(403);
-    expect(JSON.parse(banned.body)).toEqual({ mqtt: { code: 138, reason: "banned", userProperties: [{ name: "why", value: "spam" }] } });
+    expect(JSON.parse(banned.body)).toEqual({
+      mqtt: { code: 138, reason: "banned", userProperties: [{ name: "why", value: "spam" }] },
+    });
     expect((await both(mqttConnect(4, "unavailable311"))).status).toBe(503);
     expect((await both(mqttConnect(4, "notAuthorized311"))).status).toBe(401);
     expect((await both(mqttConnect(5, "quota"))).status).toBe(429);
@@ -194,28 +206,55 @@ describe("drop-in for @azure/web-pubsub-express 1.1 (Express, same requests, sam
   it("MQTT connect: the handler sees the packet and the MQTT context; success passes mqtt.userProperties", async () => {
     const result = await both(mqttConnect(5, "mqttProps"));
     expect(result.status).toBe(200);
-    expect(JSON.parse(result.body)).toEqual({ userId: "m", mqtt: { userProperties: [{ name: "hello", value: "world" }] } });
+    expect(JSON.parse(result.body)).toEqual({
+      userId: "m",
+      mqtt: { userProperties: [{ name: "hello", value: "world" }] },
+    });
     const last = oursSeen.at(-1) as { context: Record<string, unknown>; mqtt: unknown };
-    expect(last.context).toMatchObject({ clientProtocol: "mqtt", mqtt: { physicalConnectionId: "phys-1", sessionId: "session-1" } });
+    expect(last.context).toMatchObject({
+      clientProtocol: "mqtt",
+      mqtt: { physicalConnectionId: "phys-1", sessionId: "session-1" },
+    });
     expect(last.mqtt).toMatchObject({ protocolVersion: 5, username: "user" });
   });
 
   it("MQTT disconnected: the handler gets the disconnect packet", async () => {
-    await both({
-      type: "azure.webpubsub.sys.disconnected",
-      subprotocol: "mqtt",
-      extraHeaders: MQTT_HEADERS,
-      body: JSON.stringify({ reason: "bye", mqtt: { initiatedByClient: true, disconnectPacket: { code: 4, userProperties: [] } } }),
-    }, "/eventhandler/disconnected");
-    expect(oursSeen.at(-1)).toMatchObject({ reason: "bye", mqtt: { initiatedByClient: true, disconnectPacket: { code: 4 } } });
+    await both(
+      {
+        type: "azure.webpubsub.sys.disconnected",
+        subprotocol: "mqtt",
+        extraHeaders: MQTT_HEADERS,
+        body: JSON.stringify({
+          reason: "bye",
+          mqtt: { initiatedByClient: true, disconnectPacket: { code: 4, userProperties: [] } },
+        }),
+      },
+      "/eventhandler/disconnected",
+    );
+    expect(oursSeen.at(-1)).toMatchObject({
+      reason: "bye",
+      mqtt: { initiatedByClient: true, disconnectPacket: { code: 4 } },
+    });
   });
 
   it("user events: json, text and binary replies, fail, connection state", async () => {
     const state = Buffer.from(JSON.stringify({ room: "lobby" })).toString("base64");
-    await both({ type: "azure.webpubsub.user.message", contentType: "application/json", body: '{"a":1}', state }, "/eventhandler/message");
-    await both({ type: "azure.webpubsub.user.message", contentType: "text/plain", body: "hi" }, "/eventhandler/message");
-    await both({ type: "azure.webpubsub.user.message", contentType: "application/octet-stream", body: Uint8Array.from([1, 2]) }, "/eventhandler/message");
-    expect((await both({ type: "azure.webpubsub.user.fail", contentType: "text/plain", body: "x" }, "/eventhandler/fail")).status).toBe(400);
+    await both(
+      { type: "azure.webpubsub.user.message", contentType: "application/json", body: '{"a":1}', state },
+      "/eventhandler/message",
+    );
+    await both(
+      { type: "azure.webpubsub.user.message", contentType: "text/plain", body: "hi" },
+      "/eventhandler/message",
+    );
+    await both(
+      { type: "azure.webpubsub.user.message", contentType: "application/octet-stream", body: Uint8Array.from([1, 2]) },
+      "/eventhandler/message",
+    );
+    expect(
+      (await both({ type: "azure.webpubsub.user.fail", contentType: "text/plain", body: "x" }, "/eventhandler/fail"))
+        .status,
+    ).toBe(400);
   });
 
   it("non-blocking events are answered 200 and delivered with their body", async () => {
@@ -226,15 +265,29 @@ describe("drop-in for @azure/web-pubsub-express 1.1 (Express, same requests, sam
   it("events nobody handles: 200 with no body (204 for an MQTT connect), the body never read", async () => {
     expect((await both(connect("x"), "/eventhandler/connect", true)).status).toBe(200);
     expect((await both(mqttConnect(5, "x"), "/eventhandler/connect", true)).status).toBe(204);
-    const user = await both({ type: "azure.webpubsub.user.message", contentType: "application/json", body: "" }, "/eventhandler/message", true);
+    const user = await both(
+      { type: "azure.webpubsub.user.message", contentType: "application/json", body: "" },
+      "/eventhandler/message",
+      true,
+    );
     expect(user).toMatchObject({ status: 200, body: "" });
-    for (const type of ["azure.webpubsub.sys.connected", "azure.webpubsub.sys.disconnected", "azure.webpubsub.gp.left"]) {
+    for (const type of [
+      "azure.webpubsub.sys.connected",
+      "azure.webpubsub.sys.disconnected",
+      "azure.webpubsub.gp.left",
+    ]) {
       expect((await both({ type, body: "" }, "/eventhandler/x", true)).status).toBe(200);
     }
   });
 
   it("serves the path and everything under it, ignoring case and a trailing slash, and nothing else", async () => {
-    for (const path of ["/eventhandler", "/eventhandler/", "/EventHandler/connect", "/eventhandler/connect?x=1", "/eventhandler/a/b"]) {
+    for (const path of [
+      "/eventhandler",
+      "/eventhandler/",
+      "/EventHandler/connect",
+      "/eventhandler/connect?x=1",
+      "/eventhandler/a/b",
+    ]) {
       expect((await both(connect("accept"), path)).status).toBe(200);
     }
     for (const path of ["/eventhandlers", "/eventhandlerconnect", "/", "/other/eventhandler"]) {

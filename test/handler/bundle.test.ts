@@ -21,7 +21,9 @@ describe("bundling", () => {
     expect(code).not.toMatch(/["']node:/);
     expect(code).not.toMatch(/\brequire\(/);
 
-    const mod = (await import(`data:text/javascript;base64,${Buffer.from(code).toString("base64")}`)) as typeof import("../../src/handler");
+    const mod = (await import(
+      `data:text/javascript;base64,${Buffer.from(code).toString("base64")}`
+    )) as typeof import("../../src/handler");
     const handler = new mod.WebPubSubEventHandler("chat", {
       accessKeys: [KEY],
       handleUserEvent: (req, res) => res.success(`edge: ${req.data as string}`, "text"),

@@ -49,7 +49,10 @@ describe.each(["node", "web"] as const)("WebPubSubEventHandler core (%s)", (mode
 
     it("echoes an allowed origin and refuses others", async () => {
       const server = await start(mode, { allowedEndpoints: ["https://contoso.webpubsub.azure.com"] });
-      const ok = await server.fetch({ method: "OPTIONS", headers: { "WebHook-Request-Origin": "contoso.webpubsub.azure.com" } });
+      const ok = await server.fetch({
+        method: "OPTIONS",
+        headers: { "WebHook-Request-Origin": "contoso.webpubsub.azure.com" },
+      });
       expect(ok.status).toBe(200);
       expect(ok.headers.get("webhook-allowed-origin")).toBe("contoso.webpubsub.azure.com");
       const bad = await server.fetch({ method: "OPTIONS", headers: { "WebHook-Request-Origin": "evil.example" } });
@@ -75,13 +78,21 @@ describe.each(["node", "web"] as const)("WebPubSubEventHandler core (%s)", (mode
       expect(missing.status).toBe(401);
       expect(await missing.text()).toMatch(/Missing ce-signature/);
 
-      const forged = await server.send({ type: "azure.webpubsub.sys.connect", connectionId: "c1", signature: sign("c1", "not-the-key") });
+      const forged = await server.send({
+        type: "azure.webpubsub.sys.connect",
+        connectionId: "c1",
+        signature: sign("c1", "not-the-key"),
+      });
       expect(forged.status).toBe(401);
       const text = await forged.text();
       expect(text).toMatch(/Invalid ce-signature/);
       expect(text).not.toContain(KEY);
 
-      const otherConnection = await server.send({ type: "azure.webpubsub.sys.connected", connectionId: "c2", signature: sign("c1", KEY) });
+      const otherConnection = await server.send({
+        type: "azure.webpubsub.sys.connected",
+        connectionId: "c2",
+        signature: sign("c1", KEY),
+      });
       expect(otherConnection.status).toBe(401);
       expect(calls).toBe(0);
     });
@@ -89,14 +100,42 @@ describe.each(["node", "web"] as const)("WebPubSubEventHandler core (%s)", (mode
     it("accepts either key during rotation, and keys from a function", async () => {
       let keys = [KEY];
       const server = await start(mode, { accessKeys: () => keys, handleConnect: (_req, res) => res.success() });
-      expect((await server.send({ type: "azure.webpubsub.sys.connect", connectionId: "c", signature: sign("c", KEY, SECOND_KEY) })).status).toBe(204);
-      expect((await server.send({ type: "azure.webpubsub.sys.connect", connectionId: "c", signature: sign("c", SECOND_KEY) })).status).toBe(401);
+      expect(
+        (
+          await server.send({
+            type: "azure.webpubsub.sys.connect",
+            connectionId: "c",
+            signature: sign("c", KEY, SECOND_KEY),
+          })
+        ).status,
+      ).toBe(204);
+      expect(
+        (
+          await server.send({
+            type: "azure.webpubsub.sys.connect",
+            connectionId: "c",
+            signature: sign("c", SECOND_KEY),
+          })
+        ).status,
+      ).toBe(401);
       keys = [KEY, SECOND_KEY];
-      expect((await server.send({ type: "azure.webpubsub.sys.connect", connectionId: "c", signature: sign("c", SECOND_KEY) })).status).toBe(204);
+      expect(
+        (
+          await server.send({
+            type: "azure.webpubsub.sys.connect",
+            connectionId: "c",
+            signature: sign("c", SECOND_KEY),
+          })
+        ).status,
+      ).toBe(204);
     });
 
     it("skips verification only when verifySignature is false", async () => {
-      const server = await start(mode, { verifySignature: false, accessKeys: [], handleConnect: (_req, res) => res.success() });
+      const server = await start(mode, {
+        verifySignature: false,
+        accessKeys: [],
+        handleConnect: (_req, res) => res.success(),
+      });
       expect((await server.send({ type: "azure.webpubsub.sys.connect", signature: null })).status).toBe(204);
     });
   });
@@ -115,10 +154,20 @@ describe.each(["node", "web"] as const)("WebPubSubEventHandler core (%s)", (mode
       const server = await start(mode, {
         handleConnect: (req, res) => {
           seen = req;
-          res.success({ userId: "alice2", groups: ["lobby"], roles: ["webpubsub.joinLeaveGroup.lobby"], subprotocol: "custom" });
+          res.success({
+            userId: "alice2",
+            groups: ["lobby"],
+            roles: ["webpubsub.joinLeaveGroup.lobby"],
+            subprotocol: "custom",
+          });
         },
       });
-      const response = await server.send({ type: "azure.webpubsub.sys.connect", connectionId: "conn-1", userId: "alice", body: connectBody });
+      const response = await server.send({
+        type: "azure.webpubsub.sys.connect",
+        connectionId: "conn-1",
+        userId: "alice",
+        body: connectBody,
+      });
       expect(response.status).toBe(200);
       expect(response.headers.get("content-type")).toMatch(/^application\/json/);
       expect(await response.json()).toEqual({
@@ -169,10 +218,16 @@ describe.each(["node", "web"] as const)("WebPubSubEventHandler core (%s)", (mode
           else res.fail(400, "bad room");
         },
       });
-      const vip = await server.send({ type: "azure.webpubsub.sys.connect", body: JSON.stringify({ query: { room: ["vip"] } }) });
+      const vip = await server.send({
+        type: "azure.webpubsub.sys.connect",
+        body: JSON.stringify({ query: { room: ["vip"] } }),
+      });
       expect(vip.status).toBe(401);
       expect(await vip.text()).toBe("not on the list");
-      const other = await server.send({ type: "azure.webpubsub.sys.connect", body: JSON.stringify({ query: { room: ["x"] } }) });
+      const other = await server.send({
+        type: "azure.webpubsub.sys.connect",
+        body: JSON.stringify({ query: { room: ["x"] } }),
+      });
       expect(other.status).toBe(400);
       expect(await other.text()).toBe("bad room");
     });
@@ -217,12 +272,21 @@ describe.each(["node", "web"] as const)("WebPubSubEventHandler core (%s)", (mode
       expect(response.status).toBe(200);
       expect(response.headers.get("content-type")).toMatch(/^application\/json/);
       expect(await response.json()).toEqual({ echo: { text: "hi" } });
-      expect(seen[0]).toMatchObject({ dataType: "json", data: { text: "hi" }, context: { eventName: "message", userId: "bob" } });
+      expect(seen[0]).toMatchObject({
+        dataType: "json",
+        data: { text: "hi" },
+        context: { eventName: "message", userId: "bob" },
+      });
     });
 
     it("parses text and replies text", async () => {
       const { server, seen } = await echoServer();
-      const response = await server.send({ type: "azure.webpubsub.user.chat", eventName: "chat", contentType: "text/plain; charset=utf-8", body: "héllo" });
+      const response = await server.send({
+        type: "azure.webpubsub.user.chat",
+        eventName: "chat",
+        contentType: "text/plain; charset=utf-8",
+        body: "héllo",
+      });
       expect(response.headers.get("content-type")).toMatch(/^text\/plain/);
       expect(await response.text()).toBe("echo: héllo");
       expect(seen[0]).toMatchObject({ dataType: "text", data: "héllo", context: { eventName: "chat" } });
@@ -230,7 +294,11 @@ describe.each(["node", "web"] as const)("WebPubSubEventHandler core (%s)", (mode
 
     it("passes binary as bytes and replies octet-stream", async () => {
       const { server, seen } = await echoServer();
-      const response = await server.send({ type: "azure.webpubsub.user.message", contentType: "application/octet-stream", body: Uint8Array.from([1, 2, 3, 255]) });
+      const response = await server.send({
+        type: "azure.webpubsub.user.message",
+        contentType: "application/octet-stream",
+        body: Uint8Array.from([1, 2, 3, 255]),
+      });
       expect(response.headers.get("content-type")).toBe("application/octet-stream");
       expect([...new Uint8Array(await response.arrayBuffer())]).toEqual([255, 3, 2, 1]);
       expect([...(seen[0]!.data as Uint8Array)]).toEqual([1, 2, 3, 255]);
@@ -239,17 +307,27 @@ describe.each(["node", "web"] as const)("WebPubSubEventHandler core (%s)", (mode
 
     it("answers 204 when the handler replies with no data, and an empty 200 when there is no handler", async () => {
       const server = await start(mode, { handleUserEvent: (_req, res) => res.success() });
-      expect((await server.send({ type: "azure.webpubsub.user.message", contentType: "text/plain", body: "x" })).status).toBe(204);
+      expect(
+        (await server.send({ type: "azure.webpubsub.user.message", contentType: "text/plain", body: "x" })).status,
+      ).toBe(204);
       const bare = await start(mode, {});
       // Unhandled events are not even read: an empty JSON body is no reason for a 400.
-      const unhandled = await bare.send({ type: "azure.webpubsub.user.message", contentType: "application/json", body: "" });
+      const unhandled = await bare.send({
+        type: "azure.webpubsub.user.message",
+        contentType: "application/json",
+        body: "",
+      });
       expect(unhandled.status).toBe(200);
       expect(await unhandled.text()).toBe("");
     });
 
     it("fails with the handler's code", async () => {
       const server = await start(mode, { handleUserEvent: (_req, res) => res.fail(500, "try later") });
-      const response = await server.send({ type: "azure.webpubsub.user.message", contentType: "text/plain", body: "x" });
+      const response = await server.send({
+        type: "azure.webpubsub.user.message",
+        contentType: "text/plain",
+        body: "x",
+      });
       expect(response.status).toBe(500);
       expect(await response.text()).toBe("try later");
     });
@@ -276,11 +354,22 @@ describe.each(["node", "web"] as const)("WebPubSubEventHandler core (%s)", (mode
       expect(header).toBeTruthy();
       expect(JSON.parse(Buffer.from(header!, "base64").toString("utf8"))).toEqual({ counter: 1, name: "ünïcode" });
 
-      const event = await server.send({ type: "azure.webpubsub.user.message", connectionId: "s1", contentType: "text/plain", body: "x", state: header! });
+      const event = await server.send({
+        type: "azure.webpubsub.user.message",
+        connectionId: "s1",
+        contentType: "text/plain",
+        body: "x",
+        state: header!,
+      });
       const next = event.headers.get("ce-connectionState")!;
       expect(JSON.parse(Buffer.from(next, "base64").toString("utf8"))).toEqual({ counter: 2, name: "ünïcode" });
 
-      await server.send({ type: "azure.webpubsub.sys.disconnected", connectionId: "s1", state: next, body: JSON.stringify({ reason: "bye" }) });
+      await server.send({
+        type: "azure.webpubsub.sys.disconnected",
+        connectionId: "s1",
+        state: next,
+        body: JSON.stringify({ reason: "bye" }),
+      });
       expect(states).toEqual([
         { counter: 1, name: "ünïcode" },
         { counter: 2, name: "ünïcode" },
@@ -307,7 +396,9 @@ describe.each(["node", "web"] as const)("WebPubSubEventHandler core (%s)", (mode
       const response = await server.send({ type: "azure.webpubsub.sys.connect", state: "%%%notbase64" });
       expect(response.status).toBe(204);
       expect(seen).toEqual([{}]);
-      expect(JSON.parse(Buffer.from(response.headers.get("ce-connectionState")!, "base64").toString())).toEqual({ fresh: true });
+      expect(JSON.parse(Buffer.from(response.headers.get("ce-connectionState")!, "base64").toString())).toEqual({
+        fresh: true,
+      });
     });
   });
 
@@ -320,10 +411,23 @@ describe.each(["node", "web"] as const)("WebPubSubEventHandler core (%s)", (mode
         onGroupJoined: (req: GroupEventRequest) => void log.push(`joined ${req.group}`),
         onGroupLeft: (req: GroupEventRequest) => void log.push(`left ${req.group}`),
       });
-      expect((await server.send({ type: "azure.webpubsub.sys.connected", connectionId: "k1", userId: "amy" })).status).toBe(200);
-      expect((await server.send({ type: "azure.webpubsub.gp.joined", body: JSON.stringify({ group: "g1" }) })).status).toBe(200);
-      expect((await server.send({ type: "azure.webpubsub.gp.left", body: JSON.stringify({ group: "g1" }) })).status).toBe(200);
-      expect((await server.send({ type: "azure.webpubsub.sys.disconnected", body: JSON.stringify({ reason: "closed by client" }) })).status).toBe(200);
+      expect(
+        (await server.send({ type: "azure.webpubsub.sys.connected", connectionId: "k1", userId: "amy" })).status,
+      ).toBe(200);
+      expect(
+        (await server.send({ type: "azure.webpubsub.gp.joined", body: JSON.stringify({ group: "g1" }) })).status,
+      ).toBe(200);
+      expect(
+        (await server.send({ type: "azure.webpubsub.gp.left", body: JSON.stringify({ group: "g1" }) })).status,
+      ).toBe(200);
+      expect(
+        (
+          await server.send({
+            type: "azure.webpubsub.sys.disconnected",
+            body: JSON.stringify({ reason: "closed by client" }),
+          })
+        ).status,
+      ).toBe(200);
       expect(log).toEqual(["connected k1 amy", "joined g1", "left g1", "disconnected closed by client"]);
     });
   });
@@ -331,8 +435,16 @@ describe.each(["node", "web"] as const)("WebPubSubEventHandler core (%s)", (mode
   describe("malformed requests", () => {
     it.each<[string, EventInit, RegExp]>([
       ["invalid connect JSON", { type: "azure.webpubsub.sys.connect", body: "{nope" }, /not valid JSON/],
-      ["invalid user JSON", { type: "azure.webpubsub.user.message", contentType: "application/json", body: "{nope" }, /not valid JSON/],
-      ["missing connection id", { type: "azure.webpubsub.sys.connect", extraHeaders: { "ce-connectionId": "" } }, /ce-connectionId/],
+      [
+        "invalid user JSON",
+        { type: "azure.webpubsub.user.message", contentType: "application/json", body: "{nope" },
+        /not valid JSON/,
+      ],
+      [
+        "missing connection id",
+        { type: "azure.webpubsub.sys.connect", extraHeaders: { "ce-connectionId": "" } },
+        /ce-connectionId/,
+      ],
     ])("answers 400 for %s and never runs the handler", async (_name, init, message) => {
       let calls = 0;
       const server = await start(mode, {
@@ -366,7 +478,11 @@ describe.each(["node", "web"] as const)("WebPubSubEventHandler core (%s)", (mode
 
     it("answers 413 past maxBodyBytes", async () => {
       const server = await start(mode, { maxBodyBytes: 16, handleUserEvent: (_req, res) => res.success() });
-      const response = await server.send({ type: "azure.webpubsub.user.message", contentType: "text/plain", body: "x".repeat(1000) });
+      const response = await server.send({
+        type: "azure.webpubsub.user.message",
+        contentType: "text/plain",
+        body: "x".repeat(1000),
+      });
       expect(response.status).toBe(413);
     });
   });
@@ -402,7 +518,9 @@ describe("WebPubSubEventHandler options", () => {
     const handler = new WebPubSubEventHandler("chat", { accessKeys: [KEY] });
     const listening = await listen(createServer((req, res) => void handler.handleNodeRequest(req, res)));
     servers.push(listening);
-    expect((await fetch(`${listening.url}/elsewhere`, eventRequest({ type: "azure.webpubsub.sys.connect" }))).status).toBe(404);
+    expect(
+      (await fetch(`${listening.url}/elsewhere`, eventRequest({ type: "azure.webpubsub.sys.connect" }))).status,
+    ).toBe(404);
   });
 });
 
@@ -420,7 +538,10 @@ describe("user event replies", () => {
     const listening = await listen(createServer((req, res) => void handler.handleNodeRequest(req, res)));
     servers.push(listening);
     const post = (eventName: string) =>
-      fetch(`${listening.url}${handler.path}`, eventRequest({ type: `azure.webpubsub.user.${eventName}`, eventName, contentType: "text/plain", body: "x" }));
+      fetch(
+        `${listening.url}${handler.path}`,
+        eventRequest({ type: `azure.webpubsub.user.${eventName}`, eventName, contentType: "text/plain", body: "x" }),
+      );
     expect(await (await post("json")).json()).toEqual({ from: "bytes" });
     expect(await (await post("text")).text()).toBe("tëxt");
     expect((await post("bad")).status).toBe(500);

@@ -44,24 +44,46 @@ describe("webpubsub/express", () => {
     const { url } = await serve(app);
     const target = `${url}/api/webpubsub/hubs/chat`;
 
-    const preflight = await fetch(`${target}/`, { method: "OPTIONS", headers: { "WebHook-Request-Origin": "localhost" } });
+    const preflight = await fetch(`${target}/`, {
+      method: "OPTIONS",
+      headers: { "WebHook-Request-Origin": "localhost" },
+    });
     expect(preflight.headers.get("webhook-allowed-origin")).toBe("*");
 
-    const connect = await fetch(target, eventRequest({ type: "azure.webpubsub.sys.connect", body: JSON.stringify({ claims: { sub: ["zoe"] } }) }));
+    const connect = await fetch(
+      target,
+      eventRequest({ type: "azure.webpubsub.sys.connect", body: JSON.stringify({ claims: { sub: ["zoe"] } }) }),
+    );
     expect(await connect.json()).toEqual({ userId: "zoe", groups: ["lobby"] });
 
     const connected = await fetch(target, eventRequest({ type: "azure.webpubsub.sys.connected", userId: "zoe" }));
     expect(connected.status).toBe(200);
     expect(log).toEqual(["connected zoe"]);
 
-    const text = await fetch(target, eventRequest({ type: "azure.webpubsub.user.message", contentType: "text/plain", body: "hi" }));
+    const text = await fetch(
+      target,
+      eventRequest({ type: "azure.webpubsub.user.message", contentType: "text/plain", body: "hi" }),
+    );
     expect(await text.text()).toBe("echo: hi");
-    const json = await fetch(target, eventRequest({ type: "azure.webpubsub.user.message", contentType: "application/json", body: '{"a":[1,2]}' }));
+    const json = await fetch(
+      target,
+      eventRequest({ type: "azure.webpubsub.user.message", contentType: "application/json", body: '{"a":[1,2]}' }),
+    );
     expect(await json.json()).toEqual({ a: [1, 2] });
-    const binary = await fetch(target, eventRequest({ type: "azure.webpubsub.user.message", contentType: "application/octet-stream", body: Uint8Array.from([9, 8, 7]) }));
+    const binary = await fetch(
+      target,
+      eventRequest({
+        type: "azure.webpubsub.user.message",
+        contentType: "application/octet-stream",
+        body: Uint8Array.from([9, 8, 7]),
+      }),
+    );
     expect([...new Uint8Array(await binary.arrayBuffer())]).toEqual([9, 8, 7]);
 
-    const forged = await fetch(target, eventRequest({ type: "azure.webpubsub.sys.connect", connectionId: "x", signature: sign("x", "bad") }));
+    const forged = await fetch(
+      target,
+      eventRequest({ type: "azure.webpubsub.sys.connect", connectionId: "x", signature: sign("x", "bad") }),
+    );
     expect(forged.status).toBe(401);
 
     // Other routes and other hubs fall through to the rest of the app.
@@ -74,7 +96,9 @@ describe("webpubsub/express", () => {
     const app = express();
     app.use("/hooks", handler.getMiddleware());
     const { url } = await serve(app);
-    expect((await fetch(`${url}/hooks/events`, eventRequest({ type: "azure.webpubsub.sys.connect" }))).status).toBe(200);
+    expect((await fetch(`${url}/hooks/events`, eventRequest({ type: "azure.webpubsub.sys.connect" }))).status).toBe(
+      200,
+    );
   });
 
   it("negotiate answers { url } with a token for the user, roles and groups from the request", async () => {

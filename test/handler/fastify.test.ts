@@ -43,32 +43,55 @@ describe("webpubsub/fastify", () => {
     expect(await connect.json()).toEqual({ groups: ["lobby"] });
     const state = connect.headers.get("ce-connectionState")!;
 
-    const json = await fetch(target.slice(0, -1), eventRequest({
-      type: "azure.webpubsub.user.message",
-      connectionId: "f1",
-      state,
-      contentType: "application/json",
-      body: '{"n":1}',
-    }));
+    const json = await fetch(
+      target.slice(0, -1),
+      eventRequest({
+        type: "azure.webpubsub.user.message",
+        connectionId: "f1",
+        state,
+        contentType: "application/json",
+        body: '{"n":1}',
+      }),
+    );
     expect(await json.json()).toEqual({ got: { n: 1 }, room: "lobby" });
-    const text = await fetch(target, eventRequest({ type: "azure.webpubsub.user.message", contentType: "text/plain", body: "yo" }));
+    const text = await fetch(
+      target,
+      eventRequest({ type: "azure.webpubsub.user.message", contentType: "text/plain", body: "yo" }),
+    );
     expect(await text.text()).toBe("echo: yo");
-    const binary = await fetch(target, eventRequest({ type: "azure.webpubsub.user.message", contentType: "application/octet-stream", body: Uint8Array.from([0, 1]) }));
+    const binary = await fetch(
+      target,
+      eventRequest({
+        type: "azure.webpubsub.user.message",
+        contentType: "application/octet-stream",
+        body: Uint8Array.from([0, 1]),
+      }),
+    );
     expect(binary.headers.get("content-type")).toBe("application/octet-stream");
     expect([...new Uint8Array(await binary.arrayBuffer())]).toEqual([0, 1]);
 
     const missing = await fetch(target, eventRequest({ type: "azure.webpubsub.sys.connect", signature: null }));
     expect(missing.status).toBe(401);
-    const forged = await fetch(target, eventRequest({ type: "azure.webpubsub.sys.connect", connectionId: "z", signature: sign("z", "bad") }));
+    const forged = await fetch(
+      target,
+      eventRequest({ type: "azure.webpubsub.sys.connect", connectionId: "z", signature: sign("z", "bad") }),
+    );
     expect(forged.status).toBe(401);
     expect((await fetch(target, eventRequest({ type: "azure.webpubsub.sys.connect", hub: "other" }))).status).toBe(404);
 
-    const other = await fetch(`${url}/json`, { method: "POST", headers: { "content-type": "application/json" }, body: '{"x":2}' });
+    const other = await fetch(`${url}/json`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: '{"x":2}',
+    });
     expect(await other.json()).toEqual({ parsed: { x: 2 } });
   });
 
   it("negotiate route answers { url } with the request's user", async () => {
-    const client = new AzureClient(`Endpoint=https://contoso.webpubsub.azure.com;AccessKey=${KEY};Version=1.0;`, "chat");
+    const client = new AzureClient(
+      `Endpoint=https://contoso.webpubsub.azure.com;AccessKey=${KEY};Version=1.0;`,
+      "chat",
+    );
     const app = Fastify();
     app.get(
       "/negotiate",
@@ -84,7 +107,9 @@ describe("webpubsub/fastify", () => {
     expect(response.headers.get("cache-control")).toBe("no-store");
     const body = (await response.json()) as { url: string };
     const clientUrl = new URL(body.url);
-    expect(`${clientUrl.origin}${clientUrl.pathname}`).toBe("wss://contoso.webpubsub.azure.com/clients/socketio/hubs/chat");
+    expect(`${clientUrl.origin}${clientUrl.pathname}`).toBe(
+      "wss://contoso.webpubsub.azure.com/clients/socketio/hubs/chat",
+    );
     const { payload } = await jwtVerify(clientUrl.searchParams.get("access_token")!, new TextEncoder().encode(KEY), {
       audience: "https://contoso.webpubsub.azure.com/clients/socketio/hubs/chat",
     });

@@ -22,7 +22,10 @@ afterEach(async () => {
 
 type Mode = "node" | "web" | "fastify";
 
-async function start(mode: Mode, options: WebPubSubEventHandlerOptions): Promise<(init: EventInit) => Promise<Response>> {
+async function start(
+  mode: Mode,
+  options: WebPubSubEventHandlerOptions,
+): Promise<(init: EventInit) => Promise<Response>> {
   const full = { accessKeys: [KEY], path: "/eventhandler", ...options };
   if (mode === "fastify") {
     const app = Fastify();
@@ -56,7 +59,13 @@ function mqttConnect(protocolVersion: number, extra: Record<string, unknown> = {
       headers: {},
       subprotocols: ["mqtt"],
       clientCertificates: [],
-      mqtt: { protocolVersion, username: "device-1", password: "c2VjcmV0", userProperties: [{ name: "model", value: "x1" }], ...extra },
+      mqtt: {
+        protocolVersion,
+        username: "device-1",
+        password: "c2VjcmV0",
+        userProperties: [{ name: "model", value: "x1" }],
+        ...extra,
+      },
     }),
   };
 }
@@ -67,7 +76,11 @@ describe.each(["node", "web", "fastify"] as const)("MQTT clients (%s)", (mode) =
     const send = await start(mode, {
       handleConnect: (req, res) => {
         seen = req as MqttConnectRequest;
-        res.success({ userId: "device-1", roles: ["webpubsub.joinLeaveGroup"], mqtt: { userProperties: [{ name: "welcome", value: "yes" }] } });
+        res.success({
+          userId: "device-1",
+          roles: ["webpubsub.joinLeaveGroup"],
+          mqtt: { userProperties: [{ name: "welcome", value: "yes" }] },
+        });
       },
     });
     const response = await send(mqttConnect(5));
@@ -84,7 +97,12 @@ describe.each(["node", "web", "fastify"] as const)("MQTT clients (%s)", (mode) =
       subprotocol: "mqtt",
       mqtt: { physicalConnectionId: "phys-9", sessionId: "sess-9" },
     });
-    expect(seen?.mqtt).toEqual({ protocolVersion: 5, username: "device-1", password: "c2VjcmV0", userProperties: [{ name: "model", value: "x1" }] });
+    expect(seen?.mqtt).toEqual({
+      protocolVersion: 5,
+      username: "device-1",
+      password: "c2VjcmV0",
+      userProperties: [{ name: "model", value: "x1" }],
+    });
   });
 
   it.each([
@@ -94,25 +112,37 @@ describe.each(["node", "web", "fastify"] as const)("MQTT clients (%s)", (mode) =
     [5, 401, MqttV500ConnectReasonCode.NotAuthorized],
     [5, 400, MqttV500ConnectReasonCode.BadUserNameOrPassword],
     [5, 500, MqttV500ConnectReasonCode.UnspecifiedError],
-  ] as const)("connect v%s: fail(%s) answers that status with the MQTT code %s in JSON", async (version, status, code) => {
-    const send = await start(mode, { handleConnect: (_req, res) => res.fail(status, "go away") });
-    const response = await send(mqttConnect(version));
-    expect(response.status).toBe(status);
-    expect(response.headers.get("content-type")).toBe("application/json; charset=utf-8");
-    expect(await response.json()).toEqual({ mqtt: { code, reason: "go away" } });
-  });
+  ] as const)(
+    "connect v%s: fail(%s) answers that status with the MQTT code %s in JSON",
+    async (version, status, code) => {
+      const send = await start(mode, { handleConnect: (_req, res) => res.fail(status, "go away") });
+      const response = await send(mqttConnect(version));
+      expect(response.status).toBe(status);
+      expect(response.headers.get("content-type")).toBe("application/json; charset=utf-8");
+      expect(await response.json()).toEqual({ mqtt: { code, reason: "go away" } });
+    },
+  );
 
   it("connect: failWith an MQTT code picks the status from the code and keeps reason and user properties", async () => {
     const send = await start(mode, {
       handleConnect: (req, res) => {
         const version = (req as MqttConnectRequest).mqtt.protocolVersion;
-        if (version === 5) res.failWith({ mqtt: { code: MqttV500ConnectReasonCode.Banned, reason: "banned", userProperties: [{ name: "until", value: "never" }] } });
+        if (version === 5)
+          res.failWith({
+            mqtt: {
+              code: MqttV500ConnectReasonCode.Banned,
+              reason: "banned",
+              userProperties: [{ name: "until", value: "never" }],
+            },
+          });
         else res.failWith({ mqtt: { code: MqttV311ConnectReturnCode.IdentifierRejected } });
       },
     });
     const banned = await send(mqttConnect(5));
     expect(banned.status).toBe(403);
-    expect(await banned.json()).toEqual({ mqtt: { code: 138, reason: "banned", userProperties: [{ name: "until", value: "never" }] } });
+    expect(await banned.json()).toEqual({
+      mqtt: { code: 138, reason: "banned", userProperties: [{ name: "until", value: "never" }] },
+    });
     const rejected = await send(mqttConnect(4));
     expect(rejected.status).toBe(400);
     expect(await rejected.json()).toEqual({ mqtt: { code: 2 } });
@@ -139,7 +169,10 @@ describe.each(["node", "web", "fastify"] as const)("MQTT clients (%s)", (mode) =
   it("disconnected: the handler gets the reason and the DISCONNECT packet", async () => {
     let seen: MqttDisconnectedRequest | undefined;
     const send = await start(mode, { onDisconnected: (req) => void (seen = req as MqttDisconnectedRequest) });
-    const body = { reason: "client closed", mqtt: { initiatedByClient: true, disconnectPacket: { code: 0, userProperties: [{ name: "k", value: "v" }] } } };
+    const body = {
+      reason: "client closed",
+      mqtt: { initiatedByClient: true, disconnectPacket: { code: 0, userProperties: [{ name: "k", value: "v" }] } },
+    };
     const response = await send({
       type: "azure.webpubsub.sys.disconnected",
       eventName: "disconnected",
@@ -148,6 +181,9 @@ describe.each(["node", "web", "fastify"] as const)("MQTT clients (%s)", (mode) =
       body: JSON.stringify(body),
     });
     expect(response.status).toBe(200);
-    expect(seen).toMatchObject({ ...body, context: { clientProtocol: "mqtt", mqtt: { physicalConnectionId: "phys-9" } } });
+    expect(seen).toMatchObject({
+      ...body,
+      context: { clientProtocol: "mqtt", mqtt: { physicalConnectionId: "phys-9" } },
+    });
   });
 });

@@ -16,7 +16,10 @@ describe("createNegotiateHandler (web standard)", () => {
     const clients = [
       new AzureClient(`Endpoint=${endpoint};AccessKey=${KEY};Version=1.0;`, "chat"),
       // An edge deployment without the SDK: the token entry wrapped to the same shape.
-      { getClientAccessToken: (options?: object) => mintClientAccessToken({ endpoint, hub: "chat", accessKey: KEY, ...options }) },
+      {
+        getClientAccessToken: (options?: object) =>
+          mintClientAccessToken({ endpoint, hub: "chat", accessKey: KEY, ...options }),
+      },
     ];
     for (const client of clients) {
       const handle = createNegotiateHandler(client, {
@@ -28,9 +31,13 @@ describe("createNegotiateHandler (web standard)", () => {
       const response = await fetch(`${listening.url}/negotiate`, { headers: { "x-user": "carol" } });
       expect(response.headers.get("cache-control")).toBe("no-store");
       const { url } = (await response.json()) as { url: string };
-      const { payload } = await jwtVerify(new URL(url).searchParams.get("access_token")!, new TextEncoder().encode(KEY), {
-        audience: `${endpoint}/client/hubs/chat`,
-      });
+      const { payload } = await jwtVerify(
+        new URL(url).searchParams.get("access_token")!,
+        new TextEncoder().encode(KEY),
+        {
+          audience: `${endpoint}/client/hubs/chat`,
+        },
+      );
       expect(payload.sub).toBe("carol");
       expect(payload["webpubsub.group"]).toEqual(["lobby"]);
     }

@@ -20,7 +20,16 @@ it("the README's Express snippet type-checks as written", async () => {
   writeFileSync(
     join(dir, "tsconfig.json"),
     JSON.stringify({
-      compilerOptions: { target: "ES2022", module: "NodeNext", moduleResolution: "NodeNext", strict: true, noEmit: true, types: ["node"], skipLibCheck: true, esModuleInterop: true },
+      compilerOptions: {
+        target: "ES2022",
+        module: "NodeNext",
+        moduleResolution: "NodeNext",
+        strict: true,
+        noEmit: true,
+        types: ["node"],
+        skipLibCheck: true,
+        esModuleInterop: true,
+      },
       files: ["snippet.mts"],
     }),
   );

@@ -74,7 +74,13 @@ it("the whiteboard sample's configuration connects clients, joins them to draw a
   expect(await bob.nextJson()).toMatchObject({ type: "system", event: "connected" });
   expect(await alice.nextJson()).toMatchObject({ data: { name: "updateUser", data: 2 } });
 
-  alice.send({ type: "event", event: "message", dataType: "json", data: { name: "addShape", data: ["s1", { kind: "line" }] }, ackId: 1 });
+  alice.send({
+    type: "event",
+    event: "message",
+    dataType: "json",
+    data: { name: "addShape", data: ["s1", { kind: "line" }] },
+    ackId: 1,
+  });
   expect(await alice.nextJson()).toMatchObject({ type: "ack", ackId: 1, success: true });
   expect(diagram.shapes).toEqual({ s1: { kind: "line" } });
 

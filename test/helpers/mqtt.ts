@@ -69,7 +69,10 @@ export function connectMqtt(url: string, options: IClientOptions): Promise<TestM
 }
 
 /** Connects and resolves with the refusal (MQTT.js rejects with the CONNACK code). */
-export async function refusedMqtt(url: string, options: IClientOptions): Promise<{ code: number | undefined; message: string }> {
+export async function refusedMqtt(
+  url: string,
+  options: IClientOptions,
+): Promise<{ code: number | undefined; message: string }> {
   try {
     const t = await connectMqtt(url, options);
     await t.end();

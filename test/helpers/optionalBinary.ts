@@ -18,14 +18,22 @@ export interface OptionalBinary {
  * Looks for `name` at the given candidate paths (the first that exists wins). `howToInstall` is printed
  * in the skip notice, e.g. "apt-get install -y chromium".
  */
-export function optionalBinary(name: string, candidates: ReadonlyArray<string | undefined>, howToInstall: string): OptionalBinary {
-  const path = candidates.find((candidate): candidate is string => candidate !== undefined && candidate !== "" && existsSync(candidate));
+export function optionalBinary(
+  name: string,
+  candidates: ReadonlyArray<string | undefined>,
+  howToInstall: string,
+): OptionalBinary {
+  const path = candidates.find(
+    (candidate): candidate is string => candidate !== undefined && candidate !== "" && existsSync(candidate),
+  );
   const flag = `WEBPUBSUB_REQUIRE_${name.toUpperCase().replace(/[^A-Z0-9]/g, "_")}`;
   const required = process.env["CI"] === "true" || process.env[flag] === "1";
   const notice = `${name} not found (looked in ${candidates.filter(Boolean).join(", ")}); install it with: ${howToInstall}`;
   if (path === undefined && !required) {
     // One line, visible in the test output, instead of a silent pass.
-    process.stderr.write(`[skipped] ${notice}; tests needing ${name} did not run (set ${flag}=1 or CI=true to require them)\n`);
+    process.stderr.write(
+      `[skipped] ${notice}; tests needing ${name} did not run (set ${flag}=1 or CI=true to require them)\n`,
+    );
   }
   return { path, run: path !== undefined, missingButRequired: path === undefined && required, notice };
 }
@@ -37,7 +45,8 @@ export function optionalBinary(name: string, candidates: ReadonlyArray<string | 
  */
 export function chromiumBinary(): OptionalBinary {
   const explicit = process.env["CHROMIUM_PATH"];
-  const candidates = explicit !== undefined && explicit !== "" ? [explicit] : ["/usr/bin/chromium", "/usr/bin/chromium-browser"];
+  const candidates =
+    explicit !== undefined && explicit !== "" ? [explicit] : ["/usr/bin/chromium", "/usr/bin/chromium-browser"];
   return optionalBinary("Chromium", candidates, "apt-get install -y chromium (or set CHROMIUM_PATH)");
 }
 

@@ -10,7 +10,10 @@ export interface Finished {
  * Starts `node ...args` and collects its output. The child runs asynchronously, so servers living in the
  * test process (the emulator) keep answering it.
  */
-export function startNode(args: string[], options: { env?: Record<string, string>; stdin?: string } = {}): { child: ChildProcess; output: { stdout: string; stderr: string }; exited: Promise<Finished> } {
+export function startNode(
+  args: string[],
+  options: { env?: Record<string, string>; stdin?: string } = {},
+): { child: ChildProcess; output: { stdout: string; stderr: string }; exited: Promise<Finished> } {
   const child = spawn(process.execPath, args, { env: { ...process.env, ...options.env } });
   const output = { stdout: "", stderr: "" };
   child.stdout.on("data", (d: Buffer) => (output.stdout += d.toString()));
@@ -24,6 +27,9 @@ export function startNode(args: string[], options: { env?: Record<string, string
 }
 
 /** Runs `node ...args` to completion. */
-export function runNode(args: string[], options: { env?: Record<string, string>; stdin?: string } = {}): Promise<Finished> {
+export function runNode(
+  args: string[],
+  options: { env?: Record<string, string>; stdin?: string } = {},
+): Promise<Finished> {
   return startNode(args, { stdin: "", ...options }).exited;
 }

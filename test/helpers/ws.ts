@@ -19,7 +19,9 @@ export class TestSocket {
       this.socket.once("error", reject);
       this.socket.once("unexpected-response", (_req, res) => reject(new Error(`HTTP ${res.statusCode}`)));
     });
-    this.closed = new Promise((resolve) => this.socket.once("close", (code, reason) => resolve({ code, reason: reason.toString() })));
+    this.closed = new Promise((resolve) =>
+      this.socket.once("close", (code, reason) => resolve({ code, reason: reason.toString() })),
+    );
     this.closed.catch(() => {});
     this.opened.catch(() => {});
   }

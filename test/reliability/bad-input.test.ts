@@ -32,13 +32,21 @@ function expectValidation(fn: () => unknown, argument: string, pattern?: RegExp)
   expect(error, `expected a ValidationError for ${argument}`).toBeInstanceOf(ValidationError);
   expect((error as ValidationError).argument).toBe(argument);
   if (pattern !== undefined) expect((error as Error).message).toMatch(pattern);
-  const text = [String((error as Error).message), String((error as Error).stack), JSON.stringify(error), inspect(error)].join("\n");
+  const text = [
+    String((error as Error).message),
+    String((error as Error).stack),
+    JSON.stringify(error),
+    inspect(error),
+  ].join("\n");
   expect(text).not.toContain(key);
 }
 
 async function expectRejected(promise: Promise<unknown>, argument: string, pattern?: RegExp): Promise<void> {
   const before = server.requests.length;
-  const error = await promise.then(() => undefined, (e: unknown) => e);
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   expect(error, `expected a ValidationError for ${argument}`).toBeInstanceOf(ValidationError);
   expect((error as ValidationError).argument).toBe(argument);
   if (pattern !== undefined) expect((error as Error).message).toMatch(pattern);
@@ -51,9 +59,19 @@ describe("connection strings", () => {
     ["no endpoint", `AccessKey=${key};Version=1.0;`, "connectionString", /Endpoint/],
     ["no key", "Endpoint=https://x.webpubsub.azure.com;Version=1.0;", "connectionString", /AccessKey/],
     ["port not a number", `Endpoint=https://x.com;AccessKey=${key};Port=http;Version=1.0;`, "connectionString", /Port/],
-    ["port out of range", `Endpoint=https://x.com;AccessKey=${key};Port=70000;Version=1.0;`, "connectionString", /Port/],
+    [
+      "port out of range",
+      `Endpoint=https://x.com;AccessKey=${key};Port=70000;Version=1.0;`,
+      "connectionString",
+      /Port/,
+    ],
     ["endpoint not a URL", `Endpoint=https://;AccessKey=${key};Version=1.0;`, "connectionString", /endpoint/i],
-    ["endpoint with a non-http scheme", `Endpoint=ftp://x.com;AccessKey=${key};Version=1.0;`, "connectionString", /https?/],
+    [
+      "endpoint with a non-http scheme",
+      `Endpoint=ftp://x.com;AccessKey=${key};Version=1.0;`,
+      "connectionString",
+      /https?/,
+    ],
     ["garbage", "this is not a connection string", "connectionString", undefined],
   ] as const)("%s → ValidationError, key never echoed", (_name, value, argument, pattern) => {
     expectValidation(() => parseConnectionString(value), argument, pattern);
@@ -63,17 +81,31 @@ describe("connection strings", () => {
   it("a non-string connection string or hub is named", () => {
     expectValidation(() => new WebPubSubServiceClient(42 as never, "hub"), "connectionString");
     // A non-string second argument selects the (endpoint, credential, hub) form, so it is judged as a credential.
-    expectValidation(() => new WebPubSubServiceClient(`Endpoint=http://x;AccessKey=${key};`, 42 as never), "credential");
+    expectValidation(
+      () => new WebPubSubServiceClient(`Endpoint=http://x;AccessKey=${key};`, 42 as never),
+      "credential",
+    );
   });
-
 });
 
 describe("names at and past every limit", () => {
   it("hub: 128 characters is the most; 129, a leading digit, spaces, slashes, a hyphen or a non-string construct (as with @azure/web-pubsub) but fail every call unsent", async () => {
-    expect(new WebPubSubServiceClient(`Endpoint=http://x;AccessKey=${key};`, `h${"a".repeat(127)}`).hubName).toHaveLength(128);
+    expect(
+      new WebPubSubServiceClient(`Endpoint=http://x;AccessKey=${key};`, `h${"a".repeat(127)}`).hubName,
+    ).toHaveLength(128);
     const { WebPubSubServiceClient: Anchor } = await import("@azure/web-pubsub");
     const cs = `Endpoint=${server.url};AccessKey=${key};Version=1.0;`;
-    for (const hub of [`h${"a".repeat(128)}`, "1hub", "my hub", "a/b", "", "hub?x", "test-hub", 42 as never, undefined as never]) {
+    for (const hub of [
+      `h${"a".repeat(128)}`,
+      "1hub",
+      "my hub",
+      "a/b",
+      "",
+      "hub?x",
+      "test-hub",
+      42 as never,
+      undefined as never,
+    ]) {
       // Microsoft's own tests build clients eagerly (for "test-hub"): construction must not throw, for either form.
       expect(() => new Anchor(cs, hub)).not.toThrow();
       // A non-string second argument selects the (endpoint, credential, hub) form, so those go only there.
@@ -121,21 +153,31 @@ describe("bodies and options", () => {
     ["a bigint", 1n],
     ["undefined", undefined],
     ["an object with a bigint", { n: 1n }],
-    ["a circular object", (() => {
-      const o: Record<string, unknown> = {};
-      o["self"] = o;
-      return o;
-    })()],
+    [
+      "a circular object",
+      (() => {
+        const o: Record<string, unknown> = {};
+        o["self"] = o;
+        return o;
+      })(),
+    ],
   ])("%s as a message → ValidationError, nothing sent", async (_name, message) => {
     await expectRejected(client.sendToAll(message as never), "message");
   });
 
   it.each([Number.NaN, -1, 1.5, 301, Infinity, "10"])("messageTtlSeconds %s → ValidationError", async (ttl) => {
-    await expectRejected(client.sendToAll("x", { messageTtlSeconds: ttl as never }), "options.messageTtlSeconds", /0 to 300/);
+    await expectRejected(
+      client.sendToAll("x", { messageTtlSeconds: ttl as never }),
+      "options.messageTtlSeconds",
+      /0 to 300/,
+    );
   });
 
   it.each([Number.NaN, -1, 0, Infinity, "60"])("expirationTimeInMinutes %s → ValidationError", async (minutes) => {
-    await expectRejected(client.getClientAccessToken({ expirationTimeInMinutes: minutes as never }), "options.expirationTimeInMinutes");
+    await expectRejected(
+      client.getClientAccessToken({ expirationTimeInMinutes: minutes as never }),
+      "options.expirationTimeInMinutes",
+    );
   });
 
   it("a huge message is sent as is (the service documents no size limit) and arrives whole", async () => {
@@ -160,7 +202,9 @@ describe("what only the service can judge", () => {
   it("a body past the emulator's limit is a RestError 413, and the emulator keeps serving", async () => {
     const small = await startEmulator({ port: 0, maxBodyBytes: 1024 });
     const c = new WebPubSubServiceClient(small.connectionString, "hub", { retryOptions: { maxRetries: 0 } });
-    await expect(c.sendToAll("y".repeat(4096), { contentType: "text/plain" })).rejects.toMatchObject({ statusCode: 413 });
+    await expect(c.sendToAll("y".repeat(4096), { contentType: "text/plain" })).rejects.toMatchObject({
+      statusCode: 413,
+    });
     await c.sendToAll("fits");
     await c.close();
     await small.close();

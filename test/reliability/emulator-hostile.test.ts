@@ -33,7 +33,10 @@ const now = () => Math.floor(Date.now() / 1000);
 const b64 = (v: unknown) => Buffer.from(JSON.stringify(v)).toString("base64url");
 
 function sign(aud: string, opts: { exp?: number | null; key?: Uint8Array; alg?: string } = {}): Promise<string> {
-  const jwt = new SignJWT({}).setProtectedHeader({ alg: opts.alg ?? "HS256", typ: "JWT" }).setAudience(aud).setIssuedAt();
+  const jwt = new SignJWT({})
+    .setProtectedHeader({ alg: opts.alg ?? "HS256", typ: "JWT" })
+    .setAudience(aud)
+    .setIssuedAt();
   if (opts.exp !== null) jwt.setExpirationTime(opts.exp ?? now() + 300);
   return jwt.sign(opts.key ?? keyBytes);
 }
@@ -90,7 +93,10 @@ interface RestOptions {
 }
 
 /** A raw REST call to the emulator (no SDK validation in the way). */
-async function rest(path: string, opts: RestOptions = {}): Promise<{ status: number; headers: Headers; text: string; json: any }> {
+async function rest(
+  path: string,
+  opts: RestOptions = {},
+): Promise<{ status: number; headers: Headers; text: string; json: any }> {
   const url = new URL(`${emulator.endpoint}${path}`);
   if (opts.apiVersion !== null) url.searchParams.set("api-version", opts.apiVersion ?? "2024-12-01");
   const headers: Record<string, string> = {};
@@ -98,7 +104,12 @@ async function rest(path: string, opts: RestOptions = {}): Promise<{ status: num
   if (opts.authorization !== undefined) headers["authorization"] = opts.authorization;
   else if (token !== null) headers["authorization"] = `Bearer ${token}`;
   if (opts.body !== undefined) headers["content-type"] = opts.contentType ?? "text/plain";
-  const response = await fetch(url, { method: opts.method ?? "POST", headers, body: (opts.body ?? null) as BodyInit | null, signal: AbortSignal.timeout(10_000) });
+  const response = await fetch(url, {
+    method: opts.method ?? "POST",
+    headers,
+    body: (opts.body ?? null) as BodyInit | null,
+    signal: AbortSignal.timeout(10_000),
+  });
   const text = await response.text();
   let json: unknown;
   try {
@@ -206,7 +217,11 @@ beforeAll(async () => {
   handler = createServer(handle);
   await new Promise<void>((resolve) => handler.listen(0, "127.0.0.1", resolve));
   handlerUrl = `http://127.0.0.1:${(handler.address() as AddressInfo).port}`;
-  const hub = (mode: string) => ({ url: `${handlerUrl}/${mode}/{event}`, systemEvents: ["connect" as const], timeoutMs: 1000 });
+  const hub = (mode: string) => ({
+    url: `${handlerUrl}/${mode}/{event}`,
+    systemEvents: ["connect" as const],
+    timeoutMs: 1000,
+  });
   emulator = await startEmulator({
     port: 0,
     accessKey: KEY,
@@ -248,13 +263,17 @@ afterAll(async () => {
 
 describe("WebSocket connect with bad tokens → 401", () => {
   it.each(badTokens("AUD", "OTHER").map(([name]) => name))("%s", async (name) => {
-    const make = badTokens(clientAud(), clientAud("otherhub")).find(([n]) => n === name)?.[1] as () => Promise<string | undefined>;
+    const make = badTokens(clientAud(), clientAud("otherhub")).find(([n]) => n === name)?.[1] as () => Promise<
+      string | undefined
+    >;
     const token = await make();
     const url = `${wsBase()}/client/hubs/${HUB}${token === undefined ? "" : `?access_token=${encodeURIComponent(token)}`}`;
     expect(await refusedStatus(url)).toBe(401);
     // The same token in an Authorization header is refused as well.
     if (token !== undefined) {
-      const viaHeader = new TestSocket(`${wsBase()}/client/hubs/${HUB}`, undefined, { authorization: `Bearer ${token}` });
+      const viaHeader = new TestSocket(`${wsBase()}/client/hubs/${HUB}`, undefined, {
+        authorization: `Bearer ${token}`,
+      });
       await expect(viaHeader.opened).rejects.toThrow("HTTP 401");
     }
     await onlyBystander();
@@ -281,7 +300,9 @@ describe("WebSocket connect with bad tokens → 401", () => {
 describe("REST calls with bad tokens → 401, nothing delivered", () => {
   it.each(badTokens("AUD", "OTHER").map(([name]) => name))("%s", async (name) => {
     const path = `/api/hubs/${HUB}/:send`;
-    const make = badTokens(`${emulator.endpoint}${path}`, `${emulator.endpoint}/api/hubs/otherhub/:send`).find(([n]) => n === name)?.[1] as () => Promise<string | undefined>;
+    const make = badTokens(`${emulator.endpoint}${path}`, `${emulator.endpoint}/api/hubs/otherhub/:send`).find(
+      ([n]) => n === name,
+    )?.[1] as () => Promise<string | undefined>;
     const token = await make();
     const r = await rest(path, { body: "must not be delivered", token: token ?? null });
     expect(r.status).toBe(401);
@@ -296,7 +317,10 @@ describe("REST calls with bad tokens → 401, nothing delivered", () => {
   });
 
   it("a non-Bearer Authorization header → 401", async () => {
-    const r = await rest(`/api/hubs/${HUB}/:send`, { body: "nope", authorization: `Basic ${Buffer.from("a:b").toString("base64")}` });
+    const r = await rest(`/api/hubs/${HUB}/:send`, {
+      body: "nope",
+      authorization: `Basic ${Buffer.from("a:b").toString("base64")}`,
+    });
     expect(r.status).toBe(401);
     await assertHealthy();
   });
@@ -340,7 +364,8 @@ describe("json.webpubsub.azure.v1 clients sending bad frames", () => {
 
   it(`a frame over the ${MAX_FRAME}-byte limit → close 1009; one just under it is served`, async () => {
     const { socket } = await pubsub(roles);
-    const envelope = (data: string) => JSON.stringify({ type: "sendToGroup", group: "big", dataType: "text", data, ackId: 1 });
+    const envelope = (data: string) =>
+      JSON.stringify({ type: "sendToGroup", group: "big", dataType: "text", data, ackId: 1 });
     const fits = envelope("x".repeat(MAX_FRAME - envelope("").length));
     expect(Buffer.byteLength(fits)).toBe(MAX_FRAME);
     socket.send(fits);
@@ -357,9 +382,21 @@ describe("json.webpubsub.azure.v1 clients sending bad frames", () => {
     ["joinGroup with a non-string group", { type: "joinGroup", group: 42, ackId: 1 }, "Forbidden"],
     ["leaveGroup with a blank group", { type: "leaveGroup", group: "   ", ackId: 1 }, "Forbidden"],
     ["joinGroup with a 1025-char group", { type: "joinGroup", group: "g".repeat(1025), ackId: 1 }, "Forbidden"],
-    ["sendToGroup with a 1025-char group", { type: "sendToGroup", group: "g".repeat(1025), dataType: "text", data: "x", ackId: 1 }, "Forbidden"],
-    ["sendToGroup with an invalid dataType", { type: "sendToGroup", group: "g", dataType: "xml", data: "<a/>", ackId: 1 }, "Forbidden"],
-    ["sendToGroup text with non-string data", { type: "sendToGroup", group: "g", dataType: "text", data: { a: 1 }, ackId: 1 }, "Forbidden"],
+    [
+      "sendToGroup with a 1025-char group",
+      { type: "sendToGroup", group: "g".repeat(1025), dataType: "text", data: "x", ackId: 1 },
+      "Forbidden",
+    ],
+    [
+      "sendToGroup with an invalid dataType",
+      { type: "sendToGroup", group: "g", dataType: "xml", data: "<a/>", ackId: 1 },
+      "Forbidden",
+    ],
+    [
+      "sendToGroup text with non-string data",
+      { type: "sendToGroup", group: "g", dataType: "text", data: { a: 1 }, ackId: 1 },
+      "Forbidden",
+    ],
     ["event without a name", { type: "event", dataType: "text", data: "x", ackId: 1 }, "Forbidden"],
   ])("%s → ack with error, connection stays usable", async (_name, frame, errorName) => {
     const { socket } = await pubsub(roles);
@@ -388,7 +425,13 @@ describe("json.webpubsub.azure.v1 clients sending bad frames", () => {
   it("a flood of bad-but-valid-JSON frames is answered in order and does not stall others", async () => {
     const { socket } = await pubsub(roles);
     for (let i = 1; i <= 500; i++) socket.send({ type: "joinGroup", ackId: i });
-    for (let i = 1; i <= 500; i++) expect(await socket.nextJson()).toMatchObject({ type: "ack", ackId: i, success: false, error: { name: "Forbidden" } });
+    for (let i = 1; i <= 500; i++)
+      expect(await socket.nextJson()).toMatchObject({
+        type: "ack",
+        ackId: i,
+        success: false,
+        error: { name: "Forbidden" },
+      });
     await assertHealthy();
   });
 });
@@ -419,19 +462,31 @@ describe("REST: malformed requests → clean 4xx with a JSON body naming the pro
   });
 
   it("the same body shape, well-formed, is accepted (200)", async () => {
-    const r = await rest(`/api/hubs/${HUB}/:removeFromGroups`, { body: '{"groups":["nobody-here"]}', contentType: "application/json" });
+    const r = await rest(`/api/hubs/${HUB}/:removeFromGroups`, {
+      body: '{"groups":["nobody-here"]}',
+      contentType: "application/json",
+    });
     expect(r.status).toBe(200);
   });
 
   it(`a body over maxBodyBytes (${MAX_BODY}) → 413; exactly at the limit → 202`, async () => {
-    const over = await rest(`/api/hubs/${HUB}/:send`, { body: new Uint8Array(MAX_BODY + 1), contentType: "application/octet-stream" });
+    const over = await rest(`/api/hubs/${HUB}/:send`, {
+      body: new Uint8Array(MAX_BODY + 1),
+      contentType: "application/octet-stream",
+    });
     expect(over.status).toBe(413);
     expect(over.json).toMatchObject({ code: "Error.PayloadTooLarge" });
     // Much larger (8x) is refused the same way, without harm.
-    const huge = await rest(`/api/hubs/${HUB}/:send`, { body: new Uint8Array(MAX_BODY * 8), contentType: "application/octet-stream" });
+    const huge = await rest(`/api/hubs/${HUB}/:send`, {
+      body: new Uint8Array(MAX_BODY * 8),
+      contentType: "application/octet-stream",
+    });
     expect(huge.status).toBe(413);
     expect(await quiet(bystander)).toBeUndefined();
-    const atLimit = await rest(`/api/hubs/${HUB}/:send`, { body: new Uint8Array(MAX_BODY).fill(7), contentType: "application/octet-stream" });
+    const atLimit = await rest(`/api/hubs/${HUB}/:send`, {
+      body: new Uint8Array(MAX_BODY).fill(7),
+      contentType: "application/octet-stream",
+    });
     expect(atLimit.status).toBe(202);
     const frame = await bystander.next();
     expect(frame.binary).toBe(true);
@@ -455,7 +510,11 @@ describe("REST: malformed requests → clean 4xx with a JSON body naming the pro
       expect(r.status, path).toBe(404);
       expect(r.json, path).toMatchObject({ code: "Error.NotFound" });
     }
-    for (const path of [`/api/hubs/${HUB}/:frobnicate`, `/api/hubs/${HUB}/groups/g/unknown`, `/api/hubs/${HUB}/a/b/c/d/e/f`]) {
+    for (const path of [
+      `/api/hubs/${HUB}/:frobnicate`,
+      `/api/hubs/${HUB}/groups/g/unknown`,
+      `/api/hubs/${HUB}/a/b/c/d/e/f`,
+    ]) {
       const r = await rest(path, { method: "POST" });
       expect(r.status, path).toBe(404);
       expect(r.headers.get("x-ms-error-code"), path).toBe("Error.NotFound");
@@ -528,7 +587,11 @@ describe("REST: malformed requests → clean 4xx with a JSON body naming the pro
   });
 
   it("an api-version too old for the call → 400", async () => {
-    const r = await rest(`/api/hubs/${HUB}/:addToGroups`, { body: '{"groups":["g"]}', contentType: "application/json", apiVersion: "2021-10-01" });
+    const r = await rest(`/api/hubs/${HUB}/:addToGroups`, {
+      body: '{"groups":["g"]}',
+      contentType: "application/json",
+      apiVersion: "2021-10-01",
+    });
     expect(r.status).toBe(400);
     expect(r.json).toMatchObject({ errors: { "api-version": expect.any(Array) } });
     await assertHealthy();
@@ -556,10 +619,15 @@ describe("raw TCP abuse on the HTTP port", () => {
     // A request that promises 1000 bytes and dies after 10.
     const path = `/api/hubs/${HUB}/:send?api-version=2024-12-01`;
     const token = await sign(`${emulator.endpoint}/api/hubs/${HUB}/:send`);
-    await raw(`POST ${path} HTTP/1.1\r\nHost: 127.0.0.1:${emulator.port}\r\nAuthorization: Bearer ${token}\r\nContent-Type: text/plain\r\nContent-Length: 1000\r\n\r\n0123456789`, false);
+    await raw(
+      `POST ${path} HTTP/1.1\r\nHost: 127.0.0.1:${emulator.port}\r\nAuthorization: Bearer ${token}\r\nContent-Type: text/plain\r\nContent-Length: 1000\r\n\r\n0123456789`,
+      false,
+    );
     // An upgrade with a valid token but no Sec-WebSocket-Key → 400 from the WebSocket layer.
     const wsToken = await sign(clientAud());
-    const answer = await raw(`GET /client/hubs/${HUB}?access_token=${wsToken} HTTP/1.1\r\nHost: 127.0.0.1:${emulator.port}\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\n\r\n`);
+    const answer = await raw(
+      `GET /client/hubs/${HUB}?access_token=${wsToken} HTTP/1.1\r\nHost: 127.0.0.1:${emulator.port}\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\n\r\n`,
+    );
     expect(answer).toMatch(/^HTTP\/1\.1 400/);
     expect(await quiet(bystander)).toBeUndefined();
     await onlyBystander();

@@ -15,7 +15,10 @@ let azure: AzureServiceClient;
 
 beforeAll(async () => {
   emulator = await startEmulator({ port: 0, requestTimeoutMs: 1500, maxGroupsPerConnection: 5 });
-  azure = new AzureServiceClient(emulator.connectionString, "limits", { allowInsecureConnection: true, retryOptions: { maxRetries: 0 } });
+  azure = new AzureServiceClient(emulator.connectionString, "limits", {
+    allowInsecureConnection: true,
+    retryOptions: { maxRetries: 0 },
+  });
 });
 afterAll(() => emulator.close());
 
@@ -36,7 +39,12 @@ function raw(request: string | Buffer): Promise<string> {
 }
 
 async function token(aud: string): Promise<string> {
-  return new SignJWT({}).setProtectedHeader({ alg: "HS256", typ: "JWT" }).setAudience(aud).setIssuedAt().setExpirationTime("5m").sign(key);
+  return new SignJWT({})
+    .setProtectedHeader({ alg: "HS256", typ: "JWT" })
+    .setAudience(aud)
+    .setIssuedAt()
+    .setExpirationTime("5m")
+    .sign(key);
 }
 
 describe("client mistakes are 4xx", () => {
@@ -58,24 +66,37 @@ describe("client mistakes are 4xx", () => {
 
   it("an unknown method → 400 and oversized headers → 431, as Node's default server answers", async () => {
     expect(await raw("BREW /api/health HTTP/1.1\r\nHost: localhost\r\n\r\n")).toMatch(/^HTTP\/1\.1 400 /);
-    expect(await raw(`GET /api/health HTTP/1.1\r\nHost: localhost\r\nX-Big: ${"x".repeat(64 * 1024)}\r\n\r\n`)).toMatch(/^HTTP\/1\.1 431 /);
+    expect(await raw(`GET /api/health HTTP/1.1\r\nHost: localhost\r\nX-Big: ${"x".repeat(64 * 1024)}\r\n\r\n`)).toMatch(
+      /^HTTP\/1\.1 431 /,
+    );
   });
 
   it("a request body that trickles in is answered 408 once requestTimeoutMs passes", async () => {
     const started = Date.now();
     const path = "/api/hubs/limits/:send?api-version=2024-12-01";
     const bearer = await token(`${emulator.endpoint}${path}`);
-    const status = await raw(`POST ${path} HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer ${bearer}\r\nContent-Type: text/plain\r\nContent-Length: 100\r\n\r\nabc`);
+    const status = await raw(
+      `POST ${path} HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer ${bearer}\r\nContent-Type: text/plain\r\nContent-Length: 100\r\n\r\nabc`,
+    );
     expect(status).toMatch(/^HTTP\/1\.1 408 /);
     expect(Date.now() - started).toBeLessThan(5000);
   });
 
   it("filters nested thousands deep → 400 naming the depth limit, in the URL and in :addToGroups bodies", async () => {
     // In the URL (as deep as fits Node's 16 KiB header limit: the SDK signs the URL into the token too) and in a body (far deeper).
-    const nested = (n: number) => [`${"(".repeat(n)}userId eq 'a'${")".repeat(n)}`, `${"not ".repeat(n)}userId eq 'a'`, `${"tolower(".repeat(n)}userId${")".repeat(n)} eq 'a'`];
-    const depthError = { statusCode: 400, message: expect.stringContaining("Nesting deeper than 64 levels at position") };
-    for (const filter of nested(300)) await expect(azure.sendToAll("x", { contentType: "text/plain", filter })).rejects.toMatchObject(depthError);
-    for (const filter of nested(10_000)) await expect(azure.addConnectionsToGroups(["g"], filter)).rejects.toMatchObject(depthError);
+    const nested = (n: number) => [
+      `${"(".repeat(n)}userId eq 'a'${")".repeat(n)}`,
+      `${"not ".repeat(n)}userId eq 'a'`,
+      `${"tolower(".repeat(n)}userId${")".repeat(n)} eq 'a'`,
+    ];
+    const depthError = {
+      statusCode: 400,
+      message: expect.stringContaining("Nesting deeper than 64 levels at position"),
+    };
+    for (const filter of nested(300))
+      await expect(azure.sendToAll("x", { contentType: "text/plain", filter })).rejects.toMatchObject(depthError);
+    for (const filter of nested(10_000))
+      await expect(azure.addConnectionsToGroups(["g"], filter)).rejects.toMatchObject(depthError);
     // A long flat chain is fine (it is not nesting) and is evaluated without recursion.
     const chain = Array.from({ length: 20_000 }, (_, i) => `userId ne 'u${i}'`).join(" and ");
     await azure.removeConnectionsFromGroups(["g"], chain);
@@ -91,8 +112,14 @@ describe("filter syntax errors read like the service's", () => {
     ["userId eq 'a')", 14],
   ])("%s → position %d", async (filter, position) => {
     const expected = `Invalid syntax for '${filter}': Syntax error at position ${position} in '${filter}'. (Parameter 'filter')`;
-    await expect(azure.sendToAll("x", { contentType: "text/plain", filter })).rejects.toMatchObject({ statusCode: 400, message: expect.stringContaining(JSON.stringify(expected)) });
-    await expect(azure.removeConnectionsFromGroups(["g"], filter)).rejects.toMatchObject({ statusCode: 400, message: expect.stringContaining(JSON.stringify(expected)) });
+    await expect(azure.sendToAll("x", { contentType: "text/plain", filter })).rejects.toMatchObject({
+      statusCode: 400,
+      message: expect.stringContaining(JSON.stringify(expected)),
+    });
+    await expect(azure.removeConnectionsFromGroups(["g"], filter)).rejects.toMatchObject({
+      statusCode: 400,
+      message: expect.stringContaining(JSON.stringify(expected)),
+    });
   });
 
   it("Microsoft's odata helper still builds filters the emulator understands", async () => {
@@ -115,7 +142,9 @@ describe("bounded resources", () => {
     expect(await socket.nextJson()).toMatchObject({ ackId: 7, success: true });
     await expect(azure.group("g6").addConnection(id)).rejects.toMatchObject({ statusCode: 400 });
     await expect(azure.group("g6").addUser("joiner")).rejects.toMatchObject({ statusCode: 400 });
-    await expect(azure.addConnectionsToGroups(["g6"], odata`userId eq ${"joiner"}`)).rejects.toMatchObject({ statusCode: 400 });
+    await expect(azure.addConnectionsToGroups(["g6"], odata`userId eq ${"joiner"}`)).rejects.toMatchObject({
+      statusCode: 400,
+    });
     expect(emulator.connections("limits").find((c) => c.connectionId === id)?.groups).toHaveLength(5);
     socket.close();
   });
@@ -130,15 +159,22 @@ describe("token audience is the emulator's own endpoint", () => {
   it("a token minted for another host is refused even when the request claims that host", async () => {
     const path = "/api/hubs/limits/:send?api-version=2024-12-01";
     const foreign = await token(`http://elsewhere.example${path}`);
-    const send = (host: string, bearer: string) => raw(`POST ${path} HTTP/1.1\r\nHost: ${host}\r\nAuthorization: Bearer ${bearer}\r\nContent-Type: text/plain\r\nContent-Length: 1\r\n\r\nx`);
+    const send = (host: string, bearer: string) =>
+      raw(
+        `POST ${path} HTTP/1.1\r\nHost: ${host}\r\nAuthorization: Bearer ${bearer}\r\nContent-Type: text/plain\r\nContent-Length: 1\r\n\r\nx`,
+      );
     expect(await send("elsewhere.example", foreign)).toMatch(/^HTTP\/1\.1 401 /);
     // The same call with a token for the emulator's own endpoint is accepted whatever the Host header says.
     expect(await send("elsewhere.example", await token(`${emulator.endpoint}${path}`))).toMatch(/^HTTP\/1\.1 202 /);
     // Loopback names of the same listener are the same endpoint.
-    expect(await send("localhost", await token(`http://localhost:${emulator.port}${path}`))).toMatch(/^HTTP\/1\.1 202 /);
+    expect(await send("localhost", await token(`http://localhost:${emulator.port}${path}`))).toMatch(
+      /^HTTP\/1\.1 202 /,
+    );
 
     const ws = `${emulator.endpoint.replace(/^http/, "ws")}/client/hubs/limits`;
-    expect(await refusedStatus(`${ws}?access_token=${await token("http://elsewhere.example/client/hubs/limits")}`)).toBe(401);
+    expect(
+      await refusedStatus(`${ws}?access_token=${await token("http://elsewhere.example/client/hubs/limits")}`),
+    ).toBe(401);
   });
 
   it("behind a proxy, publicEndpoint names the endpoint tokens must be for, and the emulator hands it out", async () => {
@@ -154,11 +190,17 @@ describe("token audience is the emulator's own endpoint", () => {
       await ok.opened;
       ok.close();
       // A token for the private address is not for this emulator any more.
-      expect(await refusedStatus(`ws://127.0.0.1:${proxied.port}/client/hubs/hub?access_token=${await token(`${direct}/client/hubs/hub`)}`)).toBe(401);
+      expect(
+        await refusedStatus(
+          `ws://127.0.0.1:${proxied.port}/client/hubs/hub?access_token=${await token(`${direct}/client/hubs/hub`)}`,
+        ),
+      ).toBe(401);
     } finally {
       await proxied.close();
     }
-    await expect(startEmulator({ port: 0, publicEndpoint: "pubsub.example.com/path" })).rejects.toThrow(/publicEndpoint/);
+    await expect(startEmulator({ port: 0, publicEndpoint: "pubsub.example.com/path" })).rejects.toThrow(
+      /publicEndpoint/,
+    );
   });
 });
 
@@ -166,13 +208,26 @@ describe("request ids", () => {
   it("every REST answer carries x-ms-request-id: RestError.requestId (Microsoft's and ours) and our logger see it", async () => {
     const response = await fetch(`${emulator.endpoint}/api/health`, { method: "HEAD" });
     expect(response.headers.get("x-ms-request-id")).toMatch(/^[0-9a-f-]{36}$/);
-    const error = (await azure.group("g").addConnection("nobody").catch((e: unknown) => e)) as { statusCode: number; request: { requestId: string }; response?: { headers: { get(n: string): string | undefined } } };
+    const error = (await azure
+      .group("g")
+      .addConnection("nobody")
+      .catch((e: unknown) => e)) as {
+      statusCode: number;
+      request: { requestId: string };
+      response?: { headers: { get(n: string): string | undefined } };
+    };
     expect(error.statusCode).toBe(404);
     expect(error.response?.headers.get("x-ms-request-id")).toMatch(/^[0-9a-f-]{36}$/);
 
     const events: RequestLogEvent[] = [];
-    const ours = new WebPubSubServiceClient(emulator.connectionString, "limits", { retryOptions: { maxRetries: 0 }, logger: (e: RequestLogEvent) => events.push(e) });
-    const ourError = (await ours.group("g").addConnection("nobody").catch((e: unknown) => e)) as { requestId?: string };
+    const ours = new WebPubSubServiceClient(emulator.connectionString, "limits", {
+      retryOptions: { maxRetries: 0 },
+      logger: (e: RequestLogEvent) => events.push(e),
+    });
+    const ourError = (await ours
+      .group("g")
+      .addConnection("nobody")
+      .catch((e: unknown) => e)) as { requestId?: string };
     expect(ourError.requestId).toMatch(/^[0-9a-f-]{36}$/);
     expect(events.some((e) => e.requestId === ourError.requestId)).toBe(true);
     await ours.close();

@@ -51,11 +51,17 @@ function resources(): Record<string, number> {
 /** Resource kinds that grew by more than `slack` since `base`. */
 function grown(base: Record<string, number>, now: Record<string, number>, slack: number): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const [name, n] of Object.entries(now)) if (n > (base[name] ?? 0) + slack) out[name] = `${base[name] ?? 0} → ${n}`;
+  for (const [name, n] of Object.entries(now))
+    if (n > (base[name] ?? 0) + slack) out[name] = `${base[name] ?? 0} → ${n}`;
   return out;
 }
 
-async function until(what: string, predicate: () => boolean | Promise<boolean>, timeoutMs: number, intervalMs = 25): Promise<void> {
+async function until(
+  what: string,
+  predicate: () => boolean | Promise<boolean>,
+  timeoutMs: number,
+  intervalMs = 25,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     if (await predicate()) return;
@@ -136,7 +142,10 @@ class Fleet {
   readonly ready: Promise<void>;
 
   constructor() {
-    this.#child = spawn(process.execPath, ["--input-type=module", "-e", fleetSource], { cwd: repoRoot, stdio: ["ignore", "inherit", "inherit", "ipc"] });
+    this.#child = spawn(process.execPath, ["--input-type=module", "-e", fleetSource], {
+      cwd: repoRoot,
+      stdio: ["ignore", "inherit", "inherit", "ipc"],
+    });
     this.ready = new Promise((resolve, reject) => {
       this.#child.once("error", reject);
       this.#child.once("exit", (code) => reject(new Error(`the fleet exited early (${code})`)));
@@ -223,7 +232,11 @@ describe(`${CLIENTS} WebSocket clients on one hub`, () => {
       const connectMs = Date.now() - t0;
 
       await client.sendToAll("first", { contentType: "text/plain" });
-      await until("all clients to get the first send", async () => (await fleet.stats("first")).aliveWithLast === CLIENTS, 10_000);
+      await until(
+        "all clients to get the first send",
+        async () => (await fleet.stats("first")).aliveWithLast === CLIENTS,
+        10_000,
+      );
       const peakHeap = await heapUsed();
       const peakSockets = resources()["TCPSocketWrap"] ?? 0;
       expect(peakSockets).toBeGreaterThanOrEqual(CLIENTS);
@@ -236,7 +249,11 @@ describe(`${CLIENTS} WebSocket clients on one hub`, () => {
       const dropMs = Date.now() - t1;
 
       await client.sendToAll("second", { contentType: "text/plain" });
-      await until("the remaining clients to get the second send", async () => (await fleet.stats("second")).aliveWithLast === CLIENTS - half, 10_000);
+      await until(
+        "the remaining clients to get the second send",
+        async () => (await fleet.stats("second")).aliveWithLast === CLIENTS - half,
+        10_000,
+      );
       await new Promise((r) => setTimeout(r, 200)); // anything extra would show up now
       const after = await fleet.stats("second");
       expect(after.alive).toEqual({ [2]: CLIENTS - half });
@@ -248,7 +265,11 @@ describe(`${CLIENTS} WebSocket clients on one hub`, () => {
       await fleet.terminate(1 + half, 1 + CLIENTS);
       await emulator.waitForConnections(HUB, (l) => l.length === 0, { timeoutMs: 5000 });
       expect(emulator.hubs()).toEqual([]);
-      await until("server sockets to close", () => (resources()["TCPSocketWrap"] ?? 0) <= (baseResources["TCPSocketWrap"] ?? 0) + 2, 5000);
+      await until(
+        "server sockets to close",
+        () => (resources()["TCPSocketWrap"] ?? 0) <= (baseResources["TCPSocketWrap"] ?? 0) + 2,
+        5000,
+      );
       expect(grown(baseResources, resources(), 2)).toEqual({});
       const endHeap = await heapUsed();
       console.log(
@@ -292,7 +313,11 @@ describe(`soak: ${SENDS} sendToAll calls through sendMany (concurrency 64) to ${
 
       // Warm-up round (JIT, first connections, token cache), then the baseline.
       const warm = new WebPubSubServiceClient(emulator.connectionString, HUB);
-      await sendMany(warm, Array.from({ length: 200 }, (_, i) => ({ message: `w${i}`, contentType: "text/plain" as const })), { concurrency: 64 });
+      await sendMany(
+        warm,
+        Array.from({ length: 200 }, (_, i) => ({ message: `w${i}`, contentType: "text/plain" as const })),
+        { concurrency: 64 },
+      );
       await warm.close();
       await until("warm-up delivery", async () => (await fleet.stats()).alive["200"] === RECEIVERS, 5000);
       await until("warm-up sockets to close", () => (resources()["TCPSocketWrap"] ?? 0) <= RECEIVERS + 2, 5000);
@@ -332,7 +357,11 @@ describe(`soak: ${SENDS} sendToAll calls through sendMany (concurrency 64) to ${
       expect(emulator.connections(HUB)).toHaveLength(RECEIVERS);
 
       await client.close();
-      await until("client sockets to close", () => (resources()["TCPSocketWrap"] ?? 0) <= (baseResources["TCPSocketWrap"] ?? 0) + 1, 5000);
+      await until(
+        "client sockets to close",
+        () => (resources()["TCPSocketWrap"] ?? 0) <= (baseResources["TCPSocketWrap"] ?? 0) + 1,
+        5000,
+      );
       expect(grown(baseResources, resources(), 2)).toEqual({});
       const endHeap = await heapUsed();
       console.log(

@@ -42,7 +42,9 @@ async function url(): Promise<string> {
 }
 
 /** A raw MQTT-over-WebSocket connection that records what the emulator sends and how it closes. */
-async function raw(protocolVersion: 4 | 5 = 5): Promise<{ ws: WebSocket; packets: mqttPacket.Packet[]; closed: Promise<number> }> {
+async function raw(
+  protocolVersion: 4 | 5 = 5,
+): Promise<{ ws: WebSocket; packets: mqttPacket.Packet[]; closed: Promise<number> }> {
   const ws = new WebSocket(await url(), "mqtt");
   sockets.push(ws);
   const packets: mqttPacket.Packet[] = [];
@@ -57,7 +59,16 @@ async function raw(protocolVersion: 4 | 5 = 5): Promise<{ ws: WebSocket; packets
   return { ws, packets, closed };
 }
 
-const connect5 = (clientId: string) => mqttPacket.generate({ cmd: "connect", protocolId: "MQTT", protocolVersion: 5, clientId, clean: true, keepalive: 30, properties: {} });
+const connect5 = (clientId: string) =>
+  mqttPacket.generate({
+    cmd: "connect",
+    protocolId: "MQTT",
+    protocolVersion: 5,
+    clientId,
+    clean: true,
+    keepalive: 30,
+    properties: {},
+  });
 const until = async (f: () => boolean, ms = 3000) => {
   const end = Date.now() + ms;
   while (!f()) {
@@ -106,14 +117,36 @@ describe("malformed input", () => {
     const c = await raw();
     c.ws.send(connect5("alias1"));
     await until(() => c.packets.length === 1);
-    c.ws.send(mqttPacket.generate({ cmd: "publish", topic: "a", payload: Buffer.from("x"), qos: 0, dup: false, retain: false, properties: { topicAlias: 1 } }, { protocolVersion: 5 }));
+    c.ws.send(
+      mqttPacket.generate(
+        {
+          cmd: "publish",
+          topic: "a",
+          payload: Buffer.from("x"),
+          qos: 0,
+          dup: false,
+          retain: false,
+          properties: { topicAlias: 1 },
+        },
+        { protocolVersion: 5 },
+      ),
+    );
     await c.closed;
     expect((c.packets[1] as mqttPacket.IDisconnectPacket).reasonCode).toBe(0x94);
   });
 
   it("MQTT 3.1 (MQIsdp) is answered with return code 1 (unacceptable protocol version)", async () => {
     const c = await raw(4);
-    c.ws.send(mqttPacket.generate({ cmd: "connect", protocolId: "MQIsdp", protocolVersion: 3, clientId: "old31", clean: true, keepalive: 30 }));
+    c.ws.send(
+      mqttPacket.generate({
+        cmd: "connect",
+        protocolId: "MQIsdp",
+        protocolVersion: 3,
+        clientId: "old31",
+        clean: true,
+        keepalive: 30,
+      }),
+    );
     await c.closed;
     expect(c.packets[0]).toMatchObject({ cmd: "connack", returnCode: 1 });
   });
@@ -151,7 +184,13 @@ describe("oversized input", () => {
   });
 
   it("a will message over 2,000 bytes is refused (5.0: Packet too large)", async () => {
-    await expect(connectMqtt(await url(), { protocolVersion: 5, clientId: "bigwill", will: { topic: "w", payload: Buffer.alloc(2001), qos: 0, retain: false } })).rejects.toMatchObject({ code: 0x95 });
+    await expect(
+      connectMqtt(await url(), {
+        protocolVersion: 5,
+        clientId: "bigwill",
+        will: { topic: "w", payload: Buffer.alloc(2001), qos: 0, retain: false },
+      }),
+    ).rejects.toMatchObject({ code: 0x95 });
   });
 
   it("MQTT 3.1.1 keep-alive outside 1-180 s is refused (connection closed without CONNACK)", async () => {
@@ -188,7 +227,20 @@ describe("floods", () => {
     c.ws.send(connect5("q2flood"));
     await until(() => c.packets.length === 1);
     for (let id = 1; id <= 150 && c.ws.readyState === WebSocket.OPEN; id++) {
-      c.ws.send(mqttPacket.generate({ cmd: "publish", topic: "nowhere", payload: Buffer.from("x"), qos: 2, messageId: id, dup: false, retain: false }, { protocolVersion: 5 }));
+      c.ws.send(
+        mqttPacket.generate(
+          {
+            cmd: "publish",
+            topic: "nowhere",
+            payload: Buffer.from("x"),
+            qos: 2,
+            messageId: id,
+            dup: false,
+            retain: false,
+          },
+          { protocolVersion: 5 },
+        ),
+      );
     }
     await c.closed;
     const disconnect = c.packets.find((p) => p.cmd === "disconnect") as mqttPacket.IDisconnectPacket;
@@ -196,7 +248,12 @@ describe("floods", () => {
   });
 
   it("messages for an offline session are kept up to 1000 (oldest dropped)", async () => {
-    const options = { protocolVersion: 5 as const, clientId: "offline", clean: false, properties: { sessionExpiryInterval: 30 } };
+    const options = {
+      protocolVersion: 5 as const,
+      clientId: "offline",
+      clean: false,
+      properties: { sessionExpiryInterval: 30 },
+    };
     const c = await connectMqtt(await url(), options);
     await c.client.subscribeAsync("backlog", { qos: 1 });
     emulator.dropConnection("offline");
@@ -209,7 +266,14 @@ describe("floods", () => {
     const first = await back.next();
     expect(first.payload.toString()).toBe("m500");
     let count = 1;
-    while ((await back.next(500).then(() => true, () => false)) && count < 2000) count++;
+    while (
+      (await back.next(500).then(
+        () => true,
+        () => false,
+      )) &&
+      count < 2000
+    )
+      count++;
     expect(count).toBe(1000);
   });
 });
@@ -220,9 +284,16 @@ describe("groups per connection", () => {
     try {
       const svc = new WebPubSubServiceClient(small.connectionString, HUB);
       const tooMany = (await svc.getClientAccessToken({ clientProtocol: "mqtt", roles, groups: ["a", "b", "c"] })).url;
-      await expect(connectMqtt(tooMany, { protocolVersion: 5, clientId: "toomany" })).rejects.toMatchObject({ code: 0x97 });
-      await expect(connectMqtt(tooMany, { protocolVersion: 4, clientId: "toomany4" })).rejects.toMatchObject({ code: 3 });
-      const ok = await connectMqtt((await svc.getClientAccessToken({ clientProtocol: "mqtt", roles, groups: ["a"] })).url, { protocolVersion: 5, clientId: "fits" });
+      await expect(connectMqtt(tooMany, { protocolVersion: 5, clientId: "toomany" })).rejects.toMatchObject({
+        code: 0x97,
+      });
+      await expect(connectMqtt(tooMany, { protocolVersion: 4, clientId: "toomany4" })).rejects.toMatchObject({
+        code: 3,
+      });
+      const ok = await connectMqtt(
+        (await svc.getClientAccessToken({ clientProtocol: "mqtt", roles, groups: ["a"] })).url,
+        { protocolVersion: 5, clientId: "fits" },
+      );
       const granted = await ok.client.subscribeAsync({ b: { qos: 1 }, c: { qos: 1 } }).then(
         (g) => g.map((x) => x.qos as number),
         (e: { packet?: { granted: number[] } }) => e.packet?.granted,

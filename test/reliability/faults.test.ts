@@ -4,7 +4,15 @@
 import { createServer as createTcpServer, type AddressInfo, type Socket } from "node:net";
 import type { ServerResponse } from "node:http";
 import { afterEach, describe, expect, it } from "vitest";
-import { AbortError, AzureKeyCredential, NetworkError, RestError, TimeoutError, WebPubSubServiceClient, type WebPubSubServiceClientOptions } from "../../src/index";
+import {
+  AbortError,
+  AzureKeyCredential,
+  NetworkError,
+  RestError,
+  TimeoutError,
+  WebPubSubServiceClient,
+  type WebPubSubServiceClientOptions,
+} from "../../src/index";
 import { defaultResponder, startRecordingServer, type RecordedRequest } from "../helpers/recordingServer";
 
 const key = "fault-matrix-key";
@@ -18,7 +26,11 @@ const kinds: Kind[] = ["send", "membership", "existence", "paging"];
 const idempotent: Record<Kind, boolean> = { send: false, membership: true, existence: true, paging: true };
 
 /** Makes the call of a kind; resolves with what the SDK returned. */
-function call(client: WebPubSubServiceClient, kind: Kind, options: { abortSignal?: AbortSignal } = {}): Promise<unknown> {
+function call(
+  client: WebPubSubServiceClient,
+  kind: Kind,
+  options: { abortSignal?: AbortSignal } = {},
+): Promise<unknown> {
   switch (kind) {
     case "send":
       return client.sendToAll({ n: 1 }, options);
@@ -34,18 +46,28 @@ function call(client: WebPubSubServiceClient, kind: Kind, options: { abortSignal
       })();
   }
 }
-const success: Record<Kind, unknown> = { send: undefined, membership: undefined, existence: true, paging: ["c1", "c2"] };
+const success: Record<Kind, unknown> = {
+  send: undefined,
+  membership: undefined,
+  existence: true,
+  paging: ["c1", "c2"],
+};
 
 type Step = (request: RecordedRequest, res: ServerResponse) => void;
-const reply = (code: number, headers: Record<string, string> = {}): Step => (_req, res) => {
-  res.writeHead(code, headers).end();
-};
+const reply =
+  (code: number, headers: Record<string, string> = {}): Step =>
+  (_req, res) => {
+    res.writeHead(code, headers).end();
+  };
 const ok: Step = (req, res) => defaultResponder(req, res);
 const reset: Step = (_req, res) => res.socket?.destroy();
 const hang: Step = () => {};
 const slowBody: Step = (req, res) => {
   // Headers at once, then a body that stalls half way.
-  res.writeHead(req.method === "HEAD" ? 200 : req.path.endsWith("/:send") ? 202 : 200, { "content-type": "application/json", "content-length": "100" });
+  res.writeHead(req.method === "HEAD" ? 200 : req.path.endsWith("/:send") ? 202 : 200, {
+    "content-type": "application/json",
+    "content-length": "100",
+  });
   if (req.method === "HEAD") res.flushHeaders();
   else res.write('{"value":');
 };
@@ -90,7 +112,10 @@ describe.each(kinds)("%s", (kind) => {
 
   it("429 with Retry-After as an HTTP date waits until then", async () => {
     // HTTP dates have one-second resolution: ask for two seconds ahead and accept anything from 1 to 2.5 s.
-    const { server, client } = await scripted([reply(429, { "retry-after": new Date(Date.now() + 2000).toUTCString() }), ok]);
+    const { server, client } = await scripted([
+      reply(429, { "retry-after": new Date(Date.now() + 2000).toUTCString() }),
+      ok,
+    ]);
     const result = await timed(call(client, kind));
     expect(result.value).toEqual(success[kind]);
     expect(server.requests.length).toBe(2);
@@ -134,7 +159,11 @@ describe.each(kinds)("%s", (kind) => {
     await new Promise<void>((resolve) => probe.listen(0, "127.0.0.1", resolve));
     const port = (probe.address() as AddressInfo).port;
     await new Promise((resolve) => probe.close(resolve));
-    const client = new WebPubSubServiceClient(`Endpoint=http://127.0.0.1:${port};AccessKey=${key};Version=1.0;`, "hub", { retryOptions: { maxRetries: 2, retryDelayInMs: 20 } });
+    const client = new WebPubSubServiceClient(
+      `Endpoint=http://127.0.0.1:${port};AccessKey=${key};Version=1.0;`,
+      "hub",
+      { retryOptions: { maxRetries: 2, retryDelayInMs: 20 } },
+    );
     cleanups.push(() => client.close());
     const result = await timed(call(client, kind));
     expect(result.error).toBeInstanceOf(NetworkError);
@@ -157,13 +186,18 @@ describe.each(kinds)("%s", (kind) => {
   });
 
   it("with retryAfterSend a reset after the request is retried for every kind (at-least-once)", async () => {
-    const { server, client } = await scripted([reset, ok], { retryOptions: { retryDelayInMs: 20, retryAfterSend: true } });
+    const { server, client } = await scripted([reset, ok], {
+      retryOptions: { retryDelayInMs: 20, retryAfterSend: true },
+    });
     expect((await timed(call(client, kind))).value).toEqual(success[kind]);
     expect(server.requests.length).toBe(2);
   });
 
   it(`slow headers time the attempt out; ${idempotent[kind] ? "retried" : "a send is not repeated"}`, async () => {
-    const { server, client } = await scripted([hang], { timeoutInMs: 150, retryOptions: { maxRetries: 1, retryDelayInMs: 20 } });
+    const { server, client } = await scripted([hang], {
+      timeoutInMs: 150,
+      retryOptions: { maxRetries: 1, retryDelayInMs: 20 },
+    });
     const result = await timed(call(client, kind));
     expect(result.error).toBeInstanceOf(TimeoutError);
     expect(result.error).toMatchObject({ timeout: "attempt", timeoutInMs: 150 });
@@ -216,7 +250,9 @@ describe.each(kinds)("%s", (kind) => {
   it("a key rotated between attempts signs the retry with the new key", async () => {
     const credential = new AzureKeyCredential("old-key-0123456789");
     let i = 0;
-    const server = await startRecordingServer((req, res) => (i++ === 0 ? (credential.update("new-key-9876543210"), reply(503)(req, res)) : ok(req, res)));
+    const server = await startRecordingServer((req, res) =>
+      i++ === 0 ? (credential.update("new-key-9876543210"), reply(503)(req, res)) : ok(req, res),
+    );
     const client = new WebPubSubServiceClient(server.url, credential, "hub", { retryOptions: { retryDelayInMs: 10 } });
     cleanups.push(async () => {
       await client.close();
@@ -225,8 +261,12 @@ describe.each(kinds)("%s", (kind) => {
     expect(await call(client, kind)).toEqual(success[kind]);
     const { jwtVerify } = await import("jose");
     const tokenOf = (r: RecordedRequest) => String(r.headers.authorization).slice("Bearer ".length);
-    await expect(jwtVerify(tokenOf(server.requests[0] as RecordedRequest), new TextEncoder().encode("old-key-0123456789"))).resolves.toBeDefined();
-    await expect(jwtVerify(tokenOf(server.requests[1] as RecordedRequest), new TextEncoder().encode("new-key-9876543210"))).resolves.toBeDefined();
+    await expect(
+      jwtVerify(tokenOf(server.requests[0] as RecordedRequest), new TextEncoder().encode("old-key-0123456789")),
+    ).resolves.toBeDefined();
+    await expect(
+      jwtVerify(tokenOf(server.requests[1] as RecordedRequest), new TextEncoder().encode("new-key-9876543210")),
+    ).resolves.toBeDefined();
   });
 });
 
@@ -239,7 +279,11 @@ describe("raw TCP faults", () => {
     });
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
     const port = (server.address() as AddressInfo).port;
-    const client = new WebPubSubServiceClient(`Endpoint=http://127.0.0.1:${port};AccessKey=${key};Version=1.0;`, "hub", { retryOptions: { maxRetries: 2, retryDelayInMs: 10 } });
+    const client = new WebPubSubServiceClient(
+      `Endpoint=http://127.0.0.1:${port};AccessKey=${key};Version=1.0;`,
+      "hub",
+      { retryOptions: { maxRetries: 2, retryDelayInMs: 10 } },
+    );
     const error = await client.groupExists("g").catch((e: unknown) => e);
     expect(error).toBeInstanceOf(NetworkError);
     expect(accepted).toBe(3);

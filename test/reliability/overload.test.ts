@@ -25,7 +25,9 @@ async function serverCountingSockets(respond: (i: number, res: import("node:http
 describe("overload", () => {
   it("10k concurrent sends through one client: at most `connections` sockets, every promise settles", async () => {
     const { server, maxLive, handled } = await serverCountingSockets((_i, res) => res.writeHead(202).end());
-    const client = new WebPubSubServiceClient(`Endpoint=${server.url};AccessKey=${key};Version=1.0;`, "hub", { connections: 16 });
+    const client = new WebPubSubServiceClient(`Endpoint=${server.url};AccessKey=${key};Version=1.0;`, "hub", {
+      connections: 16,
+    });
     const gc = (globalThis as { gc?: () => void }).gc;
     expect(gc, "vitest runs workers with --expose-gc").toBeTypeOf("function");
     gc?.();
@@ -45,12 +47,18 @@ describe("overload", () => {
   it("10k concurrent calls while the server sheds load: retried ones succeed, the rest fail typed, none hang", async () => {
     // Every 10th request gets a 503; retries then succeed. Every 97th gets a final 400.
     const { server, handled } = await serverCountingSockets((i, res) => {
-      if (i % 97 === 0) res.writeHead(400, { "content-type": "application/json" }).end('{"code":"BadRequest","message":"no"}');
+      if (i % 97 === 0)
+        res.writeHead(400, { "content-type": "application/json" }).end('{"code":"BadRequest","message":"no"}');
       else if (i % 10 === 0) res.writeHead(503, { "retry-after-ms": "20" }).end();
       else res.writeHead(202).end();
     });
-    const client = new WebPubSubServiceClient(`Endpoint=${server.url};AccessKey=${key};Version=1.0;`, "hub", { connections: 32, retryOptions: { maxRetries: 5, retryDelayInMs: 10 } });
-    const results = await Promise.allSettled(Array.from({ length: 10_000 }, (_, n) => client.group(`g${n % 50}`).addConnection(`c${n}`)));
+    const client = new WebPubSubServiceClient(`Endpoint=${server.url};AccessKey=${key};Version=1.0;`, "hub", {
+      connections: 32,
+      retryOptions: { maxRetries: 5, retryDelayInMs: 10 },
+    });
+    const results = await Promise.allSettled(
+      Array.from({ length: 10_000 }, (_, n) => client.group(`g${n % 50}`).addConnection(`c${n}`)),
+    );
     const rejected = results.filter((r): r is PromiseRejectedResult => r.status === "rejected");
     expect(results.length).toBe(10_000);
     for (const r of rejected) expect(r.reason).toBeInstanceOf(RestError);
@@ -64,7 +72,9 @@ describe("overload", () => {
 
   it("close() while 5k calls are queued: calls in flight finish, the client then refuses new ones", async () => {
     const { server } = await serverCountingSockets((_i, res) => setTimeout(() => res.writeHead(202).end(), 1));
-    const client = new WebPubSubServiceClient(`Endpoint=${server.url};AccessKey=${key};Version=1.0;`, "hub", { connections: 8 });
+    const client = new WebPubSubServiceClient(`Endpoint=${server.url};AccessKey=${key};Version=1.0;`, "hub", {
+      connections: 8,
+    });
     const pending = Array.from({ length: 5000 }, (_, n) => client.sendToAll({ n }));
     const closed = client.close();
     const results = await Promise.allSettled(pending);
@@ -78,12 +88,16 @@ describe("overload", () => {
     const { server } = await serverCountingSockets(() => {
       /* never answers */
     });
-    const client = new WebPubSubServiceClient(`Endpoint=${server.url};AccessKey=${key};Version=1.0;`, "hub", { connections: 32 });
+    const client = new WebPubSubServiceClient(`Endpoint=${server.url};AccessKey=${key};Version=1.0;`, "hub", {
+      connections: 32,
+    });
     const warnings: string[] = [];
     const onWarning = (w: Error) => warnings.push(w.name);
     process.on("warning", onWarning);
     const controller = new AbortController();
-    const calls = Array.from({ length: 1000 }, (_, n) => client.groupExists(`g${n}`, { abortSignal: controller.signal }));
+    const calls = Array.from({ length: 1000 }, (_, n) =>
+      client.groupExists(`g${n}`, { abortSignal: controller.signal }),
+    );
     await new Promise((resolve) => setTimeout(resolve, 100));
     const t0 = performance.now();
     controller.abort();

@@ -14,11 +14,20 @@ const body = "BODY-SECRET-7f3a";
 /** Every textual form of a value a user might log. */
 function renderings(value: unknown): string[] {
   const error = value as Error;
-  return [inspect(value, { depth: 10, showHidden: true }), JSON.stringify(value) ?? "", String(error?.message), String(error?.stack), String(value), inspect((value as { cause?: unknown })?.cause, { depth: 10 })];
+  return [
+    inspect(value, { depth: 10, showHidden: true }),
+    JSON.stringify(value) ?? "",
+    String(error?.message),
+    String(error?.stack),
+    String(value),
+    inspect((value as { cause?: unknown })?.cause, { depth: 10 }),
+  ];
 }
 
 function expectClean(texts: string[], secrets: string[]): void {
-  for (const text of texts) for (const secret of secrets) expect(text.includes(secret), `leaked ${secret.slice(0, 12)}… in ${text.slice(0, 200)}`).toBe(false);
+  for (const text of texts)
+    for (const secret of secrets)
+      expect(text.includes(secret), `leaked ${secret.slice(0, 12)}… in ${text.slice(0, 200)}`).toBe(false);
 }
 
 describe("SDK errors", () => {
@@ -28,39 +37,72 @@ describe("SDK errors", () => {
     tokens.push(token);
     // A careless server echoing the credentials and the body back in its error.
     res.writeHead(status, { "content-type": "application/json", "x-ms-error-code": "Echo" });
-    res.end(JSON.stringify({ code: "Echo", message: `bad token ${token} for body ${req.body.toString()} (key ${key})`, authorization: req.headers.authorization }));
+    res.end(
+      JSON.stringify({
+        code: "Echo",
+        message: `bad token ${token} for body ${req.body.toString()} (key ${key})`,
+        authorization: req.headers.authorization,
+      }),
+    );
   };
 
-  it.each([401, 400, 500])("a service error echoing token, key and body (%i) is redacted everywhere", async (status) => {
-    tokens = [];
-    const server = await startRecordingServer(echo(status));
-    const client = new WebPubSubServiceClient(`Endpoint=${server.url};AccessKey=${key};Version=1.0;`, "hub", { retryOptions: { maxRetries: 0 } });
-    const error = await client.sendToAll({ secret: body }).catch((e: unknown) => e);
-    expect(error).toMatchObject({ statusCode: status });
-    expect(tokens.length).toBe(1);
-    expectClean([...renderings(error), inspect(client, { depth: 10, showHidden: true }), JSON.stringify(client)], [key, tokens[0] as string, body]);
-    await client.close();
-    await server.close();
-  });
+  it.each([401, 400, 500])(
+    "a service error echoing token, key and body (%i) is redacted everywhere",
+    async (status) => {
+      tokens = [];
+      const server = await startRecordingServer(echo(status));
+      const client = new WebPubSubServiceClient(`Endpoint=${server.url};AccessKey=${key};Version=1.0;`, "hub", {
+        retryOptions: { maxRetries: 0 },
+      });
+      const error = await client.sendToAll({ secret: body }).catch((e: unknown) => e);
+      expect(error).toMatchObject({ statusCode: status });
+      expect(tokens.length).toBe(1);
+      expectClean(
+        [...renderings(error), inspect(client, { depth: 10, showHidden: true }), JSON.stringify(client)],
+        [key, tokens[0] as string, body],
+      );
+      await client.close();
+      await server.close();
+    },
+  );
 
   // Issue 9 item 6: echoes that are not verbatim. The body has characters every escaping changes.
   const richBody = `BODY-SECRET-7f3a <b class="x">it's "quoted" & marked</b> then a long tail of private words`;
-  const html = (t: string) => t.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;").replace(/'/g, "&#39;");
+  const html = (t: string) =>
+    t.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;").replace(/'/g, "&#39;");
   it.each([
     ["JSON-escaped in a text/plain page", "text/plain", (sent: string) => `you sent: ${JSON.stringify(sent)}`],
-    ["JSON-escaped inside a JSON error", "application/json", (sent: string) => JSON.stringify({ code: "Echo", message: `got ${JSON.stringify(sent)}` })],
-    ["HTML-escaped in an HTML page", "text/html", (sent: string) => `<html><body><pre>${html(sent)}</pre></body></html>`],
+    [
+      "JSON-escaped inside a JSON error",
+      "application/json",
+      (sent: string) => JSON.stringify({ code: "Echo", message: `got ${JSON.stringify(sent)}` }),
+    ],
+    [
+      "HTML-escaped in an HTML page",
+      "text/html",
+      (sent: string) => `<html><body><pre>${html(sent)}</pre></body></html>`,
+    ],
     ["cut short at 40 characters", "text/plain", (sent: string) => `truncated echo: ${sent.slice(0, 40)}…`],
     ["cut short in the middle", "text/plain", (sent: string) => `…${sent.slice(25, 70)}…`],
   ])("a body echoed %s is redacted", async (_name, type, render) => {
     const server = await startRecordingServer((req, res) => {
       res.writeHead(400, { "content-type": type }).end(render(req.body.toString()));
     });
-    const client = new WebPubSubServiceClient(`Endpoint=${server.url};AccessKey=${key};Version=1.0;`, "hub", { retryOptions: { maxRetries: 0 } });
+    const client = new WebPubSubServiceClient(`Endpoint=${server.url};AccessKey=${key};Version=1.0;`, "hub", {
+      retryOptions: { maxRetries: 0 },
+    });
     const error = await client.sendToAll(richBody, { contentType: "text/plain" }).catch((e: unknown) => e);
     expect(error).toMatchObject({ name: "RestError", statusCode: 400 });
     const sent = server.requests[0]?.body.toString() ?? "";
-    const fragments = [richBody, JSON.stringify(richBody).slice(1, -1), html(richBody), sent.slice(0, 40), sent.slice(25, 70), "private words", "BODY-SECRET-7f3a"];
+    const fragments = [
+      richBody,
+      JSON.stringify(richBody).slice(1, -1),
+      html(richBody),
+      sent.slice(0, 40),
+      sent.slice(25, 70),
+      "private words",
+      "BODY-SECRET-7f3a",
+    ];
     expectClean(renderings(error), fragments);
     await client.close();
     await server.close();
@@ -71,9 +113,13 @@ describe("SDK errors", () => {
     const server = await startRecordingServer((req, res) => {
       token = String(req.headers.authorization).slice("Bearer ".length);
       const [, payload, signature] = token.split(".");
-      res.writeHead(401, { "content-type": "text/plain" }).end(`rejected ${payload}.${signature}; signature was ${signature}`);
+      res
+        .writeHead(401, { "content-type": "text/plain" })
+        .end(`rejected ${payload}.${signature}; signature was ${signature}`);
     });
-    const client = new WebPubSubServiceClient(`Endpoint=${server.url};AccessKey=${key};Version=1.0;`, "hub", { retryOptions: { maxRetries: 0 } });
+    const client = new WebPubSubServiceClient(`Endpoint=${server.url};AccessKey=${key};Version=1.0;`, "hub", {
+      retryOptions: { maxRetries: 0 },
+    });
     const error = await client.sendToAll("x").catch((e: unknown) => e);
     expect(error).toMatchObject({ statusCode: 401 });
     const [, payload, signature] = token.split(".") as [string, string, string];
@@ -86,7 +132,10 @@ describe("SDK errors", () => {
     const server = await startRecordingServer((_req, res) => {
       res.socket?.destroy();
     });
-    const client = new WebPubSubServiceClient(server.url, new AzureKeyCredential(key), "hub", { retryOptions: { maxRetries: 0 }, timeoutInMs: 100 });
+    const client = new WebPubSubServiceClient(server.url, new AzureKeyCredential(key), "hub", {
+      retryOptions: { maxRetries: 0 },
+      timeoutInMs: 100,
+    });
     const network = await client.sendToAll(body, { contentType: "text/plain" }).catch((e: unknown) => e);
     const validation = await client.sendToAll(body, { messageTtlSeconds: -1 }).catch((e: unknown) => e);
     const token = String(server.requests[0]?.headers.authorization).slice(7);
@@ -125,7 +174,9 @@ describe("emulator logs", () => {
     await client.sendToAll(body, { contentType: "text/plain" });
     await socket.nextJson();
     expect(await refusedStatus(url.replace(token, `${token.slice(0, -4)}AAAA`))).toBe(401);
-    const wrong = new WebPubSubServiceClient(emulator.endpoint, new AzureKeyCredential("W".repeat(44)), "logs", { retryOptions: { maxRetries: 0 } });
+    const wrong = new WebPubSubServiceClient(emulator.endpoint, new AzureKeyCredential("W".repeat(44)), "logs", {
+      retryOptions: { maxRetries: 0 },
+    });
     await expect(wrong.sendToAll(body)).rejects.toMatchObject({ statusCode: 401 });
     socket.close();
     await client.close();

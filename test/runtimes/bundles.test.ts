@@ -20,7 +20,10 @@ beforeAll(() => {
 });
 afterAll(() => rmSync(sandbox, { recursive: true, force: true }));
 
-async function bundle(platform: Platform, conditions: string[]): Promise<{ code: string; bytes: number; inputs: string[] }> {
+async function bundle(
+  platform: Platform,
+  conditions: string[],
+): Promise<{ code: string; bytes: number; inputs: string[] }> {
   const result = await build({
     entryPoints: [join(sandbox, "function.mjs")],
     absWorkingDir: sandbox,
@@ -62,9 +65,20 @@ describe("bundles", () => {
 
 describe("export conditions", () => {
   it("every runtime condition of the main entry points at the fetch build, which exists, with the same types", () => {
-    const pkg = JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as { exports: Record<string, Record<string, unknown>> };
+    const pkg = JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as {
+      exports: Record<string, Record<string, unknown>>;
+    };
     const main = pkg.exports["."]!;
-    for (const condition of ["workerd", "edge-light", "deno", "bun", "webpubsub-fetch", "worker", "browser", "default"]) {
+    for (const condition of [
+      "workerd",
+      "edge-light",
+      "deno",
+      "bun",
+      "webpubsub-fetch",
+      "worker",
+      "browser",
+      "default",
+    ]) {
       expect(main[condition], condition).toEqual({ types: "./dist/index.d.ts", default: "./dist/web/index.js" });
     }
     // Node (import and require) keeps the undici build; the runtime conditions come before "node", which
@@ -72,7 +86,10 @@ describe("export conditions", () => {
     const order = Object.keys(main);
     expect(order.indexOf("deno")).toBeLessThan(order.indexOf("node"));
     expect(order.indexOf("bun")).toBeLessThan(order.indexOf("node"));
-    expect(main["node"]).toEqual({ import: { types: "./dist/index.d.ts", default: "./dist/index.js" }, require: { types: "./dist/index.d.cts", default: "./dist/index.cjs" } });
+    expect(main["node"]).toEqual({
+      import: { types: "./dist/index.d.ts", default: "./dist/index.js" },
+      require: { types: "./dist/index.d.cts", default: "./dist/index.cjs" },
+    });
     expect(existsSync(join(root, "dist/web/index.js"))).toBe(true);
   });
 });

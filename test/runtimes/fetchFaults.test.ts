@@ -14,7 +14,10 @@ afterEach(async () => {
 });
 
 type Step = (request: RecordedRequest, res: ServerResponse) => void;
-const reply = (code: number, headers: Record<string, string> = {}, body = ""): Step => (_req, res) => void res.writeHead(code, headers).end(body);
+const reply =
+  (code: number, headers: Record<string, string> = {}, body = ""): Step =>
+  (_req, res) =>
+    void res.writeHead(code, headers).end(body);
 const reset: Step = (_req, res) => res.socket?.destroy();
 const hang: Step = () => undefined;
 
@@ -93,11 +96,23 @@ describe("the fetch build under faults", () => {
 
   it("a 404 is a typed RestError with the service's code and request id, and no secret in it", async () => {
     const { client } = await scripted([
-      reply(404, { "content-type": "application/json", "x-ms-request-id": "rid-1" }, `{"code":"Error.Connection.NotExisted","message":"no key ${key} here"}`),
+      reply(
+        404,
+        { "content-type": "application/json", "x-ms-request-id": "rid-1" },
+        `{"code":"Error.Connection.NotExisted","message":"no key ${key} here"}`,
+      ),
     ]);
-    const error = await client.group("g").addConnection("c1").catch((e: unknown) => e);
+    const error = await client
+      .group("g")
+      .addConnection("c1")
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(web.RestError);
-    expect(error).toMatchObject({ statusCode: 404, code: "Error.Connection.NotExisted", requestId: "rid-1", retryable: false });
+    expect(error).toMatchObject({
+      statusCode: 404,
+      code: "Error.Connection.NotExisted",
+      requestId: "rid-1",
+      retryable: false,
+    });
     expect(JSON.stringify(error) + String((error as Error).message)).not.toContain(key);
   });
 
@@ -115,7 +130,9 @@ describe("the fetch build under faults", () => {
     const { jwtVerify } = await import("jose");
     const request = server.requests[0]!;
     const bearer = String(request.headers.authorization).replace(/^Bearer /, "");
-    await jwtVerify(bearer, new TextEncoder().encode(key), { audience: `${server.url.replace(/\/$/, "")}${request.url}` });
+    await jwtVerify(bearer, new TextEncoder().encode(key), {
+      audience: `${server.url.replace(/\/$/, "")}${request.url}`,
+    });
     expect(request.body.toString()).toBe("hi");
   });
 });

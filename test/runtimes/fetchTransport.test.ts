@@ -55,12 +55,19 @@ describe("FetchTransport", () => {
       req.on("data", (c: Buffer) => (body += c.toString()));
       req.on("end", () => {
         got = { method: req.method, url: req.url, auth: req.headers.authorization, body };
-        res.writeHead(404, { "x-ms-error-code": "Error.Connection.NotExisted", "content-type": "application/json" }).end('{"code":"x"}');
+        res
+          .writeHead(404, { "x-ms-error-code": "Error.Connection.NotExisted", "content-type": "application/json" })
+          .end('{"code":"x"}');
       });
     });
     const c = control();
     const response = await new FetchTransport().send(request(origin), c);
-    expect(got).toEqual({ method: "POST", url: "/api/hubs/h/:send?api-version=2024-12-01", auth: "Bearer t", body: "{}" });
+    expect(got).toEqual({
+      method: "POST",
+      url: "/api/hubs/h/:send?api-version=2024-12-01",
+      auth: "Bearer t",
+      body: "{}",
+    });
     expect(response.status).toBe(404);
     expect(response.header("x-ms-error-code")).toBe("Error.Connection.NotExisted");
     expect(response.headers()["content-type"]).toBe("application/json");
@@ -79,7 +86,10 @@ describe("FetchTransport", () => {
       for (let i = 0; i < 8; i++) yield new Uint8Array(4096).fill(i);
     }
     const c = control();
-    const response = await new FetchTransport().send(request(origin, { body: chunks(), headers: { "content-type": "application/octet-stream" } }), c);
+    const response = await new FetchTransport().send(
+      request(origin, { body: chunks(), headers: { "content-type": "application/octet-stream" } }),
+      c,
+    );
     expect(response.status).toBe(202);
     expect(received).toBe(8 * 4096);
     expect(c.seen.progress).toBeGreaterThanOrEqual(8);

@@ -39,7 +39,13 @@ export function makeSandbox(): { dir: string; remove(): void } {
 }
 
 /** Bundles `entry` as the platform's own tooling does: wrangler for workerd, Next.js for edge functions. */
-export async function bundle(sandbox: string, entry: string, conditions: string[], format: "esm" | "iife", out: string): Promise<string> {
+export async function bundle(
+  sandbox: string,
+  entry: string,
+  conditions: string[],
+  format: "esm" | "iife",
+  out: string,
+): Promise<string> {
   const result = await build({
     entryPoints: [join(sandbox, entry)],
     absWorkingDir: sandbox,
@@ -103,27 +109,46 @@ const env = process.env;
 export const deno: Runtime = {
   name: "Deno",
   userAgent: /^Deno\/2\./,
-  binary: optionalBinary("deno", [env["DENO_BIN"], join(modules, "@deno/linux-x64-glibc/deno"), join(modules, "deno/deno")], "npm ci (the deno package's @deno/<platform> binary)"),
+  binary: optionalBinary(
+    "deno",
+    [env["DENO_BIN"], join(modules, "@deno/linux-x64-glibc/deno"), join(modules, "deno/deno")],
+    "npm ci (the deno package's @deno/<platform> binary)",
+  ),
   // No --allow-env, --allow-sys or --allow-write: the SDK needs the network and to read its own files only.
-  start: (sandbox) => serve("deno", deno.binary.path!, ["run", "--allow-net", "--allow-read", "host.deno.mjs"], sandbox),
+  start: (sandbox) =>
+    serve("deno", deno.binary.path!, ["run", "--allow-net", "--allow-read", "host.deno.mjs"], sandbox),
 };
 
 export const bun: Runtime = {
   name: "Bun",
   userAgent: /^Bun\/1\./,
-  binary: optionalBinary("bun", [env["BUN_BIN"], join(modules, "bun/bin/bun.exe"), join(modules, "@oven/bun-linux-x64/bin/bun")], "npm ci (the bun package's @oven/bun-<platform> binary)"),
+  binary: optionalBinary(
+    "bun",
+    [env["BUN_BIN"], join(modules, "bun/bin/bun.exe"), join(modules, "@oven/bun-linux-x64/bin/bun")],
+    "npm ci (the bun package's @oven/bun-<platform> binary)",
+  ),
   start: (sandbox) => serve("bun", bun.binary.path!, ["host.bun.mjs"], sandbox),
 };
 
-const workerdBinary = optionalBinary("workerd", [env["WORKERD_BIN"], join(modules, "@cloudflare/workerd-linux-64/bin/workerd")], "npm ci (the workerd package's @cloudflare/workerd-<platform> binary)");
+const workerdBinary = optionalBinary(
+  "workerd",
+  [env["WORKERD_BIN"], join(modules, "@cloudflare/workerd-linux-64/bin/workerd")],
+  "npm ci (the workerd package's @cloudflare/workerd-<platform> binary)",
+);
 
 /**
  * Bundles `entry` (in `sandbox`) as wrangler does and serves it with workerd on a free loopback port, with
  * `vars` as text bindings (env.NAME).
  */
-export async function startWorker(sandbox: string, entry: string, vars: Record<string, string> = {}): Promise<RuntimeHost> {
+export async function startWorker(
+  sandbox: string,
+  entry: string,
+  vars: Record<string, string> = {},
+): Promise<RuntimeHost> {
   await bundle(sandbox, entry, ["workerd", "worker", "browser"], "esm", "worker.bundle.js");
-  const bindings = Object.entries(vars).map(([name, text]) => `(name = ${JSON.stringify(name)}, text = ${JSON.stringify(text)})`);
+  const bindings = Object.entries(vars).map(
+    ([name, text]) => `(name = ${JSON.stringify(name)}, text = ${JSON.stringify(text)})`,
+  );
   // No nodejs_compat flag: the Worker gets no node: modules, as in a default Cloudflare project. Outbound
   // fetch may reach loopback (the emulator), which workerd's default "internet" service refuses.
   writeFileSync(
@@ -151,7 +176,11 @@ export const workerd: Runtime = {
 export const edgeRuntime: Runtime = {
   name: "edge-runtime",
   userAgent: /^edge-runtime$/,
-  binary: optionalBinary("edge-runtime", [join(modules, "edge-runtime/dist/index.js")], "npm ci (the edge-runtime package)"),
+  binary: optionalBinary(
+    "edge-runtime",
+    [join(modules, "edge-runtime/dist/index.js")],
+    "npm ci (the edge-runtime package)",
+  ),
   start: async (sandbox) => {
     await bundle(sandbox, "edge.mjs", ["edge-light", "worker", "browser"], "iife", "edge.bundle.js");
     return serve("edge-runtime", process.execPath, ["host.edge.mjs"], sandbox);

@@ -23,7 +23,10 @@ export function scenarioSuite(runtime: Runtime): void {
       let calls = 0;
       throttler = await startRecordingServer((_request, res) => {
         // Throttled once, the way the service says it: 429 with Retry-After in seconds.
-        if (calls++ === 0) res.writeHead(429, { "retry-after": "1", "content-type": "application/json" }).end('{"code":"TooManyRequests"}');
+        if (calls++ === 0)
+          res
+            .writeHead(429, { "retry-after": "1", "content-type": "application/json" })
+            .end('{"code":"TooManyRequests"}');
         else res.writeHead(202).end();
       });
       emulator = await startEmulator({ port: 0, accessKey: key });
@@ -40,9 +43,18 @@ export function scenarioSuite(runtime: Runtime): void {
     it("mints, connects, sends, manages groups, lists, retries, types errors and handles events", async () => {
       const response = await fetch(`${host.origin}/run`, {
         method: "POST",
-        body: JSON.stringify({ connectionString: emulator.connectionString, hub, accessKey: key, throttledEndpoint: throttler.url }),
+        body: JSON.stringify({
+          connectionString: emulator.connectionString,
+          hub,
+          accessKey: key,
+          throttledEndpoint: throttler.url,
+        }),
       });
-      const { ok, result, error } = (await response.json()) as { ok: boolean; result: Record<string, any>; error?: string };
+      const { ok, result, error } = (await response.json()) as {
+        ok: boolean;
+        result: Record<string, any>;
+        error?: string;
+      };
       expect(error).toBeUndefined();
       expect(ok).toBe(true);
 
@@ -75,7 +87,12 @@ export function scenarioSuite(runtime: Runtime): void {
       // closeUserConnections closed the runtime's socket, normally.
       expect(result["closed"], "close code").toBe(1000);
       expect(result["connectionAfterClose"]).toBe(false);
-      expect(result["restError"]).toMatchObject({ isRestError: true, name: "RestError", statusCode: 404, errorCode: "ERR_REST" });
+      expect(result["restError"]).toMatchObject({
+        isRestError: true,
+        name: "RestError",
+        statusCode: 404,
+        errorCode: "ERR_REST",
+      });
       expect(result["validation"]).toEqual({ isValidationError: true, argument: "options.messageTtlSeconds" });
       expect(result["aborted"]).toBe(true);
 
@@ -86,7 +103,9 @@ export function scenarioSuite(runtime: Runtime): void {
       for (const request of throttler.requests) {
         // The REST JWT, signed in the runtime, verifies with the key; its audience is the URL called.
         const bearer = String(request.headers.authorization).replace(/^Bearer /, "");
-        const verified = await jwtVerify(bearer, new TextEncoder().encode(key), { audience: `${throttler.url.replace(/\/$/, "")}${request.url}` });
+        const verified = await jwtVerify(bearer, new TextEncoder().encode(key), {
+          audience: `${throttler.url.replace(/\/$/, "")}${request.url}`,
+        });
         expect(verified.payload.exp! - verified.payload.iat!).toBe(3600);
         expect(request.path).toBe(`/api/hubs/${hub}/:send`);
         expect(JSON.parse(request.body.toString())).toEqual({ retried: true });

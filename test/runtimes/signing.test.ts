@@ -11,7 +11,12 @@ const secret = new TextEncoder().encode(key);
 
 describe("WebCrypto HS256", () => {
   it("signs byte-for-byte what node:crypto signs, and jose verifies it", async () => {
-    const claims = { aud: "https://x.webpubsub.azure.com/api/hubs/h/:send?api-version=2024-12-01", iat: 1_700_000_000, exp: 4_000_000_000, role: ["ü ✓"] };
+    const claims = {
+      aud: "https://x.webpubsub.azure.com/api/hubs/h/:send?api-version=2024-12-01",
+      iat: 1_700_000_000,
+      exp: 4_000_000_000,
+      role: ["ü ✓"],
+    };
     const web = await signHs256Web(claims, key);
     expect(web).toBe(signHs256(claims, key));
     const { payload } = await jwtVerify(web, secret, { audience: claims.aud });
@@ -43,7 +48,9 @@ describe("RestTokenCache with an asynchronous signer", () => {
 
   it("does not keep a failed signature", async () => {
     let fail = true;
-    const cache = new RestTokenCache((claims, k) => (fail ? Promise.reject(new Error("no crypto")) : signHs256Web(claims, k)));
+    const cache = new RestTokenCache((claims, k) =>
+      fail ? Promise.reject(new Error("no crypto")) : signHs256Web(claims, k),
+    );
     await expect(cache.get("https://h/api/b", key)).rejects.toThrow("no crypto");
     fail = false;
     await expect(cache.get("https://h/api/b", key)).resolves.toMatch(/^ey/);

@@ -23,26 +23,35 @@ afterAll(async () => {
 });
 
 describe("chat sample in a browser", () => {
-  it.runIf(haveBrowser)("two pages join, one sends, the other sees the message", async () => {
-    const alice = await browser.newPage();
-    const bob = await browser.newPage();
-    await alice.goto(`${chat.url}/?id=alice`);
-    await alice.locator("#status", { hasText: "connected as alice" }).waitFor({ timeout: 10_000 });
-    await bob.goto(`${chat.url}/?id=bob`);
-    await bob.locator("#status", { hasText: "connected as bob" }).waitFor({ timeout: 10_000 });
+  it.runIf(haveBrowser)(
+    "two pages join, one sends, the other sees the message",
+    async () => {
+      const alice = await browser.newPage();
+      const bob = await browser.newPage();
+      await alice.goto(`${chat.url}/?id=alice`);
+      await alice.locator("#status", { hasText: "connected as alice" }).waitFor({ timeout: 10_000 });
+      await bob.goto(`${chat.url}/?id=bob`);
+      await bob.locator("#status", { hasText: "connected as bob" }).waitFor({ timeout: 10_000 });
 
-    await alice.fill("#text", "hello bob");
-    await alice.click("#send");
-    await bob.locator("#messages li", { hasText: "alice: hello bob" }).waitFor({ timeout: 10_000 });
-    await alice.locator("#messages li", { hasText: "alice: hello bob" }).waitFor({ timeout: 10_000 });
-    // The join notices went through the handler's connected event.
-    await alice.locator("#messages li.system", { hasText: "bob joined" }).waitFor({ timeout: 10_000 });
+      await alice.fill("#text", "hello bob");
+      await alice.click("#send");
+      await bob.locator("#messages li", { hasText: "alice: hello bob" }).waitFor({ timeout: 10_000 });
+      await alice.locator("#messages li", { hasText: "alice: hello bob" }).waitFor({ timeout: 10_000 });
+      // The join notices went through the handler's connected event.
+      await alice.locator("#messages li.system", { hasText: "bob joined" }).waitFor({ timeout: 10_000 });
 
-    await bob.fill("#text", "hi alice");
-    await bob.press("#text", "Enter");
-    await alice.locator("#messages li", { hasText: "bob: hi alice" }).waitFor({ timeout: 10_000 });
-    expect(chat.emulator?.connections("chat").map((c) => c.userId).sort()).toEqual(["alice", "bob"]);
-  }, 60_000);
+      await bob.fill("#text", "hi alice");
+      await bob.press("#text", "Enter");
+      await alice.locator("#messages li", { hasText: "bob: hi alice" }).waitFor({ timeout: 10_000 });
+      expect(
+        chat.emulator
+          ?.connections("chat")
+          .map((c) => c.userId)
+          .sort(),
+      ).toEqual(["alice", "bob"]);
+    },
+    60_000,
+  );
 
   it.runIf(chromiumBin.missingButRequired)(`requires Chromium: ${chromiumBin.notice}`, () => {
     throw new Error(chromiumBin.notice);

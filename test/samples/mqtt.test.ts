@@ -20,7 +20,9 @@ afterAll(async () => {
 
 describe("MQTT sample", () => {
   it("samples/mqtt/sensor.ts: the reading reaches the Web PubSub client and the command reaches the device", async () => {
-    const result = await runNode(["--import", "tsx", join(root, "samples/mqtt/sensor.ts"), "sensors"], { env: { WebPubSubConnectionString: emulator.connectionString } });
+    const result = await runNode(["--import", "tsx", join(root, "samples/mqtt/sensor.ts"), "sensors"], {
+      env: { WebPubSubConnectionString: emulator.connectionString },
+    });
     expect(result.stderr).toBe("");
     expect(result.code).toBe(0);
     expect(result.stdout).toContain('dashboard received (json): {"celsius":21.5}');
@@ -34,7 +36,9 @@ describe("MQTT sample", () => {
     const code = (/```ts\n([\s\S]*?)```/.exec(readme.slice(at)) as RegExpExecArray)[1] as string;
     const file = join(dir, "example.ts");
     writeFileSync(file, code);
-    const result = await runNode(["--import", "tsx", file], { env: { WebPubSubConnectionString: emulator.connectionString } });
+    const result = await runNode(["--import", "tsx", file], {
+      env: { WebPubSubConnectionString: emulator.connectionString },
+    });
     expect(result.stderr).toBe("");
     expect(result.code).toBe(0);
     expect(result.stdout).toContain("lobby: hello from MQTT");

@@ -33,7 +33,9 @@ describe("samples run as their headers say", () => {
     const { url } = await service.getClientAccessToken({ userId: "zed" });
     const socket = new TestSocket(url);
     await socket.opened;
-    const result = await tsx("serverless/handler.ts", ["hi there", "zed"], { WebPubSubConnectionString: emulator.connectionString });
+    const result = await tsx("serverless/handler.ts", ["hi there", "zed"], {
+      WebPubSubConnectionString: emulator.connectionString,
+    });
     expect(result.stderr).toBe("");
     expect(result.code).toBe(0);
     expect(result.stdout.trim()).toBe("202 sent");

@@ -57,7 +57,10 @@ describe("serverless", () => {
     const texts = [];
     for (let i = 0; i < 3; i++) texts.push((JSON.parse(String((await socket.next()).data)) as { text: string }).text);
     expect(texts).toEqual(["one", "two", "three"]);
-    expect(await fn.handler({ group: "", text: "x" })).toMatchObject({ statusCode: 400, body: expect.stringContaining("group") });
+    expect(await fn.handler({ group: "", text: "x" })).toMatchObject({
+      statusCode: 400,
+      body: expect.stringContaining("group"),
+    });
 
     await fn.shutdown();
     expect(fn.currentClient()).toBeUndefined();

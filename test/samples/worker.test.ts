@@ -19,7 +19,9 @@ describe.runIf(workerd.binary.run)("samples/worker in workerd", () => {
     sandbox = makeSandbox();
     copyFileSync(sample, join(sandbox.dir, "sample-worker.ts"));
     emulator = await startEmulator({ port: 0 });
-    worker = await startWorker(sandbox.dir, "sample-worker.ts", { WebPubSubConnectionString: emulator.connectionString });
+    worker = await startWorker(sandbox.dir, "sample-worker.ts", {
+      WebPubSubConnectionString: emulator.connectionString,
+    });
     emulator.setHub("chat", { url: `${worker.origin}/eventhandler/` });
   }, 60_000);
   afterAll(async () => {
@@ -35,15 +37,26 @@ describe.runIf(workerd.binary.run)("samples/worker in workerd", () => {
     const connected = await socket.nextJson();
     expect(connected).toMatchObject({ type: "system", event: "connected", userId: "ann" });
     // handleConnect (in the Worker) put the connection in the lobby.
-    await expect.poll(() => emulator.connections("chat").find((c) => c.connectionId === connected["connectionId"])?.groups).toEqual(["lobby"]);
+    await expect
+      .poll(() => emulator.connections("chat").find((c) => c.connectionId === connected["connectionId"])?.groups)
+      .toEqual(["lobby"]);
 
     // A chat event goes up to the Worker, which broadcasts it through the REST API.
     socket.send({ type: "event", event: "message", dataType: "text", data: "hello from ann" });
-    expect(await socket.nextJson()).toMatchObject({ type: "message", from: "server", data: { from: "ann", text: "hello from ann" } });
+    expect(await socket.nextJson()).toMatchObject({
+      type: "message",
+      from: "server",
+      data: { from: "ann", text: "hello from ann" },
+    });
 
     const broadcast = await fetch(`${worker.origin}/broadcast`, { method: "POST", body: "maintenance at noon" });
     expect(broadcast.status).toBe(202);
-    expect(await socket.nextJson()).toMatchObject({ type: "message", from: "server", dataType: "text", data: "maintenance at noon" });
+    expect(await socket.nextJson()).toMatchObject({
+      type: "message",
+      from: "server",
+      dataType: "text",
+      data: "maintenance at noon",
+    });
     socket.close();
   });
 });

@@ -25,7 +25,9 @@ describe.each(["browser", "neutral"] as const)("webpubsub/token bundled for plat
     expect(code).not.toMatch(/\brequire\(/);
     expect(code).not.toMatch(/from\s+["'](?:crypto|buffer|util)["']/);
 
-    const mod = (await import(`data:text/javascript;base64,${Buffer.from(code).toString("base64")}`)) as typeof import("../../src/token");
+    const mod = (await import(
+      `data:text/javascript;base64,${Buffer.from(code).toString("base64")}`
+    )) as typeof import("../../src/token");
     const minted = await mod.mintClientAccessToken({
       endpoint: "https://edge.webpubsub.azure.com",
       hub: "chat",

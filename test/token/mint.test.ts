@@ -44,27 +44,43 @@ describe("mintClientAccessToken", () => {
     ["socketio", "clients/socketio/hubs/chat"],
     ["default", "client/hubs/chat"],
   ] as const)("uses the %s client path", async (clientProtocol, path) => {
-    const result = await mintClientAccessToken({ endpoint: "https://x.example/", hub: "chat", accessKey: KEY, clientProtocol });
+    const result = await mintClientAccessToken({
+      endpoint: "https://x.example/",
+      hub: "chat",
+      accessKey: KEY,
+      clientProtocol,
+    });
     expect(result.baseUrl).toBe(`wss://x.example/${path}`);
     await jwtVerify(result.token, secret, { audience: `https://x.example/${path}` });
   });
 
   it("honours expirationTimeInMinutes", async () => {
-    const result = await mintClientAccessToken({ endpoint: "https://x.example", hub: "chat", accessKey: KEY, expirationTimeInMinutes: 5 });
+    const result = await mintClientAccessToken({
+      endpoint: "https://x.example",
+      hub: "chat",
+      accessKey: KEY,
+      expirationTimeInMinutes: 5,
+    });
     const payload = decodeJwt(result.token);
     expect(payload.exp! - payload.iat!).toBe(300);
   });
 
   it("matches @azure/web-pubsub's getClientAccessToken claims, header and URLs", async () => {
     const cases = [
-      { endpoint: "https://contoso.webpubsub.azure.com", options: { userId: "u1", roles: ["webpubsub.sendToGroup.g"], groups: ["g", "h"] } },
+      {
+        endpoint: "https://contoso.webpubsub.azure.com",
+        options: { userId: "u1", roles: ["webpubsub.sendToGroup.g"], groups: ["g", "h"] },
+      },
       { endpoint: "http://localhost:8080", options: {} },
       { endpoint: "http://localhost:8080", options: { roles: [], groups: [], expirationTimeInMinutes: 90 } },
       { endpoint: "https://contoso.webpubsub.azure.com", options: { userId: "u2", clientProtocol: "mqtt" as const } },
       { endpoint: "https://contoso.webpubsub.azure.com", options: { clientProtocol: "socketio" as const } },
     ];
     for (const { endpoint, options } of cases) {
-      const azure = await new AzureClient(`Endpoint=${endpoint};AccessKey=${KEY};Version=1.0;`, "chat").getClientAccessToken(options);
+      const azure = await new AzureClient(
+        `Endpoint=${endpoint};AccessKey=${KEY};Version=1.0;`,
+        "chat",
+      ).getClientAccessToken(options);
       const ours = await mintClientAccessToken({ endpoint, hub: "chat", accessKey: KEY, ...options });
       const a = decodeJwt(azure.token);
       const b = decodeJwt(ours.token);
@@ -104,14 +120,17 @@ describe("mintClientAccessToken", () => {
 });
 
 describe("verifyEventSignature", () => {
-  const sign = (key: string, connectionId: string) => `sha256=${createHmac("sha256", key).update(connectionId).digest("hex")}`;
+  const sign = (key: string, connectionId: string) =>
+    `sha256=${createHmac("sha256", key).update(connectionId).digest("hex")}`;
 
   it("accepts a signature made with any configured key, in any position", async () => {
     const other = "another-key";
     expect(await verifyEventSignature("conn1", sign(KEY, "conn1"), [KEY])).toBe(true);
     expect(await verifyEventSignature("conn1", `${sign(other, "conn1")},${sign(KEY, "conn1")}`, [KEY])).toBe(true);
     expect(await verifyEventSignature("conn1", sign(other, "conn1"), [KEY, other])).toBe(true);
-    expect(await verifyEventSignature("conn1", sign(KEY, "conn1").toUpperCase().replace("SHA256", "sha256"), [KEY])).toBe(true);
+    expect(
+      await verifyEventSignature("conn1", sign(KEY, "conn1").toUpperCase().replace("SHA256", "sha256"), [KEY]),
+    ).toBe(true);
   });
 
   it("rejects forged, mismatched, empty and missing signatures", async () => {
@@ -127,7 +146,9 @@ describe("verifyEventSignature", () => {
 
 describe("parseConnectionString", () => {
   it("parses case-insensitive keys, trims, applies Port and defaults to https", () => {
-    expect(parseConnectionString(` endpoint = http://localhost ; accesskey = ${KEY} ; Port=8080; Version=1.0;`)).toEqual({
+    expect(
+      parseConnectionString(` endpoint = http://localhost ; accesskey = ${KEY} ; Port=8080; Version=1.0;`),
+    ).toEqual({
       endpoint: "http://localhost:8080",
       accessKey: KEY,
       version: "1.0",

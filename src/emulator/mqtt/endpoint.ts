@@ -59,7 +59,12 @@ export class MqttEndpoint {
         if ("status" in handshake) {
           refuse(socket, handshake.status, handshake.message);
           this.core.log(`mqtt refused (${handshake.status}): ${handshake.message}`);
-          this.core.observation.emit?.({ kind: "refused", path: (req.url ?? "/").replace(/\?.*$/s, ""), status: handshake.status, reason: handshake.message });
+          this.core.observation.emit?.({
+            kind: "refused",
+            path: (req.url ?? "/").replace(/\?.*$/s, ""),
+            status: handshake.status,
+            reason: handshake.message,
+          });
           return;
         }
         this.#wss.handleUpgrade(req, socket, head, (ws) => void this.#open(ws, handshake));
@@ -78,29 +83,41 @@ export class MqttEndpoint {
     try {
       url = new URL(req.url ?? "/", `http://${host}`);
       const m = pathPattern.exec(url.pathname);
-      if (m === null) return { status: 404, message: `no MQTT endpoint at ${url.pathname}; use /clients/mqtt/hubs/{hub}` };
+      if (m === null)
+        return { status: 404, message: `no MQTT endpoint at ${url.pathname}; use /clients/mqtt/hubs/{hub}` };
       hub = decodeURIComponent(m[1] as string);
     } catch {
       return { status: 400, message: "invalid request URL" };
     }
     if (!hubPattern.test(hub)) return { status: 400, message: "invalid hub name" };
     const token = url.searchParams.get("access_token") ?? bearer(req.headers.authorization);
-    if (token === undefined || token === null) return { status: 401, message: "missing access token (access_token query or Authorization: Bearer)" };
+    if (token === undefined || token === null)
+      return { status: 401, message: "missing access token (access_token query or Authorization: Bearer)" };
     let claims;
     try {
       // The audience is the emulator's own endpoint, never the Host header (fidelity hook, issue 13 item 11).
-      claims = await verifyToken(token, this.core.keyBytes, this.core.origins().flatMap((origin) => [`${origin}/clients/mqtt/hubs/${hub}`, `${origin}${url.pathname}`]));
+      claims = await verifyToken(
+        token,
+        this.core.keyBytes,
+        this.core.origins().flatMap((origin) => [`${origin}/clients/mqtt/hubs/${hub}`, `${origin}${url.pathname}`]),
+      );
     } catch (error) {
       if (error instanceof TokenRejected) return { status: 401, message: error.message };
       throw error;
     }
-    const lists = (value: unknown): string[] => (typeof value === "string" ? [value] : Array.isArray(value) ? value.filter((v): v is string => typeof v === "string") : []);
+    const lists = (value: unknown): string[] =>
+      typeof value === "string"
+        ? [value]
+        : Array.isArray(value)
+          ? value.filter((v): v is string => typeof v === "string")
+          : [];
     const claimLists: Record<string, string[]> = {};
     for (const [k, v] of Object.entries(claims)) claimLists[k] = Array.isArray(v) ? v.map(String) : [String(v)];
     const query: Record<string, string[]> = {};
     for (const [k, v] of url.searchParams) if (k !== "access_token") (query[k] ??= []).push(v);
     const headers: Record<string, string[]> = {};
-    for (const [k, v] of Object.entries(req.headers)) if (k !== "authorization" && v !== undefined) headers[k] = Array.isArray(v) ? v : [v];
+    for (const [k, v] of Object.entries(req.headers))
+      if (k !== "authorization" && v !== undefined) headers[k] = Array.isArray(v) ? v : [v];
     return {
       hub,
       userId: typeof claims.sub === "string" && claims.sub !== "" ? claims.sub : null,
@@ -125,11 +142,13 @@ export class MqttEndpoint {
       (packet) => {
         if (session !== undefined) return handlePacket(context(session), packet);
         if (connecting) {
-          if (early.length >= maxEarlyPackets) return violation(V5.receiveMaximumExceeded, "too many packets before CONNACK");
+          if (early.length >= maxEarlyPackets)
+            return violation(V5.receiveMaximumExceeded, "too many packets before CONNACK");
           early.push(packet);
           return;
         }
-        if (packet.cmd !== "connect") return violation(V5.protocolError, `the first packet must be CONNECT, not ${packet.cmd.toUpperCase()}`);
+        if (packet.cmd !== "connect")
+          return violation(V5.protocolError, `the first packet must be CONNECT, not ${packet.cmd.toUpperCase()}`);
         connecting = true;
         clearTimeout(connectTimer);
         this.#connect(link, handshake, packet).then(
@@ -145,7 +164,16 @@ export class MqttEndpoint {
       },
       (message, tooLarge) => violation(tooLarge ? V5.packetTooLarge : V5.malformedPacket, message),
       (bytes) => {
-        if (session !== undefined) this.core.observation.emit?.({ kind: "frame", hub: session.hub, connectionId: session.connectionId, userId: session.userId, subprotocol: "mqtt", bytes, binary: true });
+        if (session !== undefined)
+          this.core.observation.emit?.({
+            kind: "frame",
+            hub: session.hub,
+            connectionId: session.connectionId,
+            userId: session.userId,
+            subprotocol: "mqtt",
+            bytes,
+            binary: true,
+          });
       },
     );
     const connectTimer = setTimeout(() => {
@@ -156,9 +184,15 @@ export class MqttEndpoint {
 
     const violation = (code: number, reason: string): void => {
       this.core.log(`mqtt ${session?.connectionId ?? "(connecting)"} protocol violation: ${reason}`);
-      if (session !== undefined) session.lastDisconnect = { reason, initiatedByClient: false, packet: link.version === 5 ? { code, userProperties: null } : null };
+      if (session !== undefined)
+        session.lastDisconnect = {
+          reason,
+          initiatedByClient: false,
+          packet: link.version === 5 ? { code, userProperties: null } : null,
+        };
       // MQTT 5 servers may say why before closing; 3.1.1 servers just close (§4.8 / §4.13).
-      if (link.version === 5 && session !== undefined) link.write({ cmd: "disconnect", reasonCode: code, properties: { reasonString: reason } });
+      if (link.version === 5 && session !== undefined)
+        link.write({ cmd: "disconnect", reasonCode: code, properties: { reasonString: reason } });
       link.close();
     };
     const context = (s: MqttConnection): LinkContext => ({
@@ -167,8 +201,13 @@ export class MqttEndpoint {
       link,
       violation,
       disconnected: (code, reason, userProperties, expirySeconds) => {
-        s.lastDisconnect = { reason: reason ?? null, initiatedByClient: true, packet: { code, userProperties: userPropertyList(userProperties) } };
-        if (expirySeconds !== undefined && s.expiryMs > 0) s.expiryMs = Math.min(expirySeconds * 1000, this.options.sessionExpiryMs);
+        s.lastDisconnect = {
+          reason: reason ?? null,
+          initiatedByClient: true,
+          packet: { code, userProperties: userPropertyList(userProperties) },
+        };
+        if (expirySeconds !== undefined && s.expiryMs > 0)
+          s.expiryMs = Math.min(expirySeconds * 1000, this.options.sessionExpiryMs);
         // "Disconnect with Will Message" (0x04) keeps the will; any other DISCONNECT discards it.
         if (code !== V5.disconnectWithWill) link.will = undefined;
         link.close();
@@ -179,14 +218,22 @@ export class MqttEndpoint {
       clearTimeout(connectTimer);
       link.ended();
       if (session === undefined) return;
-      if (session.link === link && session.lastDisconnect.reason === null && !session.lastDisconnect.initiatedByClient) {
+      if (
+        session.link === link &&
+        session.lastDisconnect.reason === null &&
+        !session.lastDisconnect.initiatedByClient
+      ) {
         session.lastDisconnect = { reason: "connection lost", initiatedByClient: false, packet: null };
       }
       this.#lifecycle.detach(session, link);
     });
   }
 
-  async #connect(link: MqttLink, handshake: MqttHandshake, packet: IConnectPacket): Promise<MqttConnection | undefined> {
+  async #connect(
+    link: MqttLink,
+    handshake: MqttHandshake,
+    packet: IConnectPacket,
+  ): Promise<MqttConnection | undefined> {
     link.version = packet.protocolVersion === 5 ? 5 : 4;
     const decision = await decideConnect(this.core, handshake, packet, link.physicalId);
     if (link.closed) return undefined;
@@ -200,7 +247,11 @@ export class MqttEndpoint {
     session.lastDisconnect = { reason: null, initiatedByClient: false, packet: null };
     session.closeHook = (reason) => this.#lifecycle.closeByServer(session, reason);
     link.keepAlive(packet.keepalive ?? 0, () => {
-      session.lastDisconnect = { reason: "keep-alive timeout", initiatedByClient: false, packet: link.version === 5 ? { code: V5.keepAliveTimeout, userProperties: null } : null };
+      session.lastDisconnect = {
+        reason: "keep-alive timeout",
+        initiatedByClient: false,
+        packet: link.version === 5 ? { code: V5.keepAliveTimeout, userProperties: null } : null,
+      };
       if (link.version === 5) link.write({ cmd: "disconnect", reasonCode: V5.keepAliveTimeout });
       link.close();
     });
@@ -217,5 +268,7 @@ export class MqttEndpoint {
 
 function refuse(socket: Duplex, status: number, message: string): void {
   const body = `${message}\n`;
-  socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status] ?? "Error"}\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+  socket.end(
+    `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? "Error"}\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+  );
 }

@@ -13,7 +13,8 @@ export interface MqttUserProperty {
 export function userPropertyList(props: Record<string, string | string[]> | undefined): MqttUserProperty[] | null {
   if (props === undefined) return null;
   const list: MqttUserProperty[] = [];
-  for (const [name, value] of Object.entries(props)) for (const v of Array.isArray(value) ? value : [value]) list.push({ name, value: String(v) });
+  for (const [name, value] of Object.entries(props))
+    for (const v of Array.isArray(value) ? value : [value]) list.push({ name, value: String(v) });
   return list;
 }
 
@@ -27,7 +28,12 @@ export function userPropertyMap(list: unknown): Record<string, string[]> | undef
   return Object.keys(out).length > 0 ? out : undefined;
 }
 
-export function eventHeaders(hub: string, connectionId: string, physicalId: string, sessionId: string | undefined): Record<string, string> {
+export function eventHeaders(
+  hub: string,
+  connectionId: string,
+  physicalId: string,
+  sessionId: string | undefined,
+): Record<string, string> {
   const headers: Record<string, string> = {
     "ce-source": `/hubs/${hub}/client/${connectionId}/${physicalId}`,
     "ce-physicalConnectionId": physicalId,
@@ -38,15 +44,31 @@ export function eventHeaders(hub: string, connectionId: string, physicalId: stri
 }
 
 /** Sends `connected` or `disconnected` for a session (unblocking: the answer is only logged). */
-export async function sessionEvent(core: EmulatorCore, session: MqttConnection, physicalId: string, event: "connected" | "disconnected"): Promise<void> {
+export async function sessionEvent(
+  core: EmulatorCore,
+  session: MqttConnection,
+  physicalId: string,
+  event: "connected" | "disconnected",
+): Promise<void> {
   const upstream = core.upstream(session.hub);
   if (upstream === undefined || !upstream.wants("system", event)) return;
   let body = "{}";
   if (event === "disconnected") {
     const last = session.lastDisconnect;
-    body = JSON.stringify({ reason: last.reason, mqtt: { initiatedByClient: last.initiatedByClient, disconnectPacket: last.packet } });
+    body = JSON.stringify({
+      reason: last.reason,
+      mqtt: { initiatedByClient: last.initiatedByClient, disconnectPacket: last.packet },
+    });
   }
-  await upstream.send(session.hub, session, `azure.webpubsub.sys.${event}`, event, body, "application/json", eventHeaders(session.hub, session.connectionId, physicalId, session.sessionId));
+  await upstream.send(
+    session.hub,
+    session,
+    `azure.webpubsub.sys.${event}`,
+    event,
+    body,
+    "application/json",
+    eventHeaders(session.hub, session.connectionId, physicalId, session.sessionId),
+  );
 }
 
 /** A user event (`$webpubsub/server/events/{event}`), blocking: the caller turns the answer into a PUBLISH. */
@@ -64,7 +86,8 @@ export async function userEvent(
   const headers = eventHeaders(session.hub, session.connectionId, physicalId, session.sessionId);
   // "User Properties: become HTTP headers prefixed with mqtt-" (header-safe names and values only).
   for (const { name, value } of userPropertyList(userProperties) ?? []) {
-    if (/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(name) && /^[\t\x20-\x7e\x80-\xff]*$/.test(value)) headers[`mqtt-${name}`] = value;
+    if (/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(name) && /^[\t\x20-\x7e\x80-\xff]*$/.test(value))
+      headers[`mqtt-${name}`] = value;
   }
   return upstream.send(session.hub, session, `azure.webpubsub.user.${event}`, event, body, contentType, headers);
 }

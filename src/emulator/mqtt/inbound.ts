@@ -22,7 +22,12 @@ export interface LinkContext {
   /** Ends the connection for a protocol violation (5.0: DISCONNECT with `code` first). */
   violation(code: number, reason: string): void;
   /** The client sent DISCONNECT. */
-  disconnected(code: number, reason: string | undefined, userProperties: Record<string, string | string[]> | undefined, sessionExpirySeconds: number | undefined): void;
+  disconnected(
+    code: number,
+    reason: string | undefined,
+    userProperties: Record<string, string | string[]> | undefined,
+    sessionExpirySeconds: number | undefined,
+  ): void;
 }
 
 const eventTopic = /^\$webpubsub\/server\/events\/([^/]+)$/;
@@ -53,7 +58,12 @@ export function handlePacket(ctx: LinkContext, packet: Packet): void {
       link.write({ cmd: "pingresp" });
       return;
     case "disconnect":
-      ctx.disconnected(packet.reasonCode ?? 0, packet.properties?.reasonString, packet.properties?.userProperties, packet.properties?.sessionExpiryInterval);
+      ctx.disconnected(
+        packet.reasonCode ?? 0,
+        packet.properties?.reasonString,
+        packet.properties?.userProperties,
+        packet.properties?.sessionExpiryInterval,
+      );
       return;
     default:
       // A second CONNECT, AUTH (enhanced authentication is not supported) or a server-only packet.
@@ -66,10 +76,12 @@ function onPublish(ctx: LinkContext, packet: IPublishPacket): void {
   const v5 = link.version === 5;
   // reference-mqtt-support-status: topic aliases and retained messages are not supported. A 5.0 client
   // was told so in CONNACK (no Topic Alias Maximum, Retain Available 0), so using them is a protocol error.
-  if (packet.properties?.topicAlias !== undefined) return ctx.violation(V5.topicAliasInvalid, "topic aliases are not supported");
+  if (packet.properties?.topicAlias !== undefined)
+    return ctx.violation(V5.topicAliasInvalid, "topic aliases are not supported");
   if (packet.retain && v5) return ctx.violation(V5.retainNotSupported, "retained messages are not supported");
   const topic = packet.topic;
-  if (topic === "" || topic.length > mqttLimits.maxTopicLength || /[+#]/.test(topic)) return ctx.violation(V5.topicNameInvalid, "invalid topic name");
+  if (topic === "" || topic.length > mqttLimits.maxTopicLength || /[+#]/.test(topic))
+    return ctx.violation(V5.topicNameInvalid, "invalid topic name");
   const id = packet.messageId;
   if (packet.qos === 2 && id !== undefined && session.incomingQos2.has(id)) {
     // A re-sent QoS 2 PUBLISH routed already: acknowledge again, deliver once (exactly once).
@@ -77,13 +89,18 @@ function onPublish(ctx: LinkContext, packet: IPublishPacket): void {
     return;
   }
   if (packet.qos === 2 && session.incomingQos2.size >= mqttLimits.receiveMaximum) {
-    return ctx.violation(V5.receiveMaximumExceeded, `more than ${mqttLimits.receiveMaximum} QoS 2 messages awaiting PUBREL`);
+    return ctx.violation(
+      V5.receiveMaximumExceeded,
+      `more than ${mqttLimits.receiveMaximum} QoS 2 messages awaiting PUBREL`,
+    );
   }
   const payload = Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload);
   const event = eventTopic.exec(topic);
   let code: number = V5.success;
   if (event !== null) {
-    eventRequest(ctx, event[1] as string, packet, payload).catch((error: unknown) => core.log(`mqtt ${session.connectionId} event request failed: ${(error as Error).message}`));
+    eventRequest(ctx, event[1] as string, packet, payload).catch((error: unknown) =>
+      core.log(`mqtt ${session.connectionId} event request failed: ${(error as Error).message}`),
+    );
   } else if (topic.startsWith(reservedPrefix)) {
     code = V5.topicNameInvalid;
   } else if (!hasRole(session.roles, "sendToGroup", topic)) {
@@ -120,12 +137,24 @@ function route(ctx: LinkContext, topic: string, dataType: DataType, payload: Buf
   let properties: MqttPublishProperties | undefined;
   if (ctx.link.version === 5 && props !== undefined) {
     properties = {};
-    for (const key of ["payloadFormatIndicator", "messageExpiryInterval", "responseTopic", "correlationData", "userProperties", "contentType"] as const) {
+    for (const key of [
+      "payloadFormatIndicator",
+      "messageExpiryInterval",
+      "responseTopic",
+      "correlationData",
+      "userProperties",
+      "contentType",
+    ] as const) {
       if (props[key] !== undefined) (properties as Record<string, unknown>)[key] = props[key];
     }
   }
   const expiry = props?.messageExpiryInterval;
-  const origin: MqttOrigin = { qos: packet.qos, senderId: session.connectionId, properties, expiresAt: expiry === undefined ? undefined : Date.now() + expiry * 1000 };
+  const origin: MqttOrigin = {
+    qos: packet.qos,
+    senderId: session.connectionId,
+    properties,
+    expiresAt: expiry === undefined ? undefined : Date.now() + expiry * 1000,
+  };
   const message: OutgoingMessage = { dataType, payload, from: "group", group: topic, mqtt: origin };
   if (session.userId !== null) message.fromUserId = session.userId;
   hub.broadcast(members, message);
@@ -135,7 +164,15 @@ function route(ctx: LinkContext, topic: string, dataType: DataType, payload: Buf
 async function eventRequest(ctx: LinkContext, event: string, packet: IPublishPacket, payload: Buffer): Promise<void> {
   const { session, link, core } = ctx;
   const contentType = (link.version === 5 ? packet.properties?.contentType : undefined) ?? "application/octet-stream";
-  const result = await userEvent(core, session, link.physicalId, event, payload, contentType, link.version === 5 ? packet.properties?.userProperties : undefined);
+  const result = await userEvent(
+    core,
+    session,
+    link.physicalId,
+    event,
+    payload,
+    contentType,
+    link.version === 5 ? packet.properties?.userProperties : undefined,
+  );
   if (result === undefined || session.closed) return;
   const userProperties: Record<string, string | string[]> = {};
   let body: Buffer;
@@ -154,7 +191,13 @@ async function eventRequest(ctx: LinkContext, event: string, packet: IPublishPac
   const properties: MqttPublishProperties = { userProperties };
   if (responseType !== undefined) properties.contentType = responseType;
   if (packet.properties?.correlationData !== undefined) properties.correlationData = packet.properties.correlationData;
-  session.send({ topic: `$webpubsub/server/events/${event}/${result.ok ? "succeeded" : "failed"}`, payload: body, qos: packet.qos, properties, expiresAt: undefined });
+  session.send({
+    topic: `$webpubsub/server/events/${event}/${result.ok ? "succeeded" : "failed"}`,
+    payload: body,
+    qos: packet.qos,
+    properties,
+    expiresAt: undefined,
+  });
 }
 
 function onSubscribe(ctx: LinkContext, packet: ISubscribePacket): void {
@@ -168,7 +211,8 @@ function onSubscribe(ctx: LinkContext, packet: ISubscribePacket): void {
     if (i >= mqttLimits.maxTopicsPerPacket) return refuse(V5.quotaExceeded);
     if (topic.startsWith("$share/")) return refuse(V5.sharedSubscriptionsNotSupported);
     if (/[+#]/.test(topic)) return refuse(V5.wildcardSubscriptionsNotSupported);
-    if (topic === "" || topic.trim() === "" || topic.length > mqttLimits.maxTopicLength) return refuse(V5.topicFilterInvalid);
+    if (topic === "" || topic.trim() === "" || topic.length > mqttLimits.maxTopicLength)
+      return refuse(V5.topicFilterInvalid);
     const options = { qos: s.qos, noLocal: s.nl === true, identifier };
     if (topic.startsWith(reservedPrefix)) {
       // Server messages and event responses reach the client anyway; the subscription only sets options.
@@ -192,7 +236,8 @@ function onUnsubscribe(ctx: LinkContext, packet: IUnsubscribePacket): void {
   const { session, link, core } = ctx;
   const hub = core.hub(session.hub);
   const codes = packet.unsubscriptions.map((topic): number => {
-    if (topic.startsWith(reservedPrefix)) return session.subscriptions.delete(topic) ? V5.success : V5.noSubscriptionExisted;
+    if (topic.startsWith(reservedPrefix))
+      return session.subscriptions.delete(topic) ? V5.success : V5.noSubscriptionExisted;
     if (!hasRole(session.roles, "joinLeaveGroup", topic)) return V5.notAuthorized;
     session.subscriptions.delete(topic);
     if (!session.groups.has(topic)) return V5.noSubscriptionExisted;
@@ -200,6 +245,10 @@ function onUnsubscribe(ctx: LinkContext, packet: IUnsubscribePacket): void {
     return V5.success;
   });
   if (packet.messageId === undefined) return;
-  link.write(link.version === 5 ? { cmd: "unsuback", messageId: packet.messageId, granted: codes } : { cmd: "unsuback", messageId: packet.messageId, granted: [] });
+  link.write(
+    link.version === 5
+      ? { cmd: "unsuback", messageId: packet.messageId, granted: codes }
+      : { cmd: "unsuback", messageId: packet.messageId, granted: [] },
+  );
   core.prune(hub);
 }

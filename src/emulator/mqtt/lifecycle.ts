@@ -18,7 +18,6 @@ import { MqttConnection } from "./session";
 type Accepted = Extract<ConnectDecision, { ok: true }>;
 type Will = NonNullable<MqttLink["will"]>;
 
-
 export class SessionLifecycle {
   constructor(
     private readonly core: EmulatorCore,
@@ -30,7 +29,11 @@ export class SessionLifecycle {
     const hub = this.core.hub(hubName);
     const existing = hub.connections.get(decision.clientId);
     if (existing !== undefined && !(existing instanceof MqttConnection)) {
-      this.refuse(link, link.version === 5 ? V5.clientIdentifierNotValid : 2, "the client ID is in use by another connection");
+      this.refuse(
+        link,
+        link.version === 5 ? V5.clientIdentifierNotValid : 2,
+        "the client ID is in use by another connection",
+      );
       this.core.prune(hub);
       return undefined;
     }
@@ -46,11 +49,21 @@ export class SessionLifecycle {
       // Like other clients (the emulator's groups-per-connection limit), too many initial groups refuse the client.
       const groups = new Set(decision.groups.filter((g) => g.length >= 1 && g.length <= mqttLimits.maxTopicLength));
       if (groups.size > this.core.maxGroupsPerConnection) {
-        this.refuse(link, link.version === 5 ? V5.quotaExceeded : V4.serverUnavailable, `the session would start in more than ${this.core.maxGroupsPerConnection} groups, the most the emulator allows`);
+        this.refuse(
+          link,
+          link.version === 5 ? V5.quotaExceeded : V4.serverUnavailable,
+          `the session would start in more than ${this.core.maxGroupsPerConnection} groups, the most the emulator allows`,
+        );
         this.core.prune(hub);
         return undefined;
       }
-      session = new MqttConnection(hub.name, decision.clientId, decision.userId, decision.roles, this.core.recordMessages);
+      session = new MqttConnection(
+        hub.name,
+        decision.clientId,
+        decision.userId,
+        decision.roles,
+        this.core.recordMessages,
+      );
       session.state = decision.state;
       hub.add(session, groups);
     } else if (decision.state !== undefined) {
@@ -63,14 +76,17 @@ export class SessionLifecycle {
     session.expiryTimer = undefined;
     session.link = link;
     session.socket = link.ws;
-    const requested = link.version === 5 ? (packet.properties?.sessionExpiryInterval ?? 0) * 1000 : clean ? 0 : this.sessionExpiryMs;
+    const requested =
+      link.version === 5 ? (packet.properties?.sessionExpiryInterval ?? 0) * 1000 : clean ? 0 : this.sessionExpiryMs;
     session.expiryMs = Math.min(requested, this.sessionExpiryMs);
     if (link.version === 5) {
       link.clientReceiveMaximum = packet.properties?.receiveMaximum ?? 65535;
       link.clientMaximumPacketSize = packet.properties?.maximumPacketSize ?? Number.POSITIVE_INFINITY;
     }
     link.write(this.#connack(link, present, decision, requested > this.sessionExpiryMs));
-    this.core.log(`mqtt ${session.connectionId} connected to hub ${hub.name} (MQTT ${link.version === 5 ? "5.0" : "3.1.1"}, ${present ? "session resumed" : "new session"})`);
+    this.core.log(
+      `mqtt ${session.connectionId} connected to hub ${hub.name} (MQTT ${link.version === 5 ? "5.0" : "3.1.1"}, ${present ? "session resumed" : "new session"})`,
+    );
     const observed = { hub: hub.name, connectionId: session.connectionId, userId: session.userId, subprotocol: "mqtt" };
     if (present) {
       this.core.observation.emit?.({ kind: "recovered", ...observed });
@@ -118,7 +134,11 @@ export class SessionLifecycle {
     const old = session.link;
     if (old === undefined) return;
     if (old.version === 5) old.write({ cmd: "disconnect", reasonCode: V5.sessionTakenOver });
-    session.lastDisconnect = { reason: "session taken over", initiatedByClient: false, packet: old.version === 5 ? { code: V5.sessionTakenOver, userProperties: null } : null };
+    session.lastDisconnect = {
+      reason: "session taken over",
+      initiatedByClient: false,
+      packet: old.version === 5 ? { code: V5.sessionTakenOver, userProperties: null } : null,
+    };
     this.detach(session, old);
     old.close();
   }
@@ -135,7 +155,14 @@ export class SessionLifecycle {
       this.end(session, link.physicalId);
       return;
     }
-    this.core.observation.emit?.({ kind: "offline", hub: session.hub, connectionId: session.connectionId, userId: session.userId, subprotocol: "mqtt", reason: session.lastDisconnect.reason ?? "connection lost" });
+    this.core.observation.emit?.({
+      kind: "offline",
+      hub: session.hub,
+      connectionId: session.connectionId,
+      userId: session.userId,
+      subprotocol: "mqtt",
+      reason: session.lastDisconnect.reason ?? "connection lost",
+    });
     session.expiryTimer = setTimeout(() => this.end(session, link.physicalId), session.expiryMs);
     session.expiryTimer.unref?.();
   }
@@ -152,8 +179,17 @@ export class SessionLifecycle {
     const hub = this.core.existingHub(session.hub);
     hub?.remove(session);
     session.closed = true;
-    this.core.log(`mqtt ${session.connectionId} session ended${session.lastDisconnect.reason === null ? "" : `: ${session.lastDisconnect.reason}`}`);
-    this.core.observation.emit?.({ kind: "disconnected", hub: session.hub, connectionId: session.connectionId, userId: session.userId, subprotocol: "mqtt", reason: session.lastDisconnect.reason ?? "closed by the client" });
+    this.core.log(
+      `mqtt ${session.connectionId} session ended${session.lastDisconnect.reason === null ? "" : `: ${session.lastDisconnect.reason}`}`,
+    );
+    this.core.observation.emit?.({
+      kind: "disconnected",
+      hub: session.hub,
+      connectionId: session.connectionId,
+      userId: session.userId,
+      subprotocol: "mqtt",
+      reason: session.lastDisconnect.reason ?? "closed by the client",
+    });
     void sessionEvent(this.core, session, physicalId, "disconnected");
     if (hub !== undefined) this.core.prune(hub);
   }
@@ -162,9 +198,18 @@ export class SessionLifecycle {
   closeByServer(session: MqttConnection, reason: string | undefined): void {
     const link = session.link;
     const physicalId = link?.physicalId ?? "";
-    session.lastDisconnect = { reason: reason ?? null, initiatedByClient: false, packet: link?.version === 5 ? { code: V5.administrativeAction, userProperties: null } : null };
+    session.lastDisconnect = {
+      reason: reason ?? null,
+      initiatedByClient: false,
+      packet: link?.version === 5 ? { code: V5.administrativeAction, userProperties: null } : null,
+    };
     if (link !== undefined) {
-      if (link.version === 5) link.write({ cmd: "disconnect", reasonCode: V5.administrativeAction, properties: reason === undefined ? {} : { reasonString: reason } });
+      if (link.version === 5)
+        link.write({
+          cmd: "disconnect",
+          reasonCode: V5.administrativeAction,
+          properties: reason === undefined ? {} : { reasonString: reason },
+        });
       session.expiryMs = 0;
       this.detach(session, link);
       link.close();
@@ -200,7 +245,14 @@ export class SessionLifecycle {
     let dataType = dataTypeOf(props?.contentType);
     if (dataType === "json" && !isJson(payload)) dataType = "binary";
     const properties: Record<string, unknown> = {};
-    for (const key of ["payloadFormatIndicator", "messageExpiryInterval", "contentType", "responseTopic", "correlationData", "userProperties"] as const) {
+    for (const key of [
+      "payloadFormatIndicator",
+      "messageExpiryInterval",
+      "contentType",
+      "responseTopic",
+      "correlationData",
+      "userProperties",
+    ] as const) {
       if (props?.[key] !== undefined) properties[key] = props[key];
     }
     const expiry = props?.messageExpiryInterval;
@@ -209,7 +261,12 @@ export class SessionLifecycle {
       payload,
       from: "group",
       group: will.topic,
-      mqtt: { qos: will.qos ?? 0, senderId: session.connectionId, properties, expiresAt: expiry === undefined ? undefined : Date.now() + expiry * 1000 },
+      mqtt: {
+        qos: will.qos ?? 0,
+        senderId: session.connectionId,
+        properties,
+        expiresAt: expiry === undefined ? undefined : Date.now() + expiry * 1000,
+      },
     };
     if (session.userId !== null) message.fromUserId = session.userId;
     hub.broadcast(members, message);

@@ -84,7 +84,8 @@ export class MqttConnection extends ClientConnection {
     // everything else is sent at QoS 1 and downgraded the same way (reference-rest-api-mqtt).
     const sent = m.mqtt?.qos ?? 1;
     const qos = (toGroup ? Math.min(sent, subscription.qos) : sent) as QoS;
-    const properties: Outgoing["properties"] = m.mqtt?.properties !== undefined ? { ...m.mqtt.properties } : { contentType: contentTypeOf(m) };
+    const properties: Outgoing["properties"] =
+      m.mqtt?.properties !== undefined ? { ...m.mqtt.properties } : { contentType: contentTypeOf(m) };
     if (subscription.identifier !== undefined) properties.subscriptionIdentifier = subscription.identifier;
     this.#send({ topic, payload: m.payload, qos, properties, expiresAt: m.mqtt?.expiresAt });
   }
@@ -128,12 +129,21 @@ export class MqttConnection extends ClientConnection {
   }
 
   #packet(message: Outgoing, messageId: number, dup: boolean): IPublishPacket {
-    const packet: IPublishPacket = { cmd: "publish", topic: message.topic, payload: message.payload, qos: message.qos, dup, retain: false };
+    const packet: IPublishPacket = {
+      cmd: "publish",
+      topic: message.topic,
+      payload: message.payload,
+      qos: message.qos,
+      dup,
+      retain: false,
+    };
     if (message.qos > 0) packet.messageId = messageId;
     if (this.link?.version === 5) {
       const properties = { ...message.properties };
-      if (message.expiresAt !== undefined) properties.messageExpiryInterval = Math.max(1, Math.ceil((message.expiresAt - Date.now()) / 1000));
-      for (const k of Object.keys(properties) as (keyof typeof properties)[]) if (properties[k] === undefined) delete properties[k];
+      if (message.expiresAt !== undefined)
+        properties.messageExpiryInterval = Math.max(1, Math.ceil((message.expiresAt - Date.now()) / 1000));
+      for (const k of Object.keys(properties) as (keyof typeof properties)[])
+        if (properties[k] === undefined) delete properties[k];
       if (Object.keys(properties).length > 0) packet.properties = properties;
     }
     return packet;
@@ -206,6 +216,10 @@ function expired(message: Outgoing): boolean {
 
 /** reference-mqtt-cross-protocol-communication: Web PubSub data types as MQTT 5 content types. */
 function contentTypeOf(m: OutgoingMessage): string {
-  const types: Record<DataType, string> = { json: "application/json", text: "text/plain", binary: "application/octet-stream" };
+  const types: Record<DataType, string> = {
+    json: "application/json",
+    text: "text/plain",
+    binary: "application/octet-stream",
+  };
   return types[m.dataType];
 }

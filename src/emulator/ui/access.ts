@@ -25,7 +25,8 @@ export class Access {
     if (secret === undefined || secret === null || secret === "") return false;
     const given = Buffer.from(secret);
     let ok = false;
-    for (const accepted of this.#accepted) if (accepted.length === given.length && timingSafeEqual(accepted, given)) ok = true;
+    for (const accepted of this.#accepted)
+      if (accepted.length === given.length && timingSafeEqual(accepted, given)) ok = true;
     return ok;
   }
 

@@ -21,7 +21,13 @@ export interface FeedLimits {
   flushMs: number;
 }
 
-export const defaultFeedLimits: FeedLimits = { history: 2000, perViewer: 1000, viewers: 16, lingerMs: 60_000, flushMs: 100 };
+export const defaultFeedLimits: FeedLimits = {
+  history: 2000,
+  perViewer: 1000,
+  viewers: 16,
+  lingerMs: 60_000,
+  flushMs: 100,
+};
 
 /** A batch of events, serialised once for every viewer. */
 interface Batch {
@@ -68,11 +74,18 @@ export class Feed {
 
   /** Starts streaming to `res`: the history first, then live batches. */
   open(res: ServerResponse): void {
-    res.writeHead(200, { "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-store", connection: "keep-alive", "x-accel-buffering": "no" });
+    res.writeHead(200, {
+      "content-type": "text/event-stream; charset=utf-8",
+      "cache-control": "no-store",
+      connection: "keep-alive",
+      "x-accel-buffering": "no",
+    });
     const viewer: Viewer = { res, queue: [], queued: 0, missed: 0 };
     this.#viewers.add(viewer);
     this.#listen();
-    res.write(`event: hello\ndata: ${JSON.stringify({ instance: this.instance, history: this.limits.history, perViewer: this.limits.perViewer })}\n\n`);
+    res.write(
+      `event: hello\ndata: ${JSON.stringify({ instance: this.instance, history: this.limits.history, perViewer: this.limits.perViewer })}\n\n`,
+    );
     const history = this.history();
     if (history.length > 0) this.#deliver(viewer, batchOf(history));
     res.on("drain", () => this.#drain(viewer));

@@ -53,39 +53,81 @@ export function createLiveView(source: LiveViewSource, endpoint: string, limits?
     if (path === "/ui/login" && method === "GET") return reply(res, 200, "text/html", loginPage(), loginPolicy);
     if (path === "/ui/login" && method === "POST") {
       const form = new URLSearchParams((await readSmall(req, maxLoginBody)) ?? "");
-      if (!access.accepts(form.get("key")?.trim())) return reply(res, 401, "text/html", loginPage("That is neither the access key nor the live view token."), loginPolicy);
+      if (!access.accepts(form.get("key")?.trim()))
+        return reply(
+          res,
+          401,
+          "text/html",
+          loginPage("That is neither the access key nor the live view token."),
+          loginPolicy,
+        );
       return redirect(res, "/ui/", access.cookie());
     }
     if (path === "/ui/" && (method === "GET" || method === "HEAD")) {
       // The printed URL carries the token once; the cookie carries it from then on, off the address bar.
       const token = url.searchParams.get("token");
-      if (token !== null) return access.accepts(token) ? redirect(res, "/ui/", access.cookie()) : reply(res, 401, "text/html", loginPage("That token is not valid for this emulator."), loginPolicy);
+      if (token !== null)
+        return access.accepts(token)
+          ? redirect(res, "/ui/", access.cookie())
+          : reply(res, 401, "text/html", loginPage("That token is not valid for this emulator."), loginPolicy);
       if (!access.allows(req)) return reply(res, 401, "text/html", loginPage(), loginPolicy);
       return reply(res, 200, "text/html", assets.page, pagePolicy(req));
     }
-    if (!access.allows(req)) return reply(res, 401, "application/json", JSON.stringify({ code: "Unauthorized", message: "The live view needs the access key or its token (see the URL the emulator printed)." }));
+    if (!access.allows(req))
+      return reply(
+        res,
+        401,
+        "application/json",
+        JSON.stringify({
+          code: "Unauthorized",
+          message: "The live view needs the access key or its token (see the URL the emulator printed).",
+        }),
+      );
     if (path.startsWith("/ui/assets/") && (method === "GET" || method === "HEAD")) {
       const asset = assets.files.get(path.slice("/ui/assets/".length));
       if (asset === undefined) return reply(res, 404, "text/plain", "No such asset.\n");
       return reply(res, 200, asset.type, asset.text);
     }
     if (path === "/ui/api/state" && method === "GET") {
-      const body = snapshot(source.connections(), { hub: url.searchParams.get("hub") ?? "", filter: url.searchParams.get("filter") ?? "" });
+      const body = snapshot(source.connections(), {
+        hub: url.searchParams.get("hub") ?? "",
+        filter: url.searchParams.get("filter") ?? "",
+      });
       return reply(res, 200, "application/json", JSON.stringify(body));
     }
     if (path === "/ui/api/events" && method === "GET") {
-      if (feed.full) return reply(res, 429, "application/json", JSON.stringify({ code: "TooManyViewers", message: `At most ${feed.limits.viewers} pages may watch at once.` }));
+      if (feed.full)
+        return reply(
+          res,
+          429,
+          "application/json",
+          JSON.stringify({
+            code: "TooManyViewers",
+            message: `At most ${feed.limits.viewers} pages may watch at once.`,
+          }),
+        );
       feed.open(res);
       return;
     }
     if (path === "/ui/api/sign" && method === "POST") return sign(req, res);
-    return reply(res, 404, "application/json", JSON.stringify({ code: "NotFound", message: `No live view route for ${method} ${path}.` }));
+    return reply(
+      res,
+      404,
+      "application/json",
+      JSON.stringify({ code: "NotFound", message: `No live view route for ${method} ${path}.` }),
+    );
   }
 
   /** A short-lived REST token for one emulator REST path, so the page's actions take the REST routes. */
   async function sign(req: IncomingMessage, res: ServerResponse): Promise<void> {
     // A custom header cannot be sent cross-site without a CORS preflight, which this server never allows.
-    if (req.headers["x-liveview"] !== "1") return reply(res, 403, "application/json", JSON.stringify({ code: "Forbidden", message: "Missing the x-liveview header." }));
+    if (req.headers["x-liveview"] !== "1")
+      return reply(
+        res,
+        403,
+        "application/json",
+        JSON.stringify({ code: "Forbidden", message: "Missing the x-liveview header." }),
+      );
     let path: unknown;
     try {
       path = (JSON.parse((await readSmall(req, maxLoginBody)) ?? "") as { path?: unknown }).path;
@@ -93,7 +135,12 @@ export function createLiveView(source: LiveViewSource, endpoint: string, limits?
       path = undefined;
     }
     if (typeof path !== "string" || !/^\/api\/hubs\/[^/?#]+(\/[^?#]*)?$/.test(path)) {
-      return reply(res, 400, "application/json", JSON.stringify({ code: "BadRequest", message: "Send {\"path\": \"/api/hubs/{hub}/...\"} (no query)." }));
+      return reply(
+        res,
+        400,
+        "application/json",
+        JSON.stringify({ code: "BadRequest", message: 'Send {"path": "/api/hubs/{hub}/..."} (no query).' }),
+      );
     }
     const token = await new SignJWT({})
       .setProtectedHeader({ alg: "HS256", typ: "JWT" })
@@ -106,7 +153,8 @@ export function createLiveView(source: LiveViewSource, endpoint: string, limits?
   }
 }
 
-const loginPolicy = "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
+const loginPolicy =
+  "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
 
 function pagePolicy(req: IncomingMessage): string {
   const host = req.headers.host ?? "localhost";

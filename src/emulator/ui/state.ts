@@ -27,21 +27,27 @@ export function snapshot(connections: ConnectionInfo[], query: StateQuery): unkn
   const inHub = hub === "" ? connections : connections.filter((c) => c.hub.toLowerCase() === hub);
   const needle = query.filter.toLowerCase();
   const matching = needle === "" ? inHub : inHub.filter((c) => matches(c, needle));
-  const groups = new Map<string, { hub: string; name: string; size: number; members: { connectionId: string; userId: string | null }[] }>();
+  const groups = new Map<
+    string,
+    { hub: string; name: string; size: number; members: { connectionId: string; userId: string | null }[] }
+  >();
   for (const c of inHub) {
     for (const g of c.groups) {
       const key = `${c.hub}\u0000${g}`;
       let entry = groups.get(key);
       if (entry === undefined) groups.set(key, (entry = { hub: c.hub, name: g, size: 0, members: [] }));
       entry.size++;
-      if (entry.members.length < maxMembersShown) entry.members.push({ connectionId: c.connectionId, userId: c.userId });
+      if (entry.members.length < maxMembersShown)
+        entry.members.push({ connectionId: c.connectionId, userId: c.userId });
     }
   }
   const groupList = [...groups.values()].sort((a, b) => b.size - a.size || a.name.localeCompare(b.name));
   const now = Date.now();
   return {
     now,
-    hubs: [...hubs.values()].map((h) => ({ name: h.name, connections: h.connections, groups: h.groups.size })).sort((a, b) => a.name.localeCompare(b.name)),
+    hubs: [...hubs.values()]
+      .map((h) => ({ name: h.name, connections: h.connections, groups: h.groups.size }))
+      .sort((a, b) => a.name.localeCompare(b.name)),
     total: inHub.length,
     matching: matching.length,
     connections: matching

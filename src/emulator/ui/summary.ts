@@ -34,7 +34,16 @@ export function summarise(event: EmulatorEvent, id: number, t: number): FeedEven
         ...targetOf(event.path),
       };
     case "frame":
-      return { id, t, kind: "frame", hub: event.hub, connectionId: event.connectionId, userId: event.userId, size: event.bytes.length, ...frameFields(event.subprotocol, event.bytes, event.binary) };
+      return {
+        id,
+        t,
+        kind: "frame",
+        hub: event.hub,
+        connectionId: event.connectionId,
+        userId: event.userId,
+        size: event.bytes.length,
+        ...frameFields(event.subprotocol, event.bytes, event.binary),
+      };
     case "upstream":
       return {
         id,
@@ -52,7 +61,15 @@ export function summarise(event: EmulatorEvent, id: number, t: number): FeedEven
       return { id, t, kind: "refused", path: clip(event.path), status: event.status, reason: clip(event.reason) };
     case "join":
     case "leave":
-      return { id, t, kind: event.kind, hub: event.hub, connectionId: event.connectionId, userId: event.userId, group: clip(event.group) };
+      return {
+        id,
+        t,
+        kind: event.kind,
+        hub: event.hub,
+        connectionId: event.connectionId,
+        userId: event.userId,
+        group: clip(event.group),
+      };
     default:
       return {
         id,
@@ -88,11 +105,30 @@ function frameFields(subprotocol: string | undefined, bytes: Buffer, binary: boo
 }
 
 // MQTT control packet types by the high nibble of the first byte (MQTT 3.1.1 and 5.0, section 2.1.2).
-const mqttPackets = ["MQTT reserved", "CONNECT", "CONNACK", "PUBLISH", "PUBACK", "PUBREC", "PUBREL", "PUBCOMP", "SUBSCRIBE", "SUBACK", "UNSUBSCRIBE", "UNSUBACK", "PINGREQ", "PINGRESP", "DISCONNECT", "AUTH"];
+const mqttPackets = [
+  "MQTT reserved",
+  "CONNECT",
+  "CONNACK",
+  "PUBLISH",
+  "PUBACK",
+  "PUBREC",
+  "PUBREL",
+  "PUBCOMP",
+  "SUBSCRIBE",
+  "SUBACK",
+  "UNSUBSCRIBE",
+  "UNSUBACK",
+  "PINGREQ",
+  "PINGRESP",
+  "DISCONNECT",
+  "AUTH",
+];
 
 /** A REST path's target (group, user or connection), so the page can filter sends by them. */
 function targetOf(path: string): Record<string, string> {
-  const m = /^\/api\/hubs\/[^/?]+\/(groups|users|connections)\/([^/?]+)(?:\/(groups|connections)\/([^/?]+))?/.exec(path);
+  const m = /^\/api\/hubs\/[^/?]+\/(groups|users|connections)\/([^/?]+)(?:\/(groups|connections)\/([^/?]+))?/.exec(
+    path,
+  );
   if (m === null) return {};
   const out: Record<string, string> = {};
   const put = (kind: string | undefined, value: string | undefined) => {

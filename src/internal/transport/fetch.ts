@@ -1,5 +1,12 @@
 import { ValidationError } from "../../errors";
-import { TransportFailure, type AttemptControl, type Transport, type TransportOptions, type TransportRequest, type TransportResponse } from "./types";
+import {
+  TransportFailure,
+  type AttemptControl,
+  type Transport,
+  type TransportOptions,
+  type TransportRequest,
+  type TransportResponse,
+} from "./types";
 
 // The transport for every runtime but Node (and for Node when the fetch build is chosen): the platform's own
 // `fetch`, which pools and keeps connections alive by itself. Deadlines, retries, errors and redaction stay in
@@ -27,8 +34,14 @@ export class FetchTransport implements Transport {
       throw new TransportFailure("This runtime has no global fetch.", { code: "ERR_NO_FETCH", requestSent: false });
     }
     const headers: Record<string, string> = {};
-    for (const [name, value] of Object.entries(request.headers)) if (!computedHeaders.has(name.toLowerCase())) headers[name] = value;
-    const init: RequestInit & { duplex?: "half" } = { method: request.method, headers, signal: control.signal, redirect: "manual" };
+    for (const [name, value] of Object.entries(request.headers))
+      if (!computedHeaders.has(name.toLowerCase())) headers[name] = value;
+    const init: RequestInit & { duplex?: "half" } = {
+      method: request.method,
+      headers,
+      signal: control.signal,
+      redirect: "manual",
+    };
     const body = request.body;
     if (body !== null) {
       if (typeof body === "string" || body instanceof Uint8Array) init.body = body as BodyInit;
@@ -82,7 +95,10 @@ async function readBody(response: Response, control: AttemptControl): Promise<Ui
     control.progress();
     if (size + value.byteLength > control.maxResponseBytes) {
       await reader.cancel().catch(() => undefined);
-      throw new TransportFailure(`The response is larger than ${control.maxResponseBytes} bytes.`, { code: "ERR_RESPONSE_TOO_LARGE", requestSent: true });
+      throw new TransportFailure(`The response is larger than ${control.maxResponseBytes} bytes.`, {
+        code: "ERR_RESPONSE_TOO_LARGE",
+        requestSent: true,
+      });
     }
     chunks.push(value);
     size += value.byteLength;
@@ -125,7 +141,11 @@ const notConnected =
 function describe(error: unknown): { code: string; text: string } {
   const e = error as { code?: unknown; message?: unknown; cause?: { code?: unknown; message?: unknown } } | null;
   const code = typeof e?.cause?.code === "string" ? e.cause.code : typeof e?.code === "string" ? e.code : "";
-  const text = [code, typeof e?.message === "string" ? e.message : "", typeof e?.cause?.message === "string" ? e.cause.message : ""].join(" ");
+  const text = [
+    code,
+    typeof e?.message === "string" ? e.message : "",
+    typeof e?.cause?.message === "string" ? e.cause.message : "",
+  ].join(" ");
   return { code, text };
 }
 
@@ -137,7 +157,11 @@ function failure(error: unknown, control: AttemptControl, stage: "request" | "re
   const raw = typeof (error as { message?: unknown })?.message === "string" ? (error as Error).message : String(error);
   // Some runtimes (Deno) quote the URL; its query may hold a filter, which errors never show.
   const reason = raw.replace(/(\b[a-z]+:\/\/[^\s?)]*)\?[^\s)]*/gi, "$1");
-  return new TransportFailure(reason, { code: code || (requestSent ? "ERR_CONNECTION_LOST" : "ERR_CONNECT"), requestSent, cause: error });
+  return new TransportFailure(reason, {
+    code: code || (requestSent ? "ERR_CONNECTION_LOST" : "ERR_CONNECT"),
+    requestSent,
+    cause: error,
+  });
 }
 
 /**
@@ -146,9 +170,12 @@ function failure(error: unknown, control: AttemptControl, stage: "request" | "re
  */
 export function fetchTransport(_origin: string, options: TransportOptions): Transport {
   if (options.dispatcher !== undefined) {
-    throw new ValidationError("options.dispatcher is an undici Dispatcher, which this build cannot use: it sends with the runtime's fetch.", {
-      argument: "options.dispatcher",
-    });
+    throw new ValidationError(
+      "options.dispatcher is an undici Dispatcher, which this build cannot use: it sends with the runtime's fetch.",
+      {
+        argument: "options.dispatcher",
+      },
+    );
   }
   return new FetchTransport();
 }

@@ -1,5 +1,13 @@
 import type { Dispatcher } from "undici";
-import { TransportFailure, type AttemptControl, type Transport, type TransportFactory, type TransportOptions, type TransportRequest, type TransportResponse } from "./types";
+import {
+  TransportFailure,
+  type AttemptControl,
+  type Transport,
+  type TransportFactory,
+  type TransportOptions,
+  type TransportRequest,
+  type TransportResponse,
+} from "./types";
 
 // undici's full entry costs ~80 ms to load and its Pool module alone ~30 ms, so the Pool is loaded on the
 // first request (never at import time), and only when the user gave no dispatcher of their own.
@@ -50,14 +58,26 @@ class UndiciTransport implements Transport {
   }
 }
 
-function dispatch(dispatcher: Dispatcher, request: TransportRequest, control: AttemptControl): Promise<TransportResponse> {
+function dispatch(
+  dispatcher: Dispatcher,
+  request: TransportRequest,
+  control: AttemptControl,
+): Promise<TransportResponse> {
   return new Promise<TransportResponse>((resolve, reject) => {
     const handler = new ResponseHandler(resolve, reject, control);
     try {
       // The pipeline's AttemptControl enforces every timeout (undici's own tick only every ~0.5 s), so
       // undici's are switched off.
       dispatcher.dispatch(
-        { origin: request.origin, method: request.method, path: request.path, headers: request.headers, body: request.body as Exclude<Dispatcher.DispatchOptions["body"], undefined>, headersTimeout: 0, bodyTimeout: 0 },
+        {
+          origin: request.origin,
+          method: request.method,
+          path: request.path,
+          headers: request.headers,
+          body: request.body as Exclude<Dispatcher.DispatchOptions["body"], undefined>,
+          headersTimeout: 0,
+          bodyTimeout: 0,
+        },
         handler,
       );
     } catch (error) {
@@ -86,7 +106,8 @@ class UndiciResponse implements TransportResponse {
   headers(): Record<string, string> {
     const headers: Record<string, string> = {};
     const raw = this.raw;
-    if (raw !== null) for (let i = 0; i + 1 < raw.length; i += 2) headers[String(raw[i]).toLowerCase()] = String(raw[i + 1]);
+    if (raw !== null)
+      for (let i = 0; i + 1 < raw.length; i += 2) headers[String(raw[i]).toLowerCase()] = String(raw[i + 1]);
     return headers;
   }
 }
@@ -113,7 +134,14 @@ class ResponseHandler implements Dispatcher.DispatchHandler {
   onConnect(abort: (error?: Error) => void): void {
     this.#abort = abort;
     // Ended before undici got to it (timed out or aborted while queued): drop the request unsent.
-    if (this.#settled) abort(this.#ended ?? new TransportFailure("The attempt ended before it was sent.", { code: "UND_ERR_ABORTED", requestSent: false }));
+    if (this.#settled)
+      abort(
+        this.#ended ??
+          new TransportFailure("The attempt ended before it was sent.", {
+            code: "UND_ERR_ABORTED",
+            requestSent: false,
+          }),
+      );
   }
 
   onBodySent(): void {
@@ -140,7 +168,12 @@ class ResponseHandler implements Dispatcher.DispatchHandler {
   onData(chunk: Buffer): boolean {
     this.#size += chunk.length;
     if (this.#size > this.control.maxResponseBytes) {
-      this.#fail(new TransportFailure(`The response body exceeded ${this.control.maxResponseBytes} bytes.`, { code: "ERR_RESPONSE_TOO_LARGE", requestSent: true }));
+      this.#fail(
+        new TransportFailure(`The response body exceeded ${this.control.maxResponseBytes} bytes.`, {
+          code: "ERR_RESPONSE_TOO_LARGE",
+          requestSent: true,
+        }),
+      );
       return false;
     }
     this.#chunks.push(chunk);
@@ -162,7 +195,13 @@ class ResponseHandler implements Dispatcher.DispatchHandler {
       return;
     }
     const code = (error as { code?: unknown }).code;
-    this.reject(new TransportFailure(error.message, { code: typeof code === "string" ? code : "", requestSent: this.#requestSent, cause: error }));
+    this.reject(
+      new TransportFailure(error.message, {
+        code: typeof code === "string" ? code : "",
+        requestSent: this.#requestSent,
+        cause: error,
+      }),
+    );
   }
 
   /** Ends the attempt with `reason`: cancels the request if undici has started it, else rejects now. */

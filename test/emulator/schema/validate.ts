@@ -20,7 +20,11 @@ function patched(schema: Schema, kind: "request" | "response"): Schema {
   delete (defs["jsonPayload"]?.["properties"] as Record<string, Record<string, unknown>>)["data"]?.["type"];
   if (kind === "response") {
     delete defs["successAck"]?.["additionalProperties"];
-    const errorName = ((defs["errorAck"]?.["properties"] as Record<string, { properties: Record<string, { enum: string[] }> }>)["error"] as { properties: Record<string, { enum: string[] }> }).properties["name"] as { enum: string[] };
+    const errorName = (
+      (defs["errorAck"]?.["properties"] as Record<string, { properties: Record<string, { enum: string[] }> }>)[
+        "error"
+      ] as { properties: Record<string, { enum: string[] }> }
+    ).properties["name"] as { enum: string[] };
     errorName.enum.push("Duplicate");
   }
   return schema;
@@ -28,17 +32,22 @@ function patched(schema: Schema, kind: "request" | "response"): Schema {
 
 const ajv = new Ajv({ strict: false, allErrors: true });
 const response: ValidateFunction = ajv.compile(patched(load("./webpubsub.v1.response.json"), "response"));
-const request: ValidateFunction = ajv.compile({ ...patched(load("./webpubsub.v1.request.json"), "request"), $id: "request" });
+const request: ValidateFunction = ajv.compile({
+  ...patched(load("./webpubsub.v1.request.json"), "request"),
+  $id: "request",
+});
 
 /** Throws with ajv's explanation when `frame` is not a valid service → client frame. */
 export function assertResponseFrame(frame: unknown): void {
   // `pong` (the answer to `ping`) is documented in reference-json-webpubsub-subprotocol but not in the schema.
   if (JSON.stringify(frame) === '{"type":"pong"}') return;
-  if (!response(frame)) throw new Error(`frame ${JSON.stringify(frame).slice(0, 300)} breaks the response schema: ${ajv.errorsText(response.errors)}`);
+  if (!response(frame))
+    throw new Error(
+      `frame ${JSON.stringify(frame).slice(0, 300)} breaks the response schema: ${ajv.errorsText(response.errors)}`,
+    );
 }
 
 /** Whether `frame` is a valid client → service frame per the request schema. */
 export function isRequestFrame(frame: unknown): boolean {
   return request(frame) as boolean;
 }
-
