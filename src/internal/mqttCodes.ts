@@ -1,6 +1,8 @@
-// MQTT return/reason codes an event handler may answer with. The numeric values are the MQTT
-// specifications' (3.1.1 §3.2.2.3, 5.0 §3.2.2.2 and §3.14.2.1); the names are @azure/web-pubsub-express's so
-// code written against it compiles unchanged. Regular (not const) enums: they exist at run time, as there.
+// The one set of MQTT return/reason codes, for both sides: the event handler (where these enums are public,
+// re-exported by webpubsub/handler, /express and /fastify) and the emulator's MQTT endpoint. The numeric values
+// are the MQTT specifications' (3.1.1 §3.2.2.3 and §3.9.3, 5.0 §2.4, §3.2.2.2 and §3.14.2.1); the public names
+// are @azure/web-pubsub-express's so code written against it compiles unchanged. Regular (not const) enums:
+// they exist at run time, as there.
 
 /** CONNACK return codes of MQTT 3.1.1 (0 is success and never an event handler's answer). */
 export enum MqttV311ConnectReturnCode {
@@ -122,4 +124,14 @@ export enum MqttDisconnectReasonCode {
   SubscriptionIdentifiersNotSupported = 161,
   /** 0xA2 */
   WildcardSubscriptionsNotSupported = 162,
+}
+
+/** The codes of SUBACK, UNSUBACK and the like that no public enum above holds (the emulator sends them). */
+export enum MqttAckCode {
+  /** 0x00: success (MQTT 5.0), or granted QoS 0 in a SUBACK. */
+  Success = 0,
+  /** 0x11: UNSUBACK of MQTT 5.0 for a topic filter with no subscription. */
+  NoSubscriptionExisted = 17,
+  /** 0x80: the SUBACK return code of MQTT 3.1.1 for a refused subscription. */
+  V311SubscribeFailure = 128,
 }
