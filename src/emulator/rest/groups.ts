@@ -1,77 +1,67 @@
-// The REST calls that do more than a lookup: sends, closes, group changes by filter, paging, tokens.
-import { SignJWT } from "jose";
+// Groups: whether one has members, listing them (paged), adding or removing one connection, and adding or
+// removing every connection a filter selects (:addToGroups / :removeFromGroups).
 import type { ClientConnection } from "../state/connection";
-import type { EmulatorCore } from "../state/core";
 import { compileFilter, FilterSyntaxError, type FilterPredicate } from "../filter/compile";
-import { HttpFailure, send } from "./http";
-import type { Hub } from "../state/hub";
-import { contentTypeToDataType } from "../state/messages";
-import { noteReach } from "../liveview/observe";
-import { checkGroup, filterParam, intParam, requireVersion, type Call } from "./params";
-import type { ClientEndpoint } from "../protocols/websocket/endpoint";
+import { HttpFailure } from "./errors";
+import { checkGroup, intParam, param, type Call, type Route } from "./params";
+import { send } from "./respond";
 
-/**
- * A REST send. One to a group reaches PubSub clients as `from: "group"` with the group's name (and no
- * `fromUserId`), as the response schema says; every other REST send is `from: "server"`.
- */
-export function sendMessage(
-  call: Call,
-  targets: Iterable<ClientConnection>,
-  body: Buffer | undefined,
-  allowed: { excluded: boolean; filter: boolean; group?: string },
-): void {
-  const dataType = contentTypeToDataType(call.req.headers["content-type"]);
-  if (dataType === undefined) {
-    throw new HttpFailure(
-      415,
-      "Error.UnsupportedMediaType",
-      "Content-Type must be text/plain, application/json or application/octet-stream.",
-    );
-  }
-  const payload = body ?? Buffer.alloc(0);
-  if (dataType === "json") {
-    try {
-      JSON.parse(payload.toString("utf8"));
-    } catch {
-      throw new HttpFailure(400, "Error.BadRequest", "The request body is not valid JSON.", "message");
-    }
-  }
-  const ttl = call.url.searchParams.get("messageTtlSeconds");
-  if (ttl !== null) {
-    requireVersion(call, "2023-07-01", "messageTtlSeconds");
-    if (!/^\d+$/.test(ttl) || Number(ttl) > 300) {
-      throw new HttpFailure(
-        400,
-        "Error.BadRequest",
-        "messageTtlSeconds must be an integer between 0 and 300.",
-        "messageTtlSeconds",
-      );
-    }
-  }
-  const excludedList = call.url.searchParams.getAll("excluded");
-  const excluded = allowed.excluded && excludedList.length > 0 ? new Set(excludedList) : undefined;
-  const filter = filterParam(call, allowed.filter);
-  const message =
-    allowed.group === undefined
-      ? { dataType, payload, from: "server" as const }
-      : { dataType, payload, from: "group" as const, group: allowed.group };
-  const reached = call.hub.broadcast(targets, message, excluded, filter);
-  if (call.hub.observation?.emit !== undefined) noteReach(call.res, reached);
-  send(call.res, 202);
+export const groupRoutes: Route[] = [
+  {
+    method: "POST",
+    path: ":addToGroups",
+    since: { version: "2023-07-01", what: ":addToGroups" },
+    handle: (call) => groupsByFilter(call, true),
+  },
+  {
+    method: "POST",
+    path: ":removeFromGroups",
+    since: { version: "2023-07-01", what: ":removeFromGroups" },
+    handle: (call) => groupsByFilter(call, false),
+  },
+  {
+    method: "HEAD",
+    path: "groups/{group}",
+    handle: (call) => send(call.res, (membersOf(call)?.size ?? 0) > 0 ? 200 : 404),
+  },
+  {
+    method: "GET",
+    path: "groups/{group}/connections",
+    handle: (call) => listConnections(call, param(call, "group"), [...(membersOf(call) ?? [])]),
+  },
+  {
+    method: "PUT",
+    path: "groups/{group}/connections/{connectionId}",
+    handle: (call) => {
+      const id = param(call, "connectionId");
+      const connection = call.hub.connections.get(id);
+      if (connection === undefined)
+        throw new HttpFailure(404, "Error.Connection.NotExisted", `Connection '${id}' does not exist.`);
+      const group = param(call, "group");
+      checkRoom(call, [connection], [group]);
+      call.hub.join(connection, group);
+      send(call.res, 200);
+    },
+  },
+  {
+    method: "DELETE",
+    path: "groups/{group}/connections/{connectionId}",
+    handle: (call) => {
+      const connection = call.hub.connections.get(param(call, "connectionId"));
+      if (connection !== undefined) call.hub.leave(connection, param(call, "group"));
+      send(call.res, 204);
+    },
+  },
+];
+
+function membersOf(call: Call): Set<ClientConnection> | undefined {
+  return call.hub.groups.get(param(call, "group"));
 }
 
-export function closeConnections(clients: ClientEndpoint, call: Call, targets: ClientConnection[]): void {
-  const excluded = new Set(call.url.searchParams.getAll("excluded"));
-  const reason = call.url.searchParams.get("reason") ?? undefined;
-  for (const connection of targets) if (!excluded.has(connection.connectionId)) clients.close(connection, reason);
-  send(call.res, 204);
-}
-
-export function groupsByFilter(core: EmulatorCore, call: Call, add: boolean, body: Buffer | undefined): void {
-  requireVersion(call, "2023-07-01", add ? ":addToGroups" : ":removeFromGroups");
+function groupsByFilter(call: Call, add: boolean): void {
   let parsed: { groups?: unknown; filter?: unknown };
   try {
-    parsed = JSON.parse((body ?? Buffer.alloc(0)).toString("utf8")) as typeof parsed;
+    parsed = JSON.parse((call.body ?? Buffer.alloc(0)).toString("utf8")) as typeof parsed;
     // `null` parses fine but is no object (reading .groups from it used to answer 500).
     if (typeof parsed !== "object" || parsed === null) throw new TypeError("not an object");
   } catch {
@@ -99,8 +89,7 @@ export function groupsByFilter(core: EmulatorCore, call: Call, add: boolean, bod
   }
   if (add)
     checkRoom(
-      core,
-      call.hub,
+      call,
       [...call.hub.connections.values()].filter((c) => filter === undefined || filter(c)),
       groups,
     );
@@ -114,7 +103,7 @@ export function groupsByFilter(core: EmulatorCore, call: Call, add: boolean, bod
   send(call.res, 200);
 }
 
-export function listConnections(core: EmulatorCore, call: Call, group: string, members: ClientConnection[]): void {
+function listConnections(call: Call, group: string, members: ClientConnection[]): void {
   const q = call.url.searchParams;
   const pageSize =
     q.get("maxpagesize") === null ? 100 : intParam(q.get("maxpagesize") as string, "maxpagesize", 1, 200);
@@ -138,7 +127,7 @@ export function listConnections(core: EmulatorCore, call: Call, group: string, m
   if (nextOffset < members.length && (remainingTop === undefined || remainingTop > 0)) {
     const next = new URL(
       `/api/hubs/${encodeURIComponent(call.hub.name)}/groups/${encodeURIComponent(group)}/connections`,
-      core.publicOrigin(),
+      call.core.publicOrigin(),
     );
     next.searchParams.set("api-version", call.version);
     next.searchParams.set("maxpagesize", String(pageSize));
@@ -149,51 +138,15 @@ export function listConnections(core: EmulatorCore, call: Call, group: string, m
   send(call.res, 200, nextLink === undefined ? { value } : { value, nextLink });
 }
 
-export async function generateToken(core: EmulatorCore, call: Call): Promise<void> {
-  const q = call.url.searchParams;
-  const minutes =
-    q.get("minutesToExpire") === null
-      ? 60
-      : intParam(q.get("minutesToExpire") as string, "minutesToExpire", 1, 60 * 24 * 365);
-  const clientType = (q.get("clientType") ?? "Default").toLowerCase();
-  const path =
-    clientType === "mqtt"
-      ? "clients/mqtt/hubs"
-      : clientType === "socketio"
-        ? "clients/socketio/hubs"
-        : clientType === "default"
-          ? "client/hubs"
-          : undefined;
-  if (path === undefined)
-    throw new HttpFailure(400, "Error.BadRequest", "clientType must be Default, MQTT or SocketIO.", "clientType");
-  const claims: Record<string, unknown> = {};
-  const roles = q.getAll("role");
-  const groups = q.getAll("group");
-  if (roles.length > 0) claims["role"] = roles;
-  if (groups.length > 0) claims["webpubsub.group"] = groups;
-  const jwt = new SignJWT(claims)
-    .setProtectedHeader({ alg: "HS256", typ: "JWT" })
-    .setIssuedAt()
-    .setExpirationTime(`${minutes}m`)
-    .setAudience(`${core.publicOrigin()}/${path}/${call.hub.name}`);
-  const userId = q.get("userId");
-  if (userId !== null && userId !== "") jwt.setSubject(userId);
-  send(call.res, 200, { token: await jwt.sign(core.keyBytes) });
-}
-
 /** 400 before anything changes when a connection would end up in more groups than the emulator allows. */
-export function checkRoom(
-  core: EmulatorCore,
-  hub: Hub,
-  connections: Iterable<ClientConnection>,
-  groups: string[],
-): void {
+export function checkRoom(call: Call, connections: Iterable<ClientConnection>, groups: string[]): void {
+  const max = call.core.maxGroupsPerConnection;
   for (const connection of connections) {
-    if (!hub.fits(connection, groups, core.maxGroupsPerConnection)) {
+    if (!call.hub.fits(connection, groups, max)) {
       throw new HttpFailure(
         400,
         "Error.BadRequest",
-        `Connection '${connection.connectionId}' would be in more than ${core.maxGroupsPerConnection} groups, the most the emulator allows.`,
+        `Connection '${connection.connectionId}' would be in more than ${max} groups, the most the emulator allows.`,
         "group",
       );
     }
