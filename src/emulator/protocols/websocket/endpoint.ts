@@ -5,7 +5,7 @@ import type { Duplex } from "node:stream";
 import { WebSocketServer, type RawData, type WebSocket } from "ws";
 import { ClientConnection, maxUnackedBytes, maxUnackedMessages } from "../../state/connection";
 import type { EmulatorCore } from "../../state/core";
-import { FrameHandler } from "../json/frames";
+import { FrameHandler } from "./frames";
 import { authorizeUpgrade, newConnectionId, refuse, type Pending } from "./handshake";
 
 export { newConnectionId } from "./handshake";
