@@ -7,8 +7,13 @@ import {
   MqttV500ConnectReasonCode as V500,
 } from "../../../internal/mqttCodes";
 
+/** The codes as plain numbers: they are compared with the numbers packets carry. */
+function numbers<T extends Record<string, number>>(codes: T): { readonly [K in keyof T]: number } {
+  return codes;
+}
+
 /** CONNACK return codes of MQTT 3.1.1 (and its SUBACK failure). */
-export const V4 = {
+export const V4 = numbers({
   accepted: Ack.Success,
   unacceptableProtocolVersion: V311.UnacceptableProtocolVersion,
   identifierRejected: V311.IdentifierRejected,
@@ -17,10 +22,10 @@ export const V4 = {
   notAuthorized: V311.NotAuthorized,
   /** SUBACK: the subscription was refused. */
   subscribeFailure: Ack.V311SubscribeFailure,
-} as const;
+});
 
 /** Reason codes of MQTT 5.0. */
-export const V5 = {
+export const V5 = numbers({
   success: Ack.Success,
   disconnectWithWill: Reason.DisconnectWithWillMessage,
   noSubscriptionExisted: Ack.NoSubscriptionExisted,
@@ -50,7 +55,7 @@ export const V5 = {
   retainNotSupported: Reason.RetainNotSupported,
   sharedSubscriptionsNotSupported: Reason.SharedSubscriptionsNotSupported,
   wildcardSubscriptionsNotSupported: Reason.WildcardSubscriptionsNotSupported,
-} as const;
+});
 
 /** The CONNACK failure codes a connect handler may answer with, per protocol version (others become "unspecified"). */
 const enumValues = (e: object): Set<number> => new Set(Object.values(e).filter((v) => typeof v === "number"));
