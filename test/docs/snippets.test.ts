@@ -19,6 +19,8 @@ const tsBlocks = files.flatMap(codeBlocks).filter((b) => b.lang === "ts");
 const dir = mkdtempSync(join(root, "samples", ".readme-snippets-"));
 const fileOf = (b: CodeBlock) => `${b.file.replace(/[^A-Za-z0-9]+/g, "-")}-line${b.line}.mts`;
 let diagnostics = "";
+/** tsc's messages, one entry per diagnostic (a long one continues on indented lines). */
+const diagnosticsList = () => diagnostics.split(/\n(?=\S)/).filter((d) => d.trim() !== "");
 
 beforeAll(async () => {
   expect(existsSync(join(root, "dist", "index.js")), "dist/ is built (npm run build)").toBe(true);
@@ -84,8 +86,7 @@ for (const file of files.filter((f) => codeBlocks(f).some((b) => b.lang === "ts"
       it.concurrent(
         `${where}: ${block.mode === "run" ? "type-checks and runs against the emulator" : "type-checks"}`,
         async () => {
-          const errors = diagnostics
-            .split("\n")
+          const errors = diagnosticsList()
             .filter((line) => line.startsWith(fileOf(block)))
             .join("\n");
           expect(errors, `tsc on ${file} line ${block.line}`).toBe("");
@@ -102,7 +103,7 @@ for (const file of files.filter((f) => codeBlocks(f).some((b) => b.lang === "ts"
 
 describe("the whole set", () => {
   it("tsc reported nothing outside the snippets (e.g. a broken tsconfig)", () => {
-    const stray = diagnostics.split("\n").filter((line) => line !== "" && !/^[\w-]+\.mts\(/.test(line));
+    const stray = diagnosticsList().filter((d) => !/^[\w-]+\.mts\(/.test(d));
     expect(stray).toEqual([]);
   });
 });
