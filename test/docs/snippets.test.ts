@@ -3,6 +3,7 @@
 //   would be) and run with tsx against a fresh emulator (WebPubSubConnectionString and WebPubSubKey point at
 //   it); they must exit 0 with nothing on stderr. A block that cannot finish on its own is marked
 //   `<!-- compile-only: why -->` on the line before its fence and is only type-checked.
+// - ```diff blocks (the migration one-liners): both sides type-check, the old one against Microsoft's package.
 // - ```sh blocks: every `webpubsub <command> --flag` names a command and flags that the CLI's --help lists.
 // - Relative links and the repository paths named in `code` lead somewhere that exists.
 // Build first (`npm run build`): the snippets import the package's dist/.
@@ -13,18 +14,49 @@ import { defaultAccessKey, startEmulator } from "../../src/emulator/index";
 import { codeBlocks, markdownFiles, root, type CodeBlock } from "../helpers/markdown";
 import { runNode } from "../helpers/spawn";
 
+/** One program to check: a ts block, or one side of a diff block (before: Microsoft's package; after: ours). */
+interface Program {
+  block: CodeBlock;
+  /** The .mts file it is written to. */
+  source: string;
+  code: string;
+  run: boolean;
+  what: string;
+}
+
+function programsOf(block: CodeBlock): Program[] {
+  const source = `${block.file.replace(/[^A-Za-z0-9]+/g, "-")}-line${block.line}`;
+  if (block.lang === "ts") {
+    const run = block.mode === "run";
+    const what = run ? "type-checks and runs against the emulator" : "type-checks";
+    return [{ block, source: `${source}.mts`, code: block.code, run, what }];
+  }
+  if (block.lang !== "diff") return [];
+  const side = (drop: string) =>
+    block.code
+      .split("\n")
+      .filter((line) => !line.startsWith(drop))
+      .map((line) => line.slice(1))
+      .join("\n");
+  return [
+    { block, source: `${source}-before.mts`, code: side("+"), run: false, what: "the diff's old side type-checks" },
+    { block, source: `${source}-after.mts`, code: side("-"), run: false, what: "the diff's new side type-checks" },
+  ];
+}
+
 const files = markdownFiles();
-const tsBlocks = files.flatMap(codeBlocks).filter((b) => b.lang === "ts");
+const programs = files.flatMap(codeBlocks).flatMap(programsOf);
 // Inside the package (an ignored folder), so `import ... from "webpubsub"` resolves to this build.
 const dir = mkdtempSync(join(root, "samples", ".readme-snippets-"));
-const fileOf = (b: CodeBlock) => `${b.file.replace(/[^A-Za-z0-9]+/g, "-")}-line${b.line}.mts`;
 let diagnostics = "";
 /** tsc's messages, one entry per diagnostic (a long one continues on indented lines). */
 const diagnosticsList = () => diagnostics.split(/\n(?=\S)/).filter((d) => d.trim() !== "");
+/** The snippet file a diagnostic is about (tsc names it relative to its working directory), if any. */
+const sourceOf = (diagnostic: string) => /^(?:\S*\/)?([\w-]+\.mts)\(/.exec(diagnostic)?.[1];
 
 beforeAll(async () => {
   expect(existsSync(join(root, "dist", "index.js")), "dist/ is built (npm run build)").toBe(true);
-  for (const block of tsBlocks) writeFileSync(join(dir, fileOf(block)), block.code);
+  for (const program of programs) writeFileSync(join(dir, program.source), program.code);
   writeFileSync(
     join(dir, "tsconfig.json"),
     JSON.stringify({
@@ -38,7 +70,7 @@ beforeAll(async () => {
         skipLibCheck: true,
         esModuleInterop: true,
       },
-      files: tsBlocks.map(fileOf),
+      files: programs.map((p) => p.source),
     }),
   );
   const tsc = join(root, "node_modules", "typescript", "bin", "tsc");
@@ -61,10 +93,10 @@ async function limited<T>(task: () => Promise<T>): Promise<T> {
   }
 }
 
-async function run(block: CodeBlock) {
+async function run(program: Program) {
   const emulator = await startEmulator({ port: 0 });
   try {
-    return await runNode(["--import", "tsx", join(dir, fileOf(block))], {
+    return await runNode(["--import", "tsx", join(dir, program.source)], {
       env: { WebPubSubConnectionString: emulator.connectionString, WebPubSubKey: defaultAccessKey },
     });
   } finally {
@@ -72,9 +104,11 @@ async function run(block: CodeBlock) {
   }
 }
 
-for (const file of files.filter((f) => codeBlocks(f).some((b) => b.lang === "ts"))) {
+for (const file of files) {
+  const blocks = codeBlocks(file);
+  if (!blocks.some((b) => programsOf(b).length > 0 || b.mode === "compile-only")) continue;
   describe(file, () => {
-    for (const block of codeBlocks(file)) {
+    for (const block of blocks) {
       const where = `${block.heading} (line ${block.line})`;
       if (block.mode === "compile-only") {
         it(`${where}: a compile-only marker gives its reason and sits on a ts block`, () => {
@@ -82,28 +116,29 @@ for (const file of files.filter((f) => codeBlocks(f).some((b) => b.lang === "ts"
           expect(block.reason).not.toBe("");
         });
       }
-      if (block.lang !== "ts") continue;
-      it.concurrent(
-        `${where}: ${block.mode === "run" ? "type-checks and runs against the emulator" : "type-checks"}`,
-        async () => {
-          const errors = diagnosticsList()
-            .filter((line) => line.startsWith(fileOf(block)))
-            .join("\n");
-          expect(errors, `tsc on ${file} line ${block.line}`).toBe("");
-          if (block.mode === "compile-only") return;
-          const result = await limited(() => run(block));
-          expect(result.stderr, `stderr of ${file} line ${block.line}`).toBe("");
-          expect(result.code).toBe(0);
-        },
-        120_000,
-      );
+      for (const program of programsOf(block)) {
+        it.concurrent(
+          `${where}: ${program.what}`,
+          async () => {
+            const errors = diagnosticsList()
+              .filter((d) => sourceOf(d) === program.source)
+              .join("\n");
+            expect(errors, `tsc on ${file} line ${block.line}`).toBe("");
+            if (!program.run) return;
+            const result = await limited(() => run(program));
+            expect(result.stderr, `stderr of ${file} line ${block.line}`).toBe("");
+            expect(result.code).toBe(0);
+          },
+          120_000,
+        );
+      }
     }
   });
 }
 
 describe("the whole set", () => {
   it("tsc reported nothing outside the snippets (e.g. a broken tsconfig)", () => {
-    const stray = diagnosticsList().filter((d) => !/^[\w-]+\.mts\(/.test(d));
+    const stray = diagnosticsList().filter((d) => sourceOf(d) === undefined);
     expect(stray).toEqual([]);
   });
 });
