@@ -47,7 +47,8 @@ function sendMessage(
   allowed: { excluded: boolean; filter: boolean; group?: string },
 ): void {
   const dataType = contentTypeToDataType(call.req.headers["content-type"]);
-  if (dataType === undefined) {
+  // The REST API takes the three content types of its swagger; protobuf data comes from clients only.
+  if (dataType === undefined || dataType === "protobuf") {
     throw new HttpFailure(
       415,
       "Error.UnsupportedMediaType",

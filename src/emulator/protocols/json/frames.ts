@@ -1,137 +1,91 @@
-// PubSub clients (json.webpubsub.azure.v1 and json.reliable.webpubsub.azure.v1): a frame is a request of the
-// published request schema (joinGroup, leaveGroup, sendToGroup, event, ping, sequenceAck), answered with an
-// ack when it carries an ackId.
+// What a connected client's frames do: simple clients' frames become `message` events; PubSub clients
+// of the json subprotocols (json / reliable) speak the request schema of json.webpubsub.azure.v1.
+import type { RawData } from "ws";
 import type { ClientConnection } from "../../state/connection";
-import type { EmulatorCore } from "../../state/core";
-import { hasRole } from "../../state/permissions";
-import { sendUserEvent, type Ack, type AckError } from "../websocket/userEvent";
-import { contentTypeOf, encodePayload } from "./payload";
+import { loadProtobuf } from "../protobuf/load";
+import { maxDataDepth, tooDeep, type ClientRequest, type Payload, type Requests } from "../websocket/requests";
 
-const invalidGroup = "Invalid group name. Valid group name should be in between 1 and 1024 characters long.";
+/** Handles the frames of simple and json-subprotocol client connections. */
+export class FrameHandler {
+  constructor(private readonly requests: Requests) {}
 
-type Drop = (connection: ClientConnection, reason: string) => void;
-type Request = Record<string, unknown>;
+  async onFrame(connection: ClientConnection, data: RawData, isBinary: boolean): Promise<void> {
+    const bytes = Array.isArray(data) ? Buffer.concat(data) : Buffer.isBuffer(data) ? data : Buffer.from(data);
+    if (connection.protocol === "simple") {
+      const contentType = isBinary ? "application/octet-stream" : "text/plain";
+      await this.requests.userEvent(connection, "message", bytes, contentType, undefined);
+      return;
+    }
+    if (isBinary) {
+      connection.socket?.close(1003, "Binary frames are not supported by this subprotocol");
+      return;
+    }
+    let message: Record<string, unknown>;
+    try {
+      const parsed: unknown = JSON.parse(bytes.toString("utf8"));
+      if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) throw new Error("not an object");
+      message = parsed as Record<string, unknown>;
+    } catch {
+      connection.socket?.close(1007, "Invalid message: not a JSON object");
+      return;
+    }
+    const ackId =
+      typeof message["ackId"] === "number" && Number.isInteger(message["ackId"]) ? message["ackId"] : undefined;
+    const type = message["type"];
+    if (type === "ping") {
+      connection.sendControl({ type: "pong" });
+      return;
+    }
+    if (type === "sequenceAck") {
+      if (typeof message["sequenceId"] === "number") connection.acknowledge(message["sequenceId"]);
+      return;
+    }
+    const request = await this.#request(type, message);
+    await this.requests.run(connection, request, ackId);
+  }
 
-export async function handleJsonFrame(
-  core: EmulatorCore,
-  drop: Drop,
-  connection: ClientConnection,
-  bytes: Buffer,
-  isBinary: boolean,
-): Promise<void> {
-  if (isBinary) {
-    connection.socket?.close(1003, "Binary frames are not supported by this subprotocol");
-    return;
+  async #request(type: unknown, message: Record<string, unknown>): Promise<ClientRequest> {
+    switch (type) {
+      case "joinGroup":
+      case "leaveGroup":
+        return { type, group: message["group"] };
+      case "sendToGroup":
+        return {
+          type,
+          group: message["group"],
+          noEcho: message["noEcho"] === true,
+          payload: await encodePayload(message["dataType"], message["data"]),
+        };
+      case "event":
+        return { type, event: message["event"], payload: await encodePayload(message["dataType"], message["data"]) };
+      default:
+        return { type: "invalid", message: `Unknown message type ${JSON.stringify(type)}.` };
+    }
   }
-  const message = parseRequest(bytes);
-  if (message === undefined) {
-    connection.socket?.close(1007, "Invalid message: not a JSON object");
-    return;
-  }
-  const ackId =
-    typeof message["ackId"] === "number" && Number.isInteger(message["ackId"]) ? message["ackId"] : undefined;
-  const ack = (error?: AckError): void => {
-    if (ackId === undefined) return;
-    connection.sendControl(
-      error === undefined ? { type: "ack", ackId, success: true } : { type: "ack", ackId, success: false, error },
-    );
-  };
-  const type = message["type"];
-  if (type === "ping") {
-    connection.sendControl({ type: "pong" });
-    return;
-  }
-  if (type === "sequenceAck") {
-    if (typeof message["sequenceId"] === "number") connection.acknowledge(message["sequenceId"]);
-    return;
-  }
-  if (ackId !== undefined && !connection.rememberAck(ackId))
-    return ack({ name: "Duplicate", message: `Message with ackId ${ackId} has been processed.` });
-  switch (type) {
-    case "joinGroup":
-    case "leaveGroup":
-      return joinOrLeave(core, connection, type, message, ack);
-    case "sendToGroup":
-      return sendToGroup(core, connection, message, ack);
-    case "event":
-      return userEvent(core, drop, connection, message, ack);
+}
+
+async function encodePayload(dataType: unknown, data: unknown): Promise<Payload> {
+  // The request schema makes dataType optional: without it the data is JSON.
+  switch (dataType ?? "json") {
+    case "json":
+      if (tooDeep(data, maxDataDepth)) return `The JSON data nests deeper than ${maxDataDepth} levels.`;
+      return { dataType: "json", bytes: Buffer.from(JSON.stringify(data ?? null)) };
+    case "text":
+      if (typeof data !== "string") return "dataType 'text' needs a string 'data'.";
+      return { dataType: "text", bytes: Buffer.from(data) };
+    case "binary":
+      if (typeof data !== "string") return "dataType 'binary' needs base64 'data'.";
+      return { dataType: "binary", bytes: Buffer.from(data, "base64") };
+    case "protobuf": {
+      // reference-protobuf-webpubsub-subprotocol: JSON clients carry protobuf data as a base64 google.protobuf.Any.
+      if (typeof data !== "string")
+        return "dataType 'protobuf' needs base64 'data' (a serialized google.protobuf.Any).";
+      const bytes = Buffer.from(data, "base64");
+      const { isAny } = await loadProtobuf();
+      if (!isAny(bytes)) return "dataType 'protobuf' needs base64 'data' that is a serialized google.protobuf.Any.";
+      return { dataType: "protobuf", bytes };
+    }
     default:
-      core.log(`ws ${connection.connectionId} sent an unknown message type ${JSON.stringify(type)}`);
-      return ack({ name: "Forbidden", message: `Unknown message type ${JSON.stringify(type)}.` });
+      return `Unsupported dataType ${JSON.stringify(dataType)}; use json, text, binary or protobuf.`;
   }
-}
-
-function parseRequest(bytes: Buffer): Request | undefined {
-  try {
-    const parsed: unknown = JSON.parse(bytes.toString("utf8"));
-    return typeof parsed === "object" && parsed !== null && !Array.isArray(parsed) ? (parsed as Request) : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-function joinOrLeave(
-  core: EmulatorCore,
-  connection: ClientConnection,
-  type: "joinGroup" | "leaveGroup",
-  message: Request,
-  ack: NonNullable<Ack>,
-): void {
-  const group = message["group"];
-  if (!validGroup(group)) return ack({ name: "Forbidden", message: invalidGroup });
-  if (!hasRole(connection.roles, "joinLeaveGroup", group)) {
-    const verb = type === "joinGroup" ? "join" : "leave";
-    return ack({ name: "Forbidden", message: `The connection has no permission to ${verb} group '${group}'.` });
-  }
-  const hub = core.hub(connection.hub);
-  if (type === "joinGroup" && !hub.fits(connection, [group], core.maxGroupsPerConnection)) {
-    return ack({
-      name: "Forbidden",
-      message: `The connection is already in ${core.maxGroupsPerConnection} groups, the most the emulator allows.`,
-    });
-  }
-  if (type === "joinGroup") hub.join(connection, group);
-  else hub.leave(connection, group);
-  ack();
-}
-
-function sendToGroup(core: EmulatorCore, connection: ClientConnection, message: Request, ack: NonNullable<Ack>): void {
-  const group = message["group"];
-  if (!validGroup(group)) return ack({ name: "Forbidden", message: invalidGroup });
-  const payload = encodePayload(message["dataType"], message["data"]);
-  if (typeof payload === "string") return ack({ name: "Forbidden", message: payload });
-  if (!hasRole(connection.roles, "sendToGroup", group))
-    return ack({ name: "Forbidden", message: `The connection has no permission to send to group '${group}'.` });
-  const hub = core.hub(connection.hub);
-  const members = hub.groups.get(group);
-  if (members !== undefined) {
-    const excluded = message["noEcho"] === true ? new Set([connection.connectionId]) : undefined;
-    const outgoing = { dataType: payload.dataType, payload: payload.bytes, from: "group" as const, group };
-    hub.broadcast(
-      members,
-      connection.userId === null ? outgoing : { ...outgoing, fromUserId: connection.userId },
-      excluded,
-    );
-  }
-  ack();
-}
-
-async function userEvent(
-  core: EmulatorCore,
-  drop: Drop,
-  connection: ClientConnection,
-  message: Request,
-  ack: NonNullable<Ack>,
-): Promise<void> {
-  const event = message["event"];
-  if (typeof event !== "string" || event === "")
-    return ack({ name: "Forbidden", message: "An event message needs a non-empty 'event' name." });
-  const payload = encodePayload(message["dataType"], message["data"]);
-  if (typeof payload === "string") return ack({ name: "Forbidden", message: payload });
-  const contentType = contentTypeOf(payload.dataType);
-  await sendUserEvent(core, drop, connection, { event, body: payload.bytes, contentType }, ack);
-}
-
-function validGroup(group: unknown): group is string {
-  return typeof group === "string" && group.length >= 1 && group.length <= 1024 && group.trim() !== "";
 }
