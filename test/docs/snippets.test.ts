@@ -1,8 +1,9 @@
 // Every code block a reader copies from README.md or docs/*.md is checked as written:
-// - ```ts blocks are type-checked (strict, "webpubsub" resolved to this package's build as an installed package
-//   would be) and run with tsx against a fresh emulator (WebPubSubConnectionString and WebPubSubKey point at
-//   it); they must exit 0 with nothing on stderr. A block that cannot finish on its own is marked
-//   `<!-- compile-only: why -->` on the line before its fence and is only type-checked.
+// - ```ts and ```js blocks are compiled by tsc (strict; JavaScript for syntax only; "webpubsub" resolved to this
+//   package's build as an installed package would be) and run with tsx against a fresh emulator
+//   (WebPubSubConnectionString and WebPubSubKey point at it); they must exit 0 with nothing on stderr. A block
+//   that cannot finish on its own is marked `<!-- compile-only: why -->` on the line before its fence and is
+//   only compiled.
 // - ```diff blocks (the migration one-liners): both sides type-check, the old one against Microsoft's package.
 // - ```sh blocks: every `webpubsub <command> --flag` names a command and flags that the CLI's --help lists.
 // - Relative links and the repository paths named in `code` lead somewhere that exists.
@@ -26,10 +27,10 @@ interface Program {
 
 function programsOf(block: CodeBlock): Program[] {
   const source = `${block.file.replace(/[^A-Za-z0-9]+/g, "-")}-line${block.line}`;
-  if (block.lang === "ts") {
+  if (block.lang === "ts" || block.lang === "js") {
     const run = block.mode === "run";
-    const what = run ? "type-checks and runs against the emulator" : "type-checks";
-    return [{ block, source: `${source}.mts`, code: block.code, run, what }];
+    const what = run ? "compiles and runs against the emulator" : "compiles";
+    return [{ block, source: `${source}.${block.lang === "ts" ? "mts" : "mjs"}`, code: block.code, run, what }];
   }
   if (block.lang !== "diff") return [];
   const side = (drop: string) =>
@@ -52,7 +53,7 @@ let diagnostics = "";
 /** tsc's messages, one entry per diagnostic (a long one continues on indented lines). */
 const diagnosticsList = () => diagnostics.split(/\n(?=\S)/).filter((d) => d.trim() !== "");
 /** The snippet file a diagnostic is about (tsc names it relative to its working directory), if any. */
-const sourceOf = (diagnostic: string) => /^(?:\S*\/)?([\w-]+\.mts)\(/.exec(diagnostic)?.[1];
+const sourceOf = (diagnostic: string) => /^(?:\S*\/)?([\w-]+\.m[tj]s)\(/.exec(diagnostic)?.[1];
 
 beforeAll(async () => {
   expect(existsSync(join(root, "dist", "index.js")), "dist/ is built (npm run build)").toBe(true);
@@ -69,6 +70,7 @@ beforeAll(async () => {
         types: ["node"],
         skipLibCheck: true,
         esModuleInterop: true,
+        allowJs: true,
       },
       files: programs.map((p) => p.source),
     }),
@@ -111,8 +113,8 @@ for (const file of files) {
     for (const block of blocks) {
       const where = `${block.heading} (line ${block.line})`;
       if (block.mode === "compile-only") {
-        it(`${where}: a compile-only marker gives its reason and sits on a ts block`, () => {
-          expect(block.lang).toBe("ts");
+        it(`${where}: a compile-only marker gives its reason and sits on a ts or js block`, () => {
+          expect(["ts", "js"]).toContain(block.lang);
           expect(block.reason).not.toBe("");
         });
       }

@@ -5,15 +5,21 @@ import { decode, type EncodedMessage, type ReceivedMessage } from "./messages";
 export const maxUnackedMessages = 1000;
 export const maxUnackedBytes = 16 * 1024 * 1024;
 
-export type ClientProtocol = "simple" | "json" | "reliable" | "mqtt";
+/** `reliable` is json.reliable.webpubsub.azure.v1; `protobufReliable` is protobuf.reliable.webpubsub.azure.v1. */
+export type ClientProtocol = "simple" | "json" | "reliable" | "protobuf" | "protobufReliable" | "mqtt";
 
 const subprotocolNames: Record<ClientProtocol, string | undefined> = {
   simple: undefined,
   json: "json.webpubsub.azure.v1",
   reliable: "json.reliable.webpubsub.azure.v1",
+  protobuf: "protobuf.webpubsub.azure.v1",
+  protobufReliable: "protobuf.reliable.webpubsub.azure.v1",
   // MQTT sessions (src/emulator/mqtt) report "mqtt" as their subprotocol, as the service's events do.
   mqtt: "mqtt",
 };
+
+/** A frame on the wire: JSON text, or protobuf bytes (a string's length counts toward the backlog as is). */
+type Frame = string | Uint8Array;
 
 /** One client connection of a hub, and the socket it currently uses (reliable ones can swap sockets). */
 export class ClientConnection {
@@ -25,12 +31,12 @@ export class ClientConnection {
   readonly reconnectionToken: string | undefined;
   /** Reliable: next sequence id, messages not yet acknowledged, and the grace timer after a drop. */
   #sequence = 0;
-  readonly #unacked: { id: number; frame: string }[] = [];
+  readonly #unacked: { id: number; frame: Frame }[] = [];
   #unackedBytes = 0;
   /** Called when a reliable client's unacknowledged backlog passes the service's capacity. */
   onBacklogFull: (() => void) | undefined;
   graceTimer: NodeJS.Timeout | undefined;
-  readonly #ackIds = new Set<number>();
+  readonly #ackIds = new Set<number | bigint>();
   readonly #waiters: { resolve: (m: ReceivedMessage) => void; timer: NodeJS.Timeout }[] = [];
   readonly #inbox: ReceivedMessage[] = [];
   readonly connectedAt = new Date();
@@ -59,6 +65,11 @@ export class ClientConnection {
     return subprotocolNames[this.protocol] ?? this.customSubprotocol;
   }
 
+  /** Whether the connection speaks a reliable subprotocol (sequence ids, acks, recovery). */
+  get reliable(): boolean {
+    return this.protocol === "reliable" || this.protocol === "protobufReliable";
+  }
+
   /** Delivers a message in this connection's protocol (and to anyone awaiting it in a test). */
   deliver(message: EncodedMessage): void {
     if (this.closed) return;
@@ -76,21 +87,26 @@ export class ClientConnection {
       }
       return;
     }
-    if (this.protocol === "json") {
-      if (socket?.readyState === 1) socket.send(message.json);
+    if (!this.reliable) {
+      if (socket?.readyState === 1) socket.send(this.frame(message));
       return;
     }
     const id = ++this.#sequence;
-    const frame = message.withSequence(id);
+    const frame = this.frame(message, id);
     this.#unacked.push({ id, frame });
     this.#unackedBytes += frame.length;
     // client-spec 3.2: the service queues at most 1000 messages or 16 MB not yet acknowledged, then closes
     // the connection for good. Without a hook (no endpoint to close it), keep the newest instead.
     if (this.#unacked.length > maxUnackedMessages || this.#unackedBytes > maxUnackedBytes) {
       if (this.onBacklogFull !== undefined) return this.onBacklogFull();
-      this.#unackedBytes -= (this.#unacked.shift() as { frame: string }).frame.length;
+      this.#unackedBytes -= (this.#unacked.shift() as { frame: Frame }).frame.length;
     }
     if (socket?.readyState === 1) socket.send(frame);
+  }
+
+  /** A message in this connection's subprotocol, with its sequence id on reliable ones (protobuf overrides). */
+  protected frame(message: EncodedMessage, sequenceId?: number): Frame {
+    return sequenceId === undefined ? message.json : message.withSequence(sequenceId);
   }
 
   /**
@@ -101,7 +117,7 @@ export class ClientConnection {
     return false;
   }
 
-  /** Sends a protocol frame (ack, system, pong) to JSON-subprotocol clients. */
+  /** Sends a protocol frame (ack, system, pong), in the json subprotocols' shape; protobuf translates it. */
   sendControl(frame: object): void {
     if (this.protocol !== "simple" && this.socket?.readyState === 1) this.socket.send(JSON.stringify(frame));
   }
@@ -113,7 +129,7 @@ export class ClientConnection {
   /** Reliable: the client has everything up to `sequenceId`. */
   acknowledge(sequenceId: number): void {
     while (this.#unacked.length > 0 && (this.#unacked[0] as { id: number }).id <= sequenceId)
-      this.#unackedBytes -= (this.#unacked.shift() as { frame: string }).frame.length;
+      this.#unackedBytes -= (this.#unacked.shift() as { frame: Frame }).frame.length;
   }
 
   /** Reliable: re-sends what the client has not acknowledged, after it reconnected. */
@@ -122,9 +138,9 @@ export class ClientConnection {
   }
 
   /** False when this ackId was seen before on this connection (the service answers `Duplicate`). */
-  rememberAck(ackId: number): boolean {
+  rememberAck(ackId: number | bigint): boolean {
     if (this.#ackIds.has(ackId)) return false;
-    if (this.#ackIds.size >= 10_000) this.#ackIds.delete(this.#ackIds.values().next().value as number);
+    if (this.#ackIds.size >= 10_000) this.#ackIds.delete(this.#ackIds.values().next().value as number | bigint);
     this.#ackIds.add(ackId);
     return true;
   }
