@@ -345,7 +345,7 @@ describe("cross-protocol delivery (docs/protocols.md)", () => {
     const res = await fetch(`${emulator.endpoint}/api/hubs/${hub}/groups/${group}/:send?api-version=2024-12-01`, {
       method: "POST",
       headers: { "content-type": "application/x-protobuf", authorization: `Bearer ${await restToken()}` },
-      body: any,
+      body: new Uint8Array(any),
     });
     expect(res.status).toBe(415);
   });
