@@ -1,8 +1,9 @@
 // webpubsub/emulator: a local Azure Web PubSub service (REST data plane + WebSocket clients) for
 // development and tests. Never loaded by the main entry. This file only names the public exports.
-export { defaultAccessKey, startEmulator } from "./start";
-export type { HubSettings } from "./upstream/client";
+export { startEmulator } from "./start";
+export { defaultAccessKey } from "./options";
 export type { EmulatorOptions, ConnectionInfo, Emulator } from "./types";
+export type { HubSettings } from "./upstream/client";
 export type { ReceivedMessage, DataType } from "./state/messages";
 export type {
   EmulatorEvent,
