@@ -4,6 +4,7 @@ import { isKeyCredential, isTokenCredential, type KeyCredentialLike, type TokenC
 import { ValidationError } from "../errors";
 import { Pipeline, type CallOptions } from "../internal/pipeline";
 import { decodeUtf8 } from "../internal/utf8";
+import { packageVersion } from "../internal/version";
 import { defaultTransport } from "../internal/transport/default";
 import type { RequestLogEvent } from "../logging";
 import {
@@ -52,7 +53,7 @@ import { closeQuery, seg, send } from "./send";
 import { WebPubSubGroup } from "./WebPubSubGroup";
 
 const defaultApiVersion = "2024-12-01";
-const userAgent = "webpubsub-js/0.1.0";
+const userAgent = `webpubsub-js/${packageVersion}`;
 
 /**
  * The Web PubSub service client for one hub: sends messages, manages groups, users, connections and
