@@ -1,9 +1,9 @@
 // The one node:http server every part is served on: HTTP requests go to the live view (when on) or REST,
-// WebSocket upgrades to the MQTT endpoint or the Web PubSub client endpoint, by path.
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+// WebSocket upgrades to the MQTT endpoint or the Web PubSub client endpoint, by path. Refused upgrades and
+// requests Node's parser refuses are answered with a plain HTTP response, never a silent drop.
+import { createServer, STATUS_CODES, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
 import type { Duplex } from "node:stream";
-import { answerClientErrors } from "./auth/endpoint";
 
 export interface Handlers {
   /** Answers a request when it is the live view's; false to leave it to REST. */
@@ -60,4 +60,32 @@ export function createEmulatorServer(requestTimeoutMs: number, handlers: Handler
         for (const socket of sockets) socket.destroy();
       }),
   };
+}
+
+/** Answers a refused upgrade with a plain HTTP response and closes the socket. */
+export function refuseUpgrade(socket: Duplex, status: number, message: string): void {
+  const body = `${message}\n`;
+  socket.end(
+    `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? "Error"}\r\n` +
+      "Content-Type: text/plain; charset=utf-8\r\n" +
+      `Content-Length: ${Buffer.byteLength(body)}\r\n` +
+      `Connection: close\r\n\r\n${body}`,
+  );
+}
+
+/**
+ * Answers what Node's HTTP parser refused the way Node's default server does (431 for oversized headers,
+ * 408 for a request that took too long, 400 otherwise) instead of dropping the socket in silence.
+ */
+export function answerClientErrors(server: Server): void {
+  server.on("clientError", (error: NodeJS.ErrnoException, socket: Duplex) => {
+    if (error.code === "ECONNRESET" || !socket.writable) {
+      socket.destroy();
+      return;
+    }
+    const status = error.code === "HPE_HEADER_OVERFLOW" ? 431 : error.code === "ERR_HTTP_REQUEST_TIMEOUT" ? 408 : 400;
+    socket.end(
+      `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? "Bad Request"}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`,
+    );
+  });
 }

@@ -44,7 +44,8 @@ export interface EmulatorOptions {
    * The emulator's public endpoint when it sits behind a proxy, e.g. `https://pubsub.example.com`: tokens must
    * name it as their audience (as the service checks a token against its own endpoint, never the request's
    * Host header), and `connectionString`, `endpoint`, `:generateToken` and `nextLink`s use it.
-   * @default the listening address (tokens for `localhost`, `127.0.0.1` or `[::1]` are all accepted by a loopback listener)
+   * @default the listening address (tokens for `localhost`, `127.0.0.1` or `[::1]` are all accepted by a
+   * loopback listener)
    */
   publicEndpoint?: string;
   /**
@@ -79,7 +80,10 @@ export interface ConnectionInfo {
   userId: string | null;
   groups: string[];
   roles: string[];
-  /** `json.webpubsub.azure.v1`, `json.reliable.webpubsub.azure.v1`, `mqtt` for MQTT sessions, a simple client's custom subprotocol, or undefined. */
+  /**
+   * `json.webpubsub.azure.v1`, `json.reliable.webpubsub.azure.v1`, `mqtt` for MQTT sessions, a simple client's
+   * custom subprotocol, or undefined.
+   */
   subprotocol: string | undefined;
   /** False while a dropped reliable connection waits for its client to come back. */
   online: boolean;

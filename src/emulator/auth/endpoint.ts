@@ -1,9 +1,6 @@
 // Who the emulator is on the network: the origins a token's `aud` may name (the service checks a token
-// against its own endpoint, never against the request's Host header), and how the listener answers
-// requests Node's parser refuses.
-import { STATUS_CODES, type Server } from "node:http";
+// against its own endpoint, never against the request's Host header), and which Host headers are valid.
 import { networkInterfaces, hostname } from "node:os";
-import type { Duplex } from "node:stream";
 
 /**
  * The origins (`http://host:port`, lower case, default ports dropped) tokens may be minted for: the public
@@ -45,7 +42,8 @@ export function parsePublicEndpoint(value: string | undefined): URL | undefined 
     (url.pathname !== "/" && url.pathname !== "")
   ) {
     throw new TypeError(
-      `publicEndpoint '${value}' must be an http(s) origin without path, query or credentials, e.g. https://pubsub.example.com.`,
+      `publicEndpoint '${value}' must be an http(s) origin without path, query or credentials, ` +
+        "e.g. https://pubsub.example.com.",
     );
   }
   return url;
@@ -60,21 +58,4 @@ export function validHostHeader(host: string | undefined): boolean {
   } catch {
     return false;
   }
-}
-
-/**
- * Answers what Node's HTTP parser refused the way Node's default server does (431 for oversized headers,
- * 408 for a request that took too long, 400 otherwise) instead of dropping the socket in silence.
- */
-export function answerClientErrors(server: Server): void {
-  server.on("clientError", (error: NodeJS.ErrnoException, socket: Duplex) => {
-    if (error.code === "ECONNRESET" || !socket.writable) {
-      socket.destroy();
-      return;
-    }
-    const status = error.code === "HPE_HEADER_OVERFLOW" ? 431 : error.code === "ERR_HTTP_REQUEST_TIMEOUT" ? 408 : 400;
-    socket.end(
-      `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? "Bad Request"}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`,
-    );
-  });
 }

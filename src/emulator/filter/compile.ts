@@ -60,7 +60,8 @@ class Parser {
       throw new FilterSyntaxError(
         this.text,
         this.#unknown.end,
-        `unknown identifier '${this.#unknown.word}'; use userId, connectionId, groups or a function such as startswith().`,
+        `unknown identifier '${this.#unknown.word}'; ` +
+          "use userId, connectionId, groups or a function such as startswith().",
       );
     }
     return expr;
@@ -218,10 +219,7 @@ class Parser {
     }
     const args = this.#call(t);
     if (args.length < fn.arity[0] || args.length > fn.arity[1]) {
-      throw this.#error(
-        t,
-        `${word}() takes ${fn.arity[0] === fn.arity[1] ? fn.arity[0] : `${fn.arity[0]} or ${fn.arity[1]}`} arguments, got ${args.length}.`,
-      );
+      throw this.#error(t, `${word}() takes ${arity(fn.arity)} arguments, got ${args.length}.`);
     }
     return (s) => fn.fn(args.map((a) => a(s)));
   }
@@ -292,4 +290,9 @@ export function compileFilter(text: string): FilterPredicate {
   if (cache.size >= 256) cache.delete(cache.keys().next().value as string);
   cache.set(text, predicate);
   return predicate;
+}
+
+/** How many arguments a function takes, in words: "1", or "1 or 2". */
+function arity([min, max]: readonly [number, number]): string {
+  return min === max ? String(min) : `${min} or ${max}`;
 }

@@ -83,9 +83,8 @@ export class Feed {
     const viewer: Viewer = { res, queue: [], queued: 0, missed: 0 };
     this.#viewers.add(viewer);
     this.#listen();
-    res.write(
-      `event: hello\ndata: ${JSON.stringify({ instance: this.instance, history: this.limits.history, perViewer: this.limits.perViewer })}\n\n`,
-    );
+    const hello = { instance: this.instance, history: this.limits.history, perViewer: this.limits.perViewer };
+    res.write(`event: hello\ndata: ${JSON.stringify(hello)}\n\n`);
     const history = this.history();
     if (history.length > 0) this.#deliver(viewer, batchOf(history));
     res.on("drain", () => this.#drain(viewer));

@@ -31,103 +31,110 @@ const maxLoginBody = 4096;
 const restTokenMinutes = 5;
 
 export function createLiveView(source: LiveViewSource, endpoint: string, limits?: FeedLimits): LiveView {
-  const access = new Access(source.accessKey);
-  const feed = new Feed((listener) => source.watch(listener), limits);
+  const routes = new LiveViewRoutes(source, endpoint, limits);
   return {
-    url: `${endpoint}/ui/?token=${access.token}`,
-    handle(req, res) {
-      const path = (req.url ?? "/").replace(/\?.*$/s, "");
-      if (path !== "/ui" && !path.startsWith("/ui/")) return false;
-      route(req, res, path).catch(() => {
-        if (!res.headersSent) reply(res, 500, "text/plain", "The live view failed to answer.\n");
-        else res.destroy();
-      });
-      return true;
-    },
-    close: () => feed.close(),
+    url: `${endpoint}/ui/?token=${routes.access.token}`,
+    handle: (req, res) => routes.handle(req, res),
+    close: () => routes.close(),
   };
+}
 
-  async function route(req: IncomingMessage, res: ServerResponse, path: string): Promise<void> {
+const json = (body: unknown): string => JSON.stringify(body);
+
+/** The live view's routes: the login and page (open to all), and the assets and APIs (key or token needed). */
+class LiveViewRoutes {
+  readonly access: Access;
+  readonly #feed: Feed;
+
+  constructor(
+    private readonly source: LiveViewSource,
+    private readonly endpoint: string,
+    limits: FeedLimits | undefined,
+  ) {
+    this.access = new Access(source.accessKey);
+    this.#feed = new Feed((listener) => source.watch(listener), limits);
+  }
+
+  handle(req: IncomingMessage, res: ServerResponse): boolean {
+    const path = (req.url ?? "/").replace(/\?.*$/s, "");
+    if (path !== "/ui" && !path.startsWith("/ui/")) return false;
+    this.#route(req, res, path).catch(() => {
+      if (!res.headersSent) reply(res, 500, "text/plain", "The live view failed to answer.\n");
+      else res.destroy();
+    });
+    return true;
+  }
+
+  close(): void {
+    this.#feed.close();
+  }
+
+  async #route(req: IncomingMessage, res: ServerResponse, path: string): Promise<void> {
     const method = req.method ?? "GET";
-    const url = new URL(req.url ?? "/", "http://localhost");
     if (path === "/ui") return redirect(res, "/ui/");
     if (path === "/ui/login" && method === "GET") return reply(res, 200, "text/html", loginPage(), loginPolicy);
-    if (path === "/ui/login" && method === "POST") {
-      const form = new URLSearchParams((await readSmall(req, maxLoginBody)) ?? "");
-      if (!access.accepts(form.get("key")?.trim()))
-        return reply(
-          res,
-          401,
-          "text/html",
-          loginPage("That is neither the access key nor the live view token."),
-          loginPolicy,
-        );
-      return redirect(res, "/ui/", access.cookie());
+    if (path === "/ui/login" && method === "POST") return this.#login(req, res);
+    if (path === "/ui/" && (method === "GET" || method === "HEAD")) return this.#page(req, res);
+    if (!this.access.allows(req)) {
+      const message = "The live view needs the access key or its token (see the URL the emulator printed).";
+      return reply(res, 401, "application/json", json({ code: "Unauthorized", message }));
     }
-    if (path === "/ui/" && (method === "GET" || method === "HEAD")) {
-      // The printed URL carries the token once; the cookie carries it from then on, off the address bar.
-      const token = url.searchParams.get("token");
-      if (token !== null)
-        return access.accepts(token)
-          ? redirect(res, "/ui/", access.cookie())
-          : reply(res, 401, "text/html", loginPage("That token is not valid for this emulator."), loginPolicy);
-      if (!access.allows(req)) return reply(res, 401, "text/html", loginPage(), loginPolicy);
-      return reply(res, 200, "text/html", assets.page, pagePolicy(req));
-    }
-    if (!access.allows(req))
-      return reply(
-        res,
-        401,
-        "application/json",
-        JSON.stringify({
-          code: "Unauthorized",
-          message: "The live view needs the access key or its token (see the URL the emulator printed).",
-        }),
-      );
     if (path.startsWith("/ui/assets/") && (method === "GET" || method === "HEAD")) {
       const asset = assets.files.get(path.slice("/ui/assets/".length));
       if (asset === undefined) return reply(res, 404, "text/plain", "No such asset.\n");
       return reply(res, 200, asset.type, asset.text);
     }
-    if (path === "/ui/api/state" && method === "GET") {
-      const body = snapshot(source.connections(), {
-        hub: url.searchParams.get("hub") ?? "",
-        filter: url.searchParams.get("filter") ?? "",
-      });
-      return reply(res, 200, "application/json", JSON.stringify(body));
+    if (path === "/ui/api/state" && method === "GET") return this.#state(req, res);
+    if (path === "/ui/api/events" && method === "GET") return this.#events(res);
+    if (path === "/ui/api/sign" && method === "POST") return this.#sign(req, res);
+    const message = `No live view route for ${method} ${path}.`;
+    return reply(res, 404, "application/json", json({ code: "NotFound", message }));
+  }
+
+  async #login(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const form = new URLSearchParams((await readSmall(req, maxLoginBody)) ?? "");
+    if (this.access.accepts(form.get("key")?.trim())) return redirect(res, "/ui/", this.access.cookie());
+    const page = loginPage("That is neither the access key nor the live view token.");
+    reply(res, 401, "text/html", page, loginPolicy);
+  }
+
+  #page(req: IncomingMessage, res: ServerResponse): void {
+    // The printed URL carries the token once; the cookie carries it from then on, off the address bar.
+    const token = new URL(req.url ?? "/", "http://localhost").searchParams.get("token");
+    if (token !== null)
+      return this.access.accepts(token)
+        ? redirect(res, "/ui/", this.access.cookie())
+        : reply(res, 401, "text/html", loginPage("That token is not valid for this emulator."), loginPolicy);
+    if (!this.access.allows(req)) return reply(res, 401, "text/html", loginPage(), loginPolicy);
+    reply(res, 200, "text/html", assets.page, pagePolicy(req));
+  }
+
+  #state(req: IncomingMessage, res: ServerResponse): void {
+    const url = new URL(req.url ?? "/", "http://localhost");
+    const body = snapshot(this.source.connections(), {
+      hub: url.searchParams.get("hub") ?? "",
+      filter: url.searchParams.get("filter") ?? "",
+    });
+    reply(res, 200, "application/json", json(body));
+  }
+
+  #events(res: ServerResponse): void {
+    if (this.#feed.full) {
+      const message = `At most ${this.#feed.limits.viewers} pages may watch at once.`;
+      return reply(res, 429, "application/json", json({ code: "TooManyViewers", message }));
     }
-    if (path === "/ui/api/events" && method === "GET") {
-      if (feed.full)
-        return reply(
-          res,
-          429,
-          "application/json",
-          JSON.stringify({
-            code: "TooManyViewers",
-            message: `At most ${feed.limits.viewers} pages may watch at once.`,
-          }),
-        );
-      feed.open(res);
-      return;
-    }
-    if (path === "/ui/api/sign" && method === "POST") return sign(req, res);
-    return reply(
-      res,
-      404,
-      "application/json",
-      JSON.stringify({ code: "NotFound", message: `No live view route for ${method} ${path}.` }),
-    );
+    this.#feed.open(res);
   }
 
   /** A short-lived REST token for one emulator REST path, so the page's actions take the REST routes. */
-  async function sign(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  async #sign(req: IncomingMessage, res: ServerResponse): Promise<void> {
     // A custom header cannot be sent cross-site without a CORS preflight, which this server never allows.
     if (req.headers["x-liveview"] !== "1")
       return reply(
         res,
         403,
         "application/json",
-        JSON.stringify({ code: "Forbidden", message: "Missing the x-liveview header." }),
+        json({ code: "Forbidden", message: "Missing the x-liveview header." }),
       );
     let path: unknown;
     try {
@@ -136,21 +143,17 @@ export function createLiveView(source: LiveViewSource, endpoint: string, limits?
       path = undefined;
     }
     if (typeof path !== "string" || !/^\/api\/hubs\/[^/?#]+(\/[^?#]*)?$/.test(path)) {
-      return reply(
-        res,
-        400,
-        "application/json",
-        JSON.stringify({ code: "BadRequest", message: 'Send {"path": "/api/hubs/{hub}/..."} (no query).' }),
-      );
+      const message = 'Send {"path": "/api/hubs/{hub}/..."} (no query).';
+      return reply(res, 400, "application/json", json({ code: "BadRequest", message }));
     }
     const token = await new SignJWT({})
       .setProtectedHeader({ alg: "HS256", typ: "JWT" })
       .setIssuedAt()
       .setExpirationTime(`${restTokenMinutes}m`)
       // The emulator checks `aud` against its own endpoint, never the Host header (which a proxy may rewrite).
-      .setAudience(`${endpoint}${path}`)
-      .sign(source.keyBytes);
-    reply(res, 200, "application/json", JSON.stringify({ token }));
+      .setAudience(`${this.endpoint}${path}`)
+      .sign(this.source.keyBytes);
+    reply(res, 200, "application/json", json({ token }));
   }
 }
 
@@ -159,7 +162,10 @@ const loginPolicy =
 
 function pagePolicy(req: IncomingMessage): string {
   const host = req.headers.host ?? "localhost";
-  return `default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self' ws://${host}; base-uri 'none'; form-action 'self'; frame-ancestors 'none'`;
+  return (
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; " +
+    `connect-src 'self' ws://${host}; base-uri 'none'; form-action 'self'; frame-ancestors 'none'`
+  );
 }
 
 function reply(res: ServerResponse, status: number, type: string, body: string, policy?: string): void {

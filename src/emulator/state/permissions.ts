@@ -27,7 +27,10 @@ export function grantRole(kind: PermissionKind, target: string | undefined): str
   return target === undefined ? `webpubsub.${kind}` : `webpubsub.${kind}.${target}`;
 }
 
-/** Whether a role gives `kind` for some group (any group, one group, or a pattern): what a revoke without target removes. */
+/**
+ * Whether a role gives `kind` for some group (any group, one group, or a pattern): what a revoke without target
+ * removes.
+ */
 export function isRoleOf(role: string, kind: PermissionKind): boolean {
   return (
     role === `webpubsub.${kind}` || role.startsWith(`webpubsub.${kind}.`) || role.startsWith(`webpubsub.${kind}s.`)

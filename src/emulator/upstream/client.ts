@@ -125,7 +125,8 @@ export class Upstream {
     extraHeaders: Record<string, string> | undefined,
   ): Promise<UpstreamResult> {
     const url = this.#url(hub, eventName);
-    // Abuse protection is checked once per handler, at the URL template with {event} = "validate" (reference-cloud-events).
+    // Abuse protection is checked once per handler, at the URL template with {event} = "validate"
+    // (reference-cloud-events).
     const validateUrl = this.#url(hub, "validate");
     if (!(await this.#abuseProtection(validateUrl))) {
       return {
@@ -135,24 +136,7 @@ export class Upstream {
         reached: false,
       };
     }
-    const headers: Record<string, string> = {
-      "content-type": contentType,
-      "ce-specversion": "1.0",
-      "ce-awpsversion": "1.0",
-      "ce-type": type,
-      "ce-source": `/hubs/${hub}/client/${connection.connectionId}`,
-      "ce-id": randomUUID(),
-      "ce-time": new Date().toISOString(),
-      "ce-signature": `sha256=${createHmac("sha256", this.accessKey).update(connection.connectionId).digest("hex")}`,
-      "ce-connectionId": connection.connectionId,
-      "ce-hub": hub,
-      "ce-eventName": eventName,
-      "webhook-request-origin": this.origin,
-    };
-    if (connection.userId !== null) headers["ce-userId"] = connection.userId;
-    if (connection.subprotocol !== undefined) headers["ce-subprotocol"] = connection.subprotocol;
-    if (connection.state !== undefined) headers["ce-connectionState"] = connection.state;
-    if (extraHeaders !== undefined) Object.assign(headers, extraHeaders);
+    const headers = this.#headers(hub, connection, type, eventName, contentType, extraHeaders);
     try {
       const response = await fetch(url, {
         method: "POST",
@@ -192,6 +176,37 @@ export class Upstream {
         timedOut,
       };
     }
+  }
+
+  /** The CloudEvents binary-mode headers of one event, signed with the access key. */
+  #headers(
+    hub: string,
+    connection: UpstreamConnection,
+    type: string,
+    eventName: string,
+    contentType: string,
+    extraHeaders: Record<string, string> | undefined,
+  ): Record<string, string> {
+    const signature = createHmac("sha256", this.accessKey).update(connection.connectionId).digest("hex");
+    const headers: Record<string, string> = {
+      "content-type": contentType,
+      "ce-specversion": "1.0",
+      "ce-awpsversion": "1.0",
+      "ce-type": type,
+      "ce-source": `/hubs/${hub}/client/${connection.connectionId}`,
+      "ce-id": randomUUID(),
+      "ce-time": new Date().toISOString(),
+      "ce-signature": `sha256=${signature}`,
+      "ce-connectionId": connection.connectionId,
+      "ce-hub": hub,
+      "ce-eventName": eventName,
+      "webhook-request-origin": this.origin,
+    };
+    if (connection.userId !== null) headers["ce-userId"] = connection.userId;
+    if (connection.subprotocol !== undefined) headers["ce-subprotocol"] = connection.subprotocol;
+    if (connection.state !== undefined) headers["ce-connectionState"] = connection.state;
+    if (extraHeaders !== undefined) Object.assign(headers, extraHeaders);
+    return headers;
   }
 
   #url(hub: string, eventName: string): string {

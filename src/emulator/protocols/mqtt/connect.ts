@@ -66,7 +66,8 @@ export function checkConnect(packet: IConnectPacket): Extract<ConnectDecision, {
     return fail(
       undefined,
       V5.protocolError,
-      `the keep-alive interval must be ${mqttLimits.keepAliveRange[0]} to ${mqttLimits.keepAliveRange[1]} seconds for MQTT 3.1.1 (got ${keepalive})`,
+      `the keep-alive interval must be ${mqttLimits.keepAliveRange[0]} to ${mqttLimits.keepAliveRange[1]} ` +
+        `seconds for MQTT 3.1.1 (got ${keepalive})`,
     );
   }
   const will = packet.will;

@@ -1,11 +1,12 @@
 // MQTT over WebSocket at /clients/mqtt/hubs/{hub} (howto-connect-mqtt-websocket-client): the token is
 // checked at the WebSocket handshake like any client's (access_token query or Authorization: Bearer);
 // then the first packet must be CONNECT.
-import { STATUS_CODES, type IncomingMessage } from "node:http";
+import type { IncomingMessage } from "node:http";
 import type { Duplex } from "node:stream";
 import type { IConnectPacket } from "mqtt-packet";
 import { WebSocketServer, type WebSocket } from "ws";
 import { bearer, TokenRejected, verifyToken } from "../../auth/token";
+import { refuseUpgrade } from "../../server";
 import type { EmulatorCore } from "../../state/core";
 import { V5 } from "./codes";
 import { decideConnect, type MqttHandshake } from "./connect";
@@ -57,7 +58,7 @@ export class MqttEndpoint {
     Promise.all([this.#authorize(req), loadPacketLibrary()]).then(
       ([handshake]) => {
         if ("status" in handshake) {
-          refuse(socket, handshake.status, handshake.message);
+          refuseUpgrade(socket, handshake.status, handshake.message);
           this.core.log(`mqtt refused (${handshake.status}): ${handshake.message}`);
           this.core.observation.emit?.({
             kind: "refused",
@@ -71,7 +72,7 @@ export class MqttEndpoint {
       },
       (error: unknown) => {
         this.core.log(`mqtt upgrade failed: ${(error as Error).message}`);
-        refuse(socket, 500, "internal error");
+        refuseUpgrade(socket, 500, "internal error");
       },
     );
   }
@@ -264,11 +265,4 @@ export class MqttEndpoint {
     this.#sockets.clear();
     this.#wss.close();
   }
-}
-
-function refuse(socket: Duplex, status: number, message: string): void {
-  const body = `${message}\n`;
-  socket.end(
-    `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? "Error"}\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
-  );
 }

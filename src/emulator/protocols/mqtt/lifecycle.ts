@@ -52,7 +52,8 @@ export class SessionLifecycle {
         this.refuse(
           link,
           link.version === 5 ? V5.quotaExceeded : V4.serverUnavailable,
-          `the session would start in more than ${this.core.maxGroupsPerConnection} groups, the most the emulator allows`,
+          `the session would start in more than ${this.core.maxGroupsPerConnection} groups, ` +
+            "the most the emulator allows",
         );
         this.core.prune(hub);
         return undefined;
@@ -84,9 +85,9 @@ export class SessionLifecycle {
       link.clientMaximumPacketSize = packet.properties?.maximumPacketSize ?? Number.POSITIVE_INFINITY;
     }
     link.write(this.#connack(link, present, decision, requested > this.sessionExpiryMs));
-    this.core.log(
-      `mqtt ${session.connectionId} connected to hub ${hub.name} (MQTT ${link.version === 5 ? "5.0" : "3.1.1"}, ${present ? "session resumed" : "new session"})`,
-    );
+    const version = link.version === 5 ? "5.0" : "3.1.1";
+    const resumed = present ? "session resumed" : "new session";
+    this.core.log(`mqtt ${session.connectionId} connected to hub ${hub.name} (MQTT ${version}, ${resumed})`);
     const observed = { hub: hub.name, connectionId: session.connectionId, userId: session.userId, subprotocol: "mqtt" };
     if (present) {
       this.core.observation.emit?.({ kind: "recovered", ...observed });
@@ -179,9 +180,8 @@ export class SessionLifecycle {
     const hub = this.core.existingHub(session.hub);
     hub?.remove(session);
     session.closed = true;
-    this.core.log(
-      `mqtt ${session.connectionId} session ended${session.lastDisconnect.reason === null ? "" : `: ${session.lastDisconnect.reason}`}`,
-    );
+    const why = session.lastDisconnect.reason === null ? "" : `: ${session.lastDisconnect.reason}`;
+    this.core.log(`mqtt ${session.connectionId} session ended${why}`);
     this.core.observation.emit?.({
       kind: "disconnected",
       hub: session.hub,

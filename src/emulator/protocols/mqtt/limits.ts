@@ -1,7 +1,10 @@
 // What one MQTT client can make the emulator hold; each limit is named in the README's MQTT section.
 
 export const mqttLimits = {
-  /** Largest MQTT packet accepted (and announced in a 5.0 CONNACK as Maximum Packet Size); larger ones end the connection. */
+  /**
+   * Largest MQTT packet accepted (and announced in a 5.0 CONNACK as Maximum Packet Size); larger ones end the
+   * connection.
+   */
   maxPacketBytes: 1024 * 1024,
   /** Time a new WebSocket has to send CONNECT. */
   connectTimeoutMs: 10_000,
@@ -11,7 +14,10 @@ export const mqttLimits = {
   maxTopicLength: 1024,
   /** Largest will payload (howto-connect-mqtt-websocket-client: "up to 2,000 bytes"). */
   maxWillPayloadBytes: 2000,
-  /** QoS 1/2 messages to a client waiting for its acknowledgement, at most (lower when the client's Receive Maximum is). */
+  /**
+   * QoS 1/2 messages to a client waiting for its acknowledgement, at most (lower when the client's Receive
+   * Maximum is).
+   */
   maxInflight: 100,
   /** Messages kept for a session while it is offline or its in-flight window is full; the oldest go first. */
   maxQueued: 1000,

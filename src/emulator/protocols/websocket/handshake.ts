@@ -1,8 +1,8 @@
 // The WebSocket handshake of a client: which hub, whose token, which subprotocol, and (when the hub has an
 // event handler) what the blocking `connect` event says. Nothing is created until the socket is open.
 import { randomBytes } from "node:crypto";
-import { STATUS_CODES, type IncomingMessage } from "node:http";
-import type { Duplex } from "node:stream";
+import type { IncomingMessage } from "node:http";
+import type { JWTPayload } from "jose";
 import { bearer, TokenRejected, verifyToken } from "../../auth/token";
 import type { ClientConnection, ClientProtocol } from "../../state/connection";
 import type { EmulatorCore } from "../../state/core";
@@ -38,6 +38,45 @@ export interface Refusal {
 export async function authorizeUpgrade(core: EmulatorCore, req: IncomingMessage): Promise<Pending | Refusal> {
   if (!validHostHeader(req.headers.host)) return { status: 400, message: "the Host header is not a valid host[:port]" };
   const url = new URL(req.url ?? "/", "http://localhost");
+  const hubName = hubOf(url);
+  if (typeof hubName !== "string") return hubName;
+  const offered = String(req.headers["sec-websocket-protocol"] ?? "")
+    .split(",")
+    .map((p) => p.trim())
+    .filter(Boolean);
+  // Reliable clients come back with their connection id and reconnection token. The access token plays no
+  // part: its `exp` "is only checked at the time you're making the new connection" (client-spec 2.1.2).
+  const resumeId = url.searchParams.get("awps_connection_id");
+  if (resumeId !== null) return resumption(core, hubName, resumeId, url, offered);
+
+  const verified = await verifyClient(core, req, url, hubName);
+  if (!("claims" in verified)) return verified;
+  const { claims } = verified;
+  const pending: Pending = {
+    hub: hubName,
+    ...choose(defaultSubprotocol(offered)),
+    userId: typeof claims.sub === "string" && claims.sub !== "" ? claims.sub : null,
+    roles: stringList(claims["role"]),
+    groups: stringList(claims["webpubsub.group"]),
+    state: undefined,
+    resume: undefined,
+    refuseRecovery: false,
+  };
+  const refused = await askConnectHandler(core, req, url, offered, claims, pending);
+  if (refused !== undefined) return refused;
+  if (new Set(pending.groups).size > core.maxGroupsPerConnection) {
+    return {
+      status: 400,
+      message:
+        `the connection would start in more than ${core.maxGroupsPerConnection} groups, ` +
+        "the most the emulator allows",
+    };
+  }
+  return pending;
+}
+
+/** The hub a client asks for: `/client/hubs/{hub}`, or `/client?hub={hub}`. */
+function hubOf(url: URL): string | Refusal {
   let hubName: string | null;
   const m = /^\/client\/hubs\/([^/]+)\/?$/.exec(url.pathname);
   if (m !== null) {
@@ -49,126 +88,126 @@ export async function authorizeUpgrade(core: EmulatorCore, req: IncomingMessage)
   } else if (url.pathname === "/client" || url.pathname === "/client/") hubName = url.searchParams.get("hub");
   else return { status: 404, message: `no client endpoint at ${url.pathname}; use /client/hubs/{hub}` };
   if (hubName === null || !hubPattern.test(hubName)) return { status: 400, message: "invalid or missing hub name" };
-  const offered = String(req.headers["sec-websocket-protocol"] ?? "")
-    .split(",")
-    .map((p) => p.trim())
-    .filter(Boolean);
+  return hubName;
+}
 
-  // Reliable clients come back with their connection id and reconnection token. The access token plays no
-  // part: its `exp` "is only checked at the time you're making the new connection" (client-spec 2.1.2).
-  const resumeId = url.searchParams.get("awps_connection_id");
-  if (resumeId !== null) {
-    const existing = core.existingHub(hubName)?.connections.get(resumeId);
-    const tokenOk =
-      existing !== undefined && existing.reconnectionToken === url.searchParams.get("awps_reconnection_token");
-    // The connection comes back in the subprotocol it had (json or protobuf reliable), which it must offer.
-    const name = existing?.subprotocol;
-    const resumable =
-      existing !== undefined &&
-      tokenOk &&
-      existing.reliable &&
-      name !== undefined &&
-      offered.includes(name) &&
-      existing.socket === undefined &&
-      !existing.closed;
-    return {
-      hub: hubName,
-      protocol: resumable ? existing.protocol : "reliable",
-      answer: resumable ? name : offered.includes(reliableName) ? reliableName : offered[0],
-      userId: existing?.userId ?? null,
-      roles: [],
-      groups: [],
-      state: undefined,
-      resume: resumable ? existing : undefined,
-      refuseRecovery: !resumable,
-    };
-  }
+/** A reliable client coming back: the same connection when it may resume, else a new one told to start over. */
+function resumption(core: EmulatorCore, hubName: string, resumeId: string, url: URL, offered: string[]): Pending {
+  const existing = core.existingHub(hubName)?.connections.get(resumeId);
+  const tokenOk =
+    existing !== undefined && existing.reconnectionToken === url.searchParams.get("awps_reconnection_token");
+  // The connection comes back in the subprotocol it had (json or protobuf reliable), which it must offer.
+  const name = existing?.subprotocol;
+  const resumable =
+    existing !== undefined &&
+    tokenOk &&
+    existing.reliable &&
+    name !== undefined &&
+    offered.includes(name) &&
+    existing.socket === undefined &&
+    !existing.closed;
+  return {
+    hub: hubName,
+    protocol: resumable ? existing.protocol : "reliable",
+    answer: resumable ? name : offered.includes(reliableName) ? reliableName : offered[0],
+    userId: existing?.userId ?? null,
+    roles: [],
+    groups: [],
+    state: undefined,
+    resume: resumable ? existing : undefined,
+    refuseRecovery: !resumable,
+  };
+}
 
+/** The client's token, verified: its claims, or why it is refused (401). */
+async function verifyClient(
+  core: EmulatorCore,
+  req: IncomingMessage,
+  url: URL,
+  hubName: string,
+): Promise<{ claims: JWTPayload } | Refusal> {
   const token = url.searchParams.get("access_token") ?? bearer(req.headers.authorization);
   if (token === undefined || token === null)
     return { status: 401, message: "missing access token (access_token query or Authorization: Bearer)" };
   // The audience is the client endpoint at the emulator's own origin (http or ws form), never the Host header.
-  const name = hubName;
   const audiences = core
     .origins()
     .flatMap((origin) => [
-      `${origin}/client/hubs/${name}`,
+      `${origin}/client/hubs/${hubName}`,
       `${origin}${url.pathname}`,
-      `${origin}/client/?hub=${name}`,
+      `${origin}/client/?hub=${hubName}`,
     ]);
-  let claims;
   try {
-    claims = await verifyToken(token, core.keyBytes, audiences);
+    return { claims: await verifyToken(token, core.keyBytes, audiences) };
   } catch (error) {
     if (error instanceof TokenRejected) return { status: 401, message: error.message };
     throw error;
   }
-  const answer = defaultSubprotocol(offered);
-  const pending: Pending = {
-    hub: hubName,
-    ...choose(answer),
-    userId: typeof claims.sub === "string" && claims.sub !== "" ? claims.sub : null,
-    roles: stringList(claims["role"]),
-    groups: stringList(claims["webpubsub.group"]),
-    state: undefined,
-    resume: undefined,
-    refuseRecovery: false,
-  };
+}
 
-  const upstream = core.upstream(hubName);
-  if (upstream?.wants("system", "connect")) {
-    const provisionalId = newConnectionId();
-    const body = JSON.stringify({
-      claims: claimsAsLists(claims),
-      query: queryAsLists(url.searchParams),
-      headers: headersAsLists(req),
-      subprotocols: offered,
-      clientCertificates: [],
-    });
-    const result = await upstream.send(
-      hubName,
-      { connectionId: provisionalId, userId: pending.userId, subprotocol: undefined },
-      "azure.webpubsub.sys.connect",
-      "connect",
-      body,
-      "application/json",
-    );
-    if (!result.ok)
-      return {
-        status: result.status >= 400 && result.status < 600 ? result.status : 502,
-        message: result.message || "rejected by the event handler",
-      };
-    pending.id = provisionalId;
-    if (result.status === 200 && result.body.length > 0) {
-      let reply: ConnectReply;
-      try {
-        reply = JSON.parse(result.body.toString("utf8")) as ConnectReply;
-      } catch {
-        return { status: 500, message: "the event handler's connect reply is not JSON" };
-      }
-      if (typeof reply.userId === "string" && reply.userId !== "") pending.userId = reply.userId;
-      if (Array.isArray(reply.groups)) pending.groups.push(...stringList(reply.groups));
-      if (Array.isArray(reply.roles)) pending.roles.push(...stringList(reply.roles));
-      // The handler may pick one of the offered subprotocols; the handshake answers with it and the
-      // connection speaks it (a custom one makes a simple client).
-      if (typeof reply.subprotocol === "string" && reply.subprotocol !== "") {
-        if (!offered.includes(reply.subprotocol))
-          return {
-            status: 500,
-            message: `the event handler chose subprotocol '${reply.subprotocol}', which the client did not offer`,
-          };
-        Object.assign(pending, choose(reply.subprotocol));
-      }
-    }
-    pending.state = result.state ?? undefined;
-  }
-  if (new Set(pending.groups).size > core.maxGroupsPerConnection) {
+/** The blocking `connect` event, when the hub's event handler wants it: its answer completes `pending`. */
+async function askConnectHandler(
+  core: EmulatorCore,
+  req: IncomingMessage,
+  url: URL,
+  offered: string[],
+  claims: JWTPayload,
+  pending: Pending,
+): Promise<Refusal | undefined> {
+  const upstream = core.upstream(pending.hub);
+  if (!upstream?.wants("system", "connect")) return undefined;
+  const provisionalId = newConnectionId();
+  const body = JSON.stringify({
+    claims: claimsAsLists(claims),
+    query: queryAsLists(url.searchParams),
+    headers: headersAsLists(req),
+    subprotocols: offered,
+    clientCertificates: [],
+  });
+  const result = await upstream.send(
+    pending.hub,
+    { connectionId: provisionalId, userId: pending.userId, subprotocol: undefined },
+    "azure.webpubsub.sys.connect",
+    "connect",
+    body,
+    "application/json",
+  );
+  if (!result.ok)
     return {
-      status: 400,
-      message: `the connection would start in more than ${core.maxGroupsPerConnection} groups, the most the emulator allows`,
+      status: result.status >= 400 && result.status < 600 ? result.status : 502,
+      message: result.message || "rejected by the event handler",
     };
+  pending.id = provisionalId;
+  if (result.status === 200 && result.body.length > 0) {
+    const refused = applyConnectReply(result.body, offered, pending);
+    if (refused !== undefined) return refused;
   }
-  return pending;
+  pending.state = result.state ?? undefined;
+  return undefined;
+}
+
+/** The connect handler's reply: user id, groups and roles to add, and the subprotocol it picked. */
+function applyConnectReply(body: Buffer, offered: string[], pending: Pending): Refusal | undefined {
+  let reply: ConnectReply;
+  try {
+    reply = JSON.parse(body.toString("utf8")) as ConnectReply;
+  } catch {
+    return { status: 500, message: "the event handler's connect reply is not JSON" };
+  }
+  if (typeof reply.userId === "string" && reply.userId !== "") pending.userId = reply.userId;
+  if (Array.isArray(reply.groups)) pending.groups.push(...stringList(reply.groups));
+  if (Array.isArray(reply.roles)) pending.roles.push(...stringList(reply.roles));
+  // The handler may pick one of the offered subprotocols; the handshake answers with it and the
+  // connection speaks it (a custom one makes a simple client).
+  if (typeof reply.subprotocol === "string" && reply.subprotocol !== "") {
+    if (!offered.includes(reply.subprotocol))
+      return {
+        status: 500,
+        message: `the event handler chose subprotocol '${reply.subprotocol}', which the client did not offer`,
+      };
+    Object.assign(pending, choose(reply.subprotocol));
+  }
+  return undefined;
 }
 
 const reliableName = "json.reliable.webpubsub.azure.v1";
@@ -221,12 +260,4 @@ function headersAsLists(req: IncomingMessage): Record<string, string[]> {
 
 export function newConnectionId(): string {
   return randomBytes(16).toString("base64url");
-}
-
-/** Answers a refused upgrade with a plain HTTP response and closes the socket. */
-export function refuse(socket: Duplex, status: number, message: string): void {
-  const body = `${message}\n`;
-  socket.end(
-    `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? "Error"}\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
-  );
 }

@@ -27,7 +27,10 @@ export type ClientRequest =
   /** A frame outside the subprotocol's request schema that still names an ack id. */
   | { type: "invalid"; message: string };
 
-/** How deep the JSON `data` of a frame may nest; deeper frames are refused with an ack (they could not be re-encoded). */
+/**
+ * How deep the JSON `data` of a frame may nest; deeper frames are refused with an ack (they could not be
+ * re-encoded).
+ */
 export const maxDataDepth = 1000;
 
 const invalidGroup = "Invalid group name. Valid group name should be in between 1 and 1024 characters long.";
@@ -91,7 +94,8 @@ export class Requests {
     if (type === "joinGroup" && !hub.fits(connection, [group], this.core.maxGroupsPerConnection)) {
       return {
         name: "Forbidden",
-        message: `The connection is already in ${this.core.maxGroupsPerConnection} groups, the most the emulator allows.`,
+        message:
+          `The connection is already in ${this.core.maxGroupsPerConnection} groups, ` + "the most the emulator allows.",
       };
     }
     if (type === "joinGroup") hub.join(connection, group);
