@@ -116,7 +116,24 @@ export async function decideConnect(
   };
   const upstream = core.upstream(handshake.hub);
   if (upstream === undefined || !upstream.wants("system", "connect")) return decision;
-  const body = JSON.stringify({
+  const result = await upstream.send(
+    handshake.hub,
+    { connectionId: clientId, userId: handshake.userId, subprotocol: "mqtt" },
+    "azure.webpubsub.sys.connect",
+    "connect",
+    connectBody(handshake, packet, version),
+    "application/json",
+    eventHeaders(handshake.hub, clientId, physicalId, undefined),
+  );
+  if (!result.ok) return refusal(version, result.status, result.body);
+  decision.state = result.state ?? undefined;
+  if (result.status === 200 && result.body.length > 0) return withReply(decision, version, result.body);
+  return decision;
+}
+
+/** The `connect` event's body for an MQTT client (reference-mqtt-cloud-events). */
+function connectBody(handshake: MqttHandshake, packet: IConnectPacket, version: 4 | 5): string {
+  return JSON.stringify({
     mqtt: {
       protocolVersion: version,
       cleanStart: packet.clean !== false,
@@ -130,45 +147,38 @@ export async function decideConnect(
     subprotocols: ["mqtt"],
     clientCertificates: [],
   });
-  const result = await upstream.send(
-    handshake.hub,
-    { connectionId: clientId, userId: handshake.userId, subprotocol: "mqtt" },
-    "azure.webpubsub.sys.connect",
-    "connect",
-    body,
-    "application/json",
-    eventHeaders(handshake.hub, clientId, physicalId, undefined),
-  );
-  if (!result.ok) {
-    const reply = parseJson(result.body) as
-      { mqtt?: { code?: unknown; reason?: unknown; userProperties?: unknown } } | undefined;
-    const mqtt = reply?.mqtt;
-    const failure: Extract<ConnectDecision, { ok: false }> = {
+}
+
+/** The event handler refused the connect: its MQTT code, reason and user properties, else ones from the status. */
+function refusal(version: 4 | 5, status: number, body: Buffer | undefined): Extract<ConnectDecision, { ok: false }> {
+  const reply = parseJson(body) as
+    { mqtt?: { code?: unknown; reason?: unknown; userProperties?: unknown } } | undefined;
+  const mqtt = reply?.mqtt;
+  const failure: Extract<ConnectDecision, { ok: false }> = {
+    ok: false,
+    code: connackFailureCode(version, status, mqtt?.code),
+    reason: typeof mqtt?.reason === "string" ? mqtt.reason : `rejected by the event handler (${status})`,
+  };
+  const props = userPropertyMap(mqtt?.userProperties);
+  if (props !== undefined) failure.userProperties = props;
+  return failure;
+}
+
+/** The event handler's connect reply applied: user id, groups and roles added, CONNACK user properties. */
+function withReply(decision: Extract<ConnectDecision, { ok: true }>, version: 4 | 5, body: Buffer): ConnectDecision {
+  const reply = parseJson(body) as (ConnectReply & { mqtt?: { userProperties?: unknown } }) | undefined;
+  if (reply === undefined || typeof reply !== "object" || reply === null) {
+    return {
       ok: false,
-      code: connackFailureCode(version, result.status, mqtt?.code),
-      reason: typeof mqtt?.reason === "string" ? mqtt.reason : `rejected by the event handler (${result.status})`,
+      code: version === 4 ? V4.serverUnavailable : V5.unspecifiedError,
+      reason: "the event handler's connect reply is not JSON",
     };
-    const props = userPropertyMap(mqtt?.userProperties);
-    if (props !== undefined) failure.userProperties = props;
-    return failure;
   }
-  decision.state = result.state ?? undefined;
-  if (result.status === 200 && result.body.length > 0) {
-    const reply = parseJson(result.body) as (ConnectReply & { mqtt?: { userProperties?: unknown } }) | undefined;
-    if (reply === undefined || typeof reply !== "object" || reply === null) {
-      return {
-        ok: false,
-        code: version === 4 ? V4.serverUnavailable : V5.unspecifiedError,
-        reason: "the event handler's connect reply is not JSON",
-      };
-    }
-    if (typeof reply.userId === "string" && reply.userId !== "") decision.userId = reply.userId;
-    if (Array.isArray(reply.groups))
-      decision.groups.push(...reply.groups.filter((g): g is string => typeof g === "string"));
-    if (Array.isArray(reply.roles))
-      decision.roles.push(...reply.roles.filter((r): r is string => typeof r === "string"));
-    decision.userProperties = userPropertyMap(reply.mqtt?.userProperties);
-  }
+  if (typeof reply.userId === "string" && reply.userId !== "") decision.userId = reply.userId;
+  if (Array.isArray(reply.groups))
+    decision.groups.push(...reply.groups.filter((g): g is string => typeof g === "string"));
+  if (Array.isArray(reply.roles)) decision.roles.push(...reply.roles.filter((r): r is string => typeof r === "string"));
+  decision.userProperties = userPropertyMap(reply.mqtt?.userProperties);
   return decision;
 }
 

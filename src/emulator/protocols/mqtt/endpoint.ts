@@ -10,18 +10,15 @@ import { refuseUpgrade } from "../../server";
 import type { EmulatorCore } from "../../state/core";
 import { V5 } from "./codes";
 import { decideConnect, type MqttHandshake } from "./connect";
-import { userPropertyList } from "./events";
-import { handlePacket, type LinkContext } from "./inbound";
 import { SessionLifecycle } from "./lifecycle";
 import { mqttLimits } from "./limits";
 import { MqttLink } from "./link";
-import { loadPacketLibrary, type Packet } from "./packets";
+import { loadPacketLibrary } from "./packets";
 import type { MqttConnection } from "./session";
+import { MqttSocket } from "./socket";
 
 const pathPattern = /^\/clients\/mqtt\/hubs\/([^/]+)\/?$/;
 const hubPattern = /^[A-Za-z][A-Za-z0-9_`,.[\]]{0,127}$/;
-/** Packets a client may send after CONNECT before CONNACK (held until the connect event answers). */
-const maxEarlyPackets = 100;
 
 export interface MqttEndpointOptions {
   /** The longest an interrupted session is kept. */
@@ -133,100 +130,15 @@ export class MqttEndpoint {
   async #open(ws: WebSocket, handshake: MqttHandshake): Promise<void> {
     this.#sockets.add(ws);
     ws.on("error", () => ws.terminate());
-    const lib = await loadPacketLibrary();
-    let session: MqttConnection | undefined;
-    let connecting = false;
-    const early: Packet[] = [];
-    const link: MqttLink = new MqttLink(
-      ws,
-      lib,
-      (packet) => {
-        if (session !== undefined) return handlePacket(context(session), packet);
-        if (connecting) {
-          if (early.length >= maxEarlyPackets)
-            return violation(V5.receiveMaximumExceeded, "too many packets before CONNACK");
-          early.push(packet);
-          return;
-        }
-        if (packet.cmd !== "connect")
-          return violation(V5.protocolError, `the first packet must be CONNECT, not ${packet.cmd.toUpperCase()}`);
-        connecting = true;
-        clearTimeout(connectTimer);
-        this.#connect(link, handshake, packet).then(
-          (s) => {
-            session = s;
-            if (s !== undefined) for (const p of early.splice(0)) if (!link.closed) handlePacket(context(s), p);
-          },
-          (error: unknown) => {
-            this.core.log(`mqtt connect failed: ${(error as Error).message}`);
-            link.close();
-          },
-        );
-      },
-      (message, tooLarge) => violation(tooLarge ? V5.packetTooLarge : V5.malformedPacket, message),
-      (bytes) => {
-        if (session !== undefined)
-          this.core.observation.emit?.({
-            kind: "frame",
-            hub: session.hub,
-            connectionId: session.connectionId,
-            userId: session.userId,
-            subprotocol: "mqtt",
-            bytes,
-            binary: true,
-          });
-      },
-    );
-    const connectTimer = setTimeout(() => {
-      this.core.log("mqtt connection closed: no CONNECT in time");
-      link.close();
-    }, mqttLimits.connectTimeoutMs);
-    connectTimer.unref?.();
-
-    const violation = (code: number, reason: string): void => {
-      this.core.log(`mqtt ${session?.connectionId ?? "(connecting)"} protocol violation: ${reason}`);
-      if (session !== undefined)
-        session.lastDisconnect = {
-          reason,
-          initiatedByClient: false,
-          packet: link.version === 5 ? { code, userProperties: null } : null,
-        };
-      // MQTT 5 servers may say why before closing; 3.1.1 servers just close (§4.8 / §4.13).
-      if (link.version === 5 && session !== undefined)
-        link.write({ cmd: "disconnect", reasonCode: code, properties: { reasonString: reason } });
-      link.close();
-    };
-    const context = (s: MqttConnection): LinkContext => ({
+    const socket = new MqttSocket(ws, await loadPacketLibrary(), {
       core: this.core,
-      session: s,
-      link,
-      violation,
-      disconnected: (code, reason, userProperties, expirySeconds) => {
-        s.lastDisconnect = {
-          reason: reason ?? null,
-          initiatedByClient: true,
-          packet: { code, userProperties: userPropertyList(userProperties) },
-        };
-        if (expirySeconds !== undefined && s.expiryMs > 0)
-          s.expiryMs = Math.min(expirySeconds * 1000, this.options.sessionExpiryMs);
-        // "Disconnect with Will Message" (0x04) keeps the will; any other DISCONNECT discards it.
-        if (code !== V5.disconnectWithWill) link.will = undefined;
-        link.close();
-      },
+      sessionExpiryMs: this.options.sessionExpiryMs,
+      connect: (link, packet) => this.#connect(link, handshake, packet),
+      detach: (session, link) => this.#lifecycle.detach(session, link),
     });
     ws.once("close", () => {
       this.#sockets.delete(ws);
-      clearTimeout(connectTimer);
-      link.ended();
-      if (session === undefined) return;
-      if (
-        session.link === link &&
-        session.lastDisconnect.reason === null &&
-        !session.lastDisconnect.initiatedByClient
-      ) {
-        session.lastDisconnect = { reason: "connection lost", initiatedByClient: false, packet: null };
-      }
-      this.#lifecycle.detach(session, link);
+      socket.closed();
     });
   }
 

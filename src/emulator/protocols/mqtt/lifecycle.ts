@@ -4,6 +4,7 @@
 // published when a connection ends without a normal DISCONNECT, after the 5.0 Will Delay Interval.
 import type { IConnackPacket, IConnectPacket } from "mqtt-packet";
 import type { EmulatorCore } from "../../state/core";
+import type { Hub } from "../../state/hub";
 import type { OutgoingMessage } from "../../state/messages";
 import { hasRole } from "../../state/permissions";
 import { keepState } from "../../upstream/client";
@@ -31,7 +32,7 @@ export class SessionLifecycle {
     if (existing !== undefined && !(existing instanceof MqttConnection)) {
       this.refuse(
         link,
-        link.version === 5 ? V5.clientIdentifierNotValid : 2,
+        link.version === 5 ? V5.clientIdentifierNotValid : V4.identifierRejected,
         "the client ID is in use by another connection",
       );
       this.core.prune(hub);
@@ -45,31 +46,53 @@ export class SessionLifecycle {
       session = undefined;
     }
     const present = session !== undefined;
-    if (session === undefined) {
-      // Like other clients (the emulator's groups-per-connection limit), too many initial groups refuse the client.
-      const groups = new Set(decision.groups.filter((g) => g.length >= 1 && g.length <= mqttLimits.maxTopicLength));
-      if (groups.size > this.core.maxGroupsPerConnection) {
-        this.refuse(
-          link,
-          link.version === 5 ? V5.quotaExceeded : V4.serverUnavailable,
-          `the session would start in more than ${this.core.maxGroupsPerConnection} groups, ` +
-            "the most the emulator allows",
-        );
-        this.core.prune(hub);
-        return undefined;
-      }
-      session = new MqttConnection(
-        hub.name,
-        decision.clientId,
-        decision.userId,
-        decision.roles,
-        this.core.recordMessages,
-      );
-      session.state = decision.state;
-      hub.add(session, groups);
-    } else if (decision.state !== undefined) {
-      keepState(session, decision.state);
+    if (session === undefined) session = this.#create(link, decision, hub);
+    else if (decision.state !== undefined) keepState(session, decision.state);
+    if (session === undefined) return undefined;
+    const capped = this.#attach(session, link, packet, clean);
+    link.write(this.#connack(link, present, decision, capped));
+    const version = link.version === 5 ? "5.0" : "3.1.1";
+    const resumed = present ? "session resumed" : "new session";
+    this.core.log(`mqtt ${session.connectionId} connected to hub ${hub.name} (MQTT ${version}, ${resumed})`);
+    const observed = { hub: hub.name, connectionId: session.connectionId, userId: session.userId, subprotocol: "mqtt" };
+    if (present) {
+      this.core.observation.emit?.({ kind: "recovered", ...observed });
+      session.resend();
+    } else {
+      this.core.observation.emit?.({ kind: "connected", ...observed });
+      void sessionEvent(this.core, session, link.physicalId, "connected");
     }
+    return session;
+  }
+
+  /** A new session for the client, in its hub and initial groups; undefined (refused) past the group limit. */
+  #create(link: MqttLink, decision: Accepted, hub: Hub): MqttConnection | undefined {
+    // Like other clients (the emulator's groups-per-connection limit), too many initial groups refuse the client.
+    const groups = new Set(decision.groups.filter((g) => g.length >= 1 && g.length <= mqttLimits.maxTopicLength));
+    if (groups.size > this.core.maxGroupsPerConnection) {
+      this.refuse(
+        link,
+        link.version === 5 ? V5.quotaExceeded : V4.serverUnavailable,
+        `the session would start in more than ${this.core.maxGroupsPerConnection} groups, ` +
+          "the most the emulator allows",
+      );
+      this.core.prune(hub);
+      return undefined;
+    }
+    const session = new MqttConnection(
+      hub.name,
+      decision.clientId,
+      decision.userId,
+      decision.roles,
+      this.core.recordMessages,
+    );
+    session.state = decision.state;
+    hub.add(session, groups);
+    return session;
+  }
+
+  /** Puts the session on this link: timers cancelled, expiry and flow limits from CONNECT. True: expiry capped. */
+  #attach(session: MqttConnection, link: MqttLink, packet: IConnectPacket, clean: boolean): boolean {
     // Coming back within the Will Delay Interval cancels the will.
     if (session.pendingWill !== undefined) clearTimeout(session.pendingWill.timer);
     session.pendingWill = undefined;
@@ -84,19 +107,7 @@ export class SessionLifecycle {
       link.clientReceiveMaximum = packet.properties?.receiveMaximum ?? 65535;
       link.clientMaximumPacketSize = packet.properties?.maximumPacketSize ?? Number.POSITIVE_INFINITY;
     }
-    link.write(this.#connack(link, present, decision, requested > this.sessionExpiryMs));
-    const version = link.version === 5 ? "5.0" : "3.1.1";
-    const resumed = present ? "session resumed" : "new session";
-    this.core.log(`mqtt ${session.connectionId} connected to hub ${hub.name} (MQTT ${version}, ${resumed})`);
-    const observed = { hub: hub.name, connectionId: session.connectionId, userId: session.userId, subprotocol: "mqtt" };
-    if (present) {
-      this.core.observation.emit?.({ kind: "recovered", ...observed });
-      session.resend();
-    } else {
-      this.core.observation.emit?.({ kind: "connected", ...observed });
-      void sessionEvent(this.core, session, link.physicalId, "connected");
-    }
-    return session;
+    return requested > this.sessionExpiryMs;
   }
 
   #connack(link: MqttLink, sessionPresent: boolean, decision: Accepted, capped: boolean): IConnackPacket {
