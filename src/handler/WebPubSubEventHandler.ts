@@ -12,7 +12,7 @@ import {
   type EventHttpResponse,
 } from "./message";
 import { fromNodeRequest, writeNodeResponse } from "./node";
-import { pathMatcher } from "./path";
+import { normalizePath, pathMatcher } from "./path";
 import { connectResponder, userEventResponder } from "./responders";
 import type { ConnectionContext, ConnectRequest, WebPubSubEventHandlerOptions } from "./types";
 
@@ -75,9 +75,12 @@ function checkOptions(hub: string, options: WebPubSubEventHandlerOptions): void 
 export class WebPubSubEventHandler {
   /**
    * The path served by `handleNodeRequest` and the framework adapters, with everything under it (so the
-   * service's `/eventhandler/{event}` URL template works with `path: "/eventhandler"`).
+   * service's `/eventhandler/{event}` URL template works with `path: "/eventhandler"`). Reads back lower case
+   * with a trailing slash, as in @azure/web-pubsub-express (`"/Custom"` → `"/custom/"`).
    */
   readonly path: string;
+  /** `path` as the options gave it (with a trailing slash): case-sensitive routers register this one too. */
+  protected readonly givenPath: string;
   readonly #hub: string;
   readonly #options: WebPubSubEventHandlerOptions;
   readonly #allowedOrigin: (origin: string) => string | undefined;
@@ -90,7 +93,9 @@ export class WebPubSubEventHandler {
     this.#options = options;
     this.#allowedOrigin = compileAllowedOrigins(options.allowedEndpoints);
     this.#maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
-    this.path = options.path ?? `/api/webpubsub/hubs/${hub}/`;
+    const given = options.path ?? `/api/webpubsub/hubs/${hub}/`;
+    this.givenPath = given.endsWith("/") ? given : `${given}/`;
+    this.path = normalizePath(given);
     this.#matches = pathMatcher(this.path);
   }
 
