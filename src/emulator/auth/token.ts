@@ -1,0 +1,86 @@
+import { jwtVerify, type JWTPayload } from "jose";
+
+const clockToleranceSeconds = 5;
+
+/** Why a token was refused (logged by the emulator; never includes the token). */
+export class TokenRejected extends Error {}
+
+/**
+ * Verifies an HS256 JWT signed with the access key and returns its claims. `audiences` are the accepted
+ * `aud` values, compared case-insensitively (the service accepts the request URL with or without query,
+ * and client tokens in http or ws form).
+ */
+export async function verifyToken(token: string, key: Uint8Array, audiences: readonly string[]): Promise<JWTPayload> {
+  let payload: JWTPayload;
+  try {
+    payload = await verifiedPayload(token, key);
+  } catch (error) {
+    const code = (error as { code?: string }).code;
+    throw new TokenRejected(
+      code === "ERR_JWT_EXPIRED"
+        ? "the token has expired"
+        : code === "ERR_JWS_SIGNATURE_VERIFICATION_FAILED"
+          ? "the token's signature does not match the access key"
+          : "the token is not a valid HS256 JWT",
+    );
+  }
+  const aud = payload.aud;
+  const values = (Array.isArray(aud) ? aud : aud === undefined ? [] : [aud]).map(normalizeAudience);
+  const accepted = audiences.map(normalizeAudience);
+  if (!values.some((v) => accepted.includes(v)))
+    throw new TokenRejected("the token's audience does not match this URL");
+  return payload;
+}
+
+// Tests connect hundreds of clients with one URL, and REST callers reuse a token per URL: a token whose
+// signature was verified with this key needs no second check, only its expiry (checked again here, with
+// the same tolerance as jose). Bounded; entries go when they expire or the cache is full.
+const verified = new WeakMap<Uint8Array, Map<string, JWTPayload>>();
+const maxVerified = 4096;
+
+async function verifiedPayload(token: string, key: Uint8Array): Promise<JWTPayload> {
+  let cache = verified.get(key);
+  const hit = cache?.get(token);
+  if (hit !== undefined) {
+    if ((hit.exp as number) + clockToleranceSeconds > Date.now() / 1000) return hit;
+    cache?.delete(token);
+  }
+  const { payload } = await jwtVerify(token, await cryptoKeyFor(key), {
+    algorithms: ["HS256"],
+    clockTolerance: clockToleranceSeconds,
+    requiredClaims: ["exp"],
+  });
+  if (cache === undefined) verified.set(key, (cache = new Map<string, JWTPayload>()));
+  if (cache.size >= maxVerified) cache.delete(cache.keys().next().value as string);
+  cache.set(token, payload);
+  return payload;
+}
+
+// Importing the raw key on every verification doubled the cost of a connect; import it once per key.
+const cryptoKeys = new WeakMap<Uint8Array, Promise<CryptoKey>>();
+function cryptoKeyFor(key: Uint8Array): Promise<CryptoKey> {
+  let cached = cryptoKeys.get(key);
+  if (cached === undefined) {
+    cached = crypto.subtle.importKey("raw", key as Uint8Array<ArrayBuffer>, { name: "HMAC", hash: "SHA-256" }, false, [
+      "verify",
+    ]);
+    cryptoKeys.set(key, cached);
+  }
+  return cached;
+}
+
+function normalizeAudience(value: string): string {
+  let v = value.toLowerCase();
+  if (v.startsWith("ws://")) v = `http://${v.slice(5)}`;
+  else if (v.startsWith("wss://")) v = `https://${v.slice(6)}`;
+  // A default port named explicitly is the same endpoint.
+  v = v.replace(/^(http:\/\/[^/?#]+):80(?=[/?#]|$)/, "$1").replace(/^(https:\/\/[^/?#]+):443(?=[/?#]|$)/, "$1");
+  return v.endsWith("/") ? v.slice(0, -1) : v;
+}
+
+/** The bearer token from an `Authorization` header, if any. */
+export function bearer(header: string | undefined): string | undefined {
+  if (header === undefined) return undefined;
+  const m = /^Bearer\s+(\S+)$/i.exec(header.trim());
+  return m?.[1];
+}

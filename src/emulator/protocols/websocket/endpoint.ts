@@ -1,0 +1,257 @@
+// The WebSocket side of the emulator: upgrades, the life of a socket, and closing connections.
+import { randomBytes } from "node:crypto";
+import type { IncomingMessage } from "node:http";
+import type { Duplex } from "node:stream";
+import { WebSocketServer, type RawData, type WebSocket } from "ws";
+import { ClientConnection, maxUnackedBytes, maxUnackedMessages, type ClientProtocol } from "../../state/connection";
+import type { EmulatorCore } from "../../state/core";
+import { FrameHandler } from "../json/frames";
+import { loadProtobuf, type ProtobufModule } from "../protobuf/load";
+import { authorizeUpgrade, newConnectionId, refuse, type Pending } from "./handshake";
+import { Requests } from "./requests";
+
+export { newConnectionId } from "./handshake";
+
+const maxFrameBytes = 1024 * 1024;
+
+/** Accepts WebSocket clients at `/client/hubs/{hub}` (and `/client/?hub=`), verifying their tokens. */
+export class ClientEndpoint {
+  readonly #wss: WebSocketServer;
+  readonly #sockets = new Set<WebSocket>();
+  readonly #requests: Requests;
+  readonly #frames: FrameHandler;
+  /** The protobuf modules, once a protobuf client has connected (see protobuf/load.ts). */
+  #protobuf: { module: ProtobufModule; frames: InstanceType<ProtobufModule["ProtobufFrames"]> } | undefined;
+  readonly #answers = new WeakMap<IncomingMessage, string>();
+
+  constructor(private readonly core: EmulatorCore) {
+    this.#requests = new Requests(core, (connection, reason) => this.close(connection, reason));
+    this.#frames = new FrameHandler(this.#requests);
+    this.#wss = new WebSocketServer({
+      noServer: true,
+      maxPayload: maxFrameBytes,
+      clientTracking: false,
+      perMessageDeflate: false,
+      // The handshake answers with what authorizeUpgrade chose (the connect handler's pick, or the default).
+      handleProtocols: (protocols, req) => {
+        const answer = this.#answers.get(req);
+        return answer !== undefined && protocols.has(answer) ? answer : false;
+      },
+    });
+  }
+
+  get socketCount(): number {
+    return this.#sockets.size;
+  }
+
+  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    socket.on("error", () => socket.destroy());
+    authorizeUpgrade(this.core, req)
+      .then(async (pending) => {
+        if ("protocol" in pending && isProtobuf(pending.protocol)) await this.#loadProtobuf();
+        return pending;
+      })
+      .then(
+        (pending) => {
+          if (typeof pending === "object" && "status" in pending) {
+            refuse(socket, pending.status, pending.message);
+            this.core.log(`ws refused (${pending.status}): ${pending.message}`);
+            this.core.observation.emit?.({
+              kind: "refused",
+              path: (req.url ?? "/").replace(/\?.*$/s, ""),
+              status: pending.status,
+              reason: pending.message,
+            });
+            return;
+          }
+          if (pending.answer !== undefined) this.#answers.set(req, pending.answer);
+          this.#wss.handleUpgrade(req, socket, head, (ws) => this.#open(ws, pending));
+        },
+        (error: unknown) => {
+          this.core.log(`ws upgrade failed: ${(error as Error).message}`);
+          refuse(socket, 500, "internal error");
+        },
+      );
+  }
+
+  #open(ws: WebSocket, pending: Pending): void {
+    this.#sockets.add(ws);
+    ws.on("error", () => ws.terminate());
+    if (pending.refuseRecovery) {
+      this.core.log("ws reconnection refused: unknown connection or reconnection token");
+      ws.close(1008, "Connection recovery failed");
+      ws.once("close", () => this.#sockets.delete(ws));
+      return;
+    }
+    let connection: ClientConnection;
+    if (pending.resume !== undefined) {
+      connection = pending.resume;
+      if (connection.graceTimer !== undefined) clearTimeout(connection.graceTimer);
+      connection.graceTimer = undefined;
+      connection.socket = ws;
+      this.core.log(`ws ${connection.connectionId} recovered (hub ${connection.hub})`);
+      this.core.observation.emit?.({
+        kind: "recovered",
+        hub: connection.hub,
+        connectionId: connection.connectionId,
+        userId: connection.userId,
+        subprotocol: connection.subprotocol,
+      });
+      connection.replay();
+    } else {
+      const id = pending.id ?? newConnectionId();
+      const hub = this.core.hub(pending.hub);
+      const Kind = isProtobuf(pending.protocol) ? this.#protobuf?.module.ProtobufConnection : ClientConnection;
+      const reliable = pending.protocol === "reliable" || pending.protocol === "protobufReliable";
+      connection = new (Kind ?? ClientConnection)(
+        hub.name,
+        id,
+        pending.userId,
+        pending.protocol,
+        pending.roles,
+        reliable ? randomBytes(18).toString("base64url") : undefined,
+        this.core.recordMessages,
+      );
+      connection.state = pending.state;
+      if (pending.protocol === "simple") connection.customSubprotocol = pending.answer;
+      if (reliable) connection.onBacklogFull = () => this.#backlogFull(connection);
+      connection.socket = ws;
+      this.core.observation.emit?.({
+        kind: "connected",
+        hub: hub.name,
+        connectionId: id,
+        userId: pending.userId,
+        subprotocol: connection.subprotocol,
+      });
+      hub.add(connection, pending.groups);
+      this.core.log(
+        `ws ${id} connected to hub ${hub.name}${pending.userId === null ? "" : ` as ${pending.userId}`} (${pending.protocol})`,
+      );
+      // The schema's `userId` is a string when the connection has one, and absent otherwise (never null).
+      const connected: Record<string, unknown> = { type: "system", event: "connected", connectionId: id };
+      if (pending.userId !== null) connected["userId"] = pending.userId;
+      if (connection.reconnectionToken !== undefined) connected["reconnectionToken"] = connection.reconnectionToken;
+      connection.sendControl(connected);
+      void this.#systemEvent(connection, "connected", "{}");
+    }
+    ws.on("message", (data, isBinary) => {
+      connection.lastActivityAt = Date.now();
+      this.core.observation.emit?.({
+        kind: "frame",
+        hub: connection.hub,
+        connectionId: connection.connectionId,
+        userId: connection.userId,
+        subprotocol: connection.subprotocol,
+        bytes: rawBytes(data),
+        binary: isBinary,
+      });
+      const protobuf = isProtobuf(connection.protocol) ? this.#protobuf?.frames : undefined;
+      (protobuf !== undefined
+        ? protobuf.onFrame(connection, data)
+        : this.#frames.onFrame(connection, data, isBinary)
+      ).catch((error: unknown) =>
+        this.core.log(`ws ${connection.connectionId} frame failed: ${(error as Error).message}`),
+      );
+    });
+    ws.once("close", (code) => {
+      this.#sockets.delete(ws);
+      if (connection.socket !== ws) return;
+      connection.socket = undefined;
+      // A reliable client that dropped without a normal close may come back: keep its state for a while.
+      if (connection.reliable && !connection.closed && code !== 1000 && code !== 1001) {
+        connection.graceTimer = setTimeout(
+          () => this.#drop(connection, "reconnection grace period ended"),
+          this.core.reconnectionGraceMs,
+        );
+        connection.graceTimer.unref?.();
+        this.core.observation.emit?.({
+          kind: "offline",
+          hub: connection.hub,
+          connectionId: connection.connectionId,
+          userId: connection.userId,
+          subprotocol: connection.subprotocol,
+          reason: `socket closed (${code})`,
+        });
+        return;
+      }
+      this.#drop(connection, code === 1000 || code === 1001 ? "closed by the client" : `socket closed (${code})`);
+    });
+  }
+
+  async #loadProtobuf(): Promise<void> {
+    if (this.#protobuf !== undefined) return;
+    const module = await loadProtobuf();
+    this.#protobuf ??= { module, frames: new module.ProtobufFrames(this.#requests) };
+  }
+
+  #drop(connection: ClientConnection, reason: string): void {
+    if (connection.closed) return;
+    const hub = this.core.existingHub(connection.hub);
+    hub?.remove(connection);
+    connection.closed = true;
+    this.core.log(`ws ${connection.connectionId} disconnected: ${reason}`);
+    this.core.observation.emit?.({
+      kind: "disconnected",
+      hub: connection.hub,
+      connectionId: connection.connectionId,
+      userId: connection.userId,
+      subprotocol: connection.subprotocol,
+      reason,
+    });
+    void this.#systemEvent(connection, "disconnected", JSON.stringify({ reason }));
+    if (hub !== undefined) this.core.prune(hub);
+  }
+
+  /** A reliable client acknowledged too little: the connection ends for good (recovery then fails with 1008). */
+  #backlogFull(connection: ClientConnection): void {
+    const reason = `The client did not acknowledge ${maxUnackedMessages} messages or ${maxUnackedBytes / 1024 / 1024} MB in time.`;
+    const ws = connection.socket;
+    connection.sendControl({ type: "system", event: "disconnected", message: reason });
+    this.#drop(connection, reason);
+    ws?.close(1008, "Unacknowledged message backlog is full");
+  }
+
+  /** Closes a connection from the server side (REST close calls): PubSub clients are told why first. */
+  close(connection: ClientConnection, reason: string | undefined): void {
+    if (connection.closeByServer(reason)) return;
+    connection.sendControl({
+      type: "system",
+      event: "disconnected",
+      message: reason ?? "Connection closed by the server.",
+    });
+    const ws = connection.socket;
+    this.#drop(connection, reason ?? "closed by the server");
+    ws?.close(1000, truncate(reason ?? "", 120));
+  }
+
+  async #systemEvent(connection: ClientConnection, event: "connected" | "disconnected", body: string): Promise<void> {
+    const upstream = this.core.upstream(connection.hub);
+    if (upstream?.wants("system", event)) {
+      await upstream.send(connection.hub, connection, `azure.webpubsub.sys.${event}`, event, body, "application/json");
+    }
+  }
+
+  /** Closes every socket at once (emulator shutdown). */
+  closeAll(): void {
+    for (const ws of this.#sockets) ws.terminate();
+    this.#sockets.clear();
+    this.#wss.close();
+  }
+}
+
+function isProtobuf(protocol: ClientProtocol): boolean {
+  return protocol === "protobuf" || protocol === "protobufReliable";
+}
+
+function rawBytes(data: RawData): Buffer {
+  return Array.isArray(data) ? Buffer.concat(data) : Buffer.isBuffer(data) ? data : Buffer.from(data);
+}
+
+function truncate(text: string, bytes: number): string {
+  return Buffer.byteLength(text) <= bytes
+    ? text
+    : Buffer.from(text)
+        .subarray(0, bytes)
+        .toString("utf8")
+        .replace(/\uFFFD$/, "");
+}

@@ -1,0 +1,184 @@
+import type WebSocket from "ws";
+import { decode, type EncodedMessage, type ReceivedMessage } from "./messages";
+
+/** What the service queues for a reliable client before it gives up on it (client-spec 3.2). */
+export const maxUnackedMessages = 1000;
+export const maxUnackedBytes = 16 * 1024 * 1024;
+
+/** `reliable` is json.reliable.webpubsub.azure.v1; `protobufReliable` is protobuf.reliable.webpubsub.azure.v1. */
+export type ClientProtocol = "simple" | "json" | "reliable" | "protobuf" | "protobufReliable" | "mqtt";
+
+const subprotocolNames: Record<ClientProtocol, string | undefined> = {
+  simple: undefined,
+  json: "json.webpubsub.azure.v1",
+  reliable: "json.reliable.webpubsub.azure.v1",
+  protobuf: "protobuf.webpubsub.azure.v1",
+  protobufReliable: "protobuf.reliable.webpubsub.azure.v1",
+  // MQTT sessions (src/emulator/mqtt) report "mqtt" as their subprotocol, as the service's events do.
+  mqtt: "mqtt",
+};
+
+/** A frame on the wire: JSON text, or protobuf bytes (a string's length counts toward the backlog as is). */
+type Frame = string | Uint8Array;
+
+/** One client connection of a hub, and the socket it currently uses (reliable ones can swap sockets). */
+export class ClientConnection {
+  readonly groups = new Set<string>();
+  readonly roles: Set<string>;
+  /** Connection state set by event handlers (`ce-connectionState`). */
+  state: string | undefined;
+  socket: WebSocket | undefined;
+  readonly reconnectionToken: string | undefined;
+  /** Reliable: next sequence id, messages not yet acknowledged, and the grace timer after a drop. */
+  #sequence = 0;
+  readonly #unacked: { id: number; frame: Frame }[] = [];
+  #unackedBytes = 0;
+  /** Called when a reliable client's unacknowledged backlog passes the service's capacity. */
+  onBacklogFull: (() => void) | undefined;
+  graceTimer: NodeJS.Timeout | undefined;
+  readonly #ackIds = new Set<number | bigint>();
+  readonly #waiters: { resolve: (m: ReceivedMessage) => void; timer: NodeJS.Timeout }[] = [];
+  readonly #inbox: ReceivedMessage[] = [];
+  readonly connectedAt = new Date();
+  /** Epoch ms of the last frame from the client or message delivered to it. */
+  lastActivityAt = Date.now();
+  closed = false;
+
+  constructor(
+    readonly hub: string,
+    readonly connectionId: string,
+    readonly userId: string | null,
+    readonly protocol: ClientProtocol,
+    roles: Iterable<string>,
+    reconnectionToken: string | undefined,
+    /** Keep received messages for `nextMessage()` even when nobody awaits them yet (tests), bounded. */
+    private readonly record: boolean,
+  ) {
+    this.roles = new Set(roles);
+    this.reconnectionToken = reconnectionToken;
+  }
+
+  /** The custom subprotocol a simple client speaks (chosen by the connect handler or offered alone). */
+  customSubprotocol: string | undefined;
+
+  get subprotocol(): string | undefined {
+    return subprotocolNames[this.protocol] ?? this.customSubprotocol;
+  }
+
+  /** Whether the connection speaks a reliable subprotocol (sequence ids, acks, recovery). */
+  get reliable(): boolean {
+    return this.protocol === "reliable" || this.protocol === "protobufReliable";
+  }
+
+  /** Delivers a message in this connection's protocol (and to anyone awaiting it in a test). */
+  deliver(message: EncodedMessage): void {
+    if (this.closed) return;
+    this.#record(message);
+    this.transmit(message);
+  }
+
+  /** Writes a message in this connection's wire protocol; other protocols (MQTT) override it. */
+  protected transmit(message: EncodedMessage): void {
+    const socket = this.socket;
+    if (this.protocol === "simple") {
+      if (socket?.readyState === 1) {
+        const { data, binary } = message.simple;
+        socket.send(data, { binary });
+      }
+      return;
+    }
+    if (!this.reliable) {
+      if (socket?.readyState === 1) socket.send(this.frame(message));
+      return;
+    }
+    const id = ++this.#sequence;
+    const frame = this.frame(message, id);
+    this.#unacked.push({ id, frame });
+    this.#unackedBytes += frame.length;
+    // client-spec 3.2: the service queues at most 1000 messages or 16 MB not yet acknowledged, then closes
+    // the connection for good. Without a hook (no endpoint to close it), keep the newest instead.
+    if (this.#unacked.length > maxUnackedMessages || this.#unackedBytes > maxUnackedBytes) {
+      if (this.onBacklogFull !== undefined) return this.onBacklogFull();
+      this.#unackedBytes -= (this.#unacked.shift() as { frame: Frame }).frame.length;
+    }
+    if (socket?.readyState === 1) socket.send(frame);
+  }
+
+  /** A message in this connection's subprotocol, with its sequence id on reliable ones (protobuf overrides). */
+  protected frame(message: EncodedMessage, sequenceId?: number): Frame {
+    return sequenceId === undefined ? message.json : message.withSequence(sequenceId);
+  }
+
+  /**
+   * Closes the connection on the server's behalf when its protocol has its own way to do so (MQTT sends
+   * DISCONNECT and ends the session); false means the WebSocket endpoint closes it as usual.
+   */
+  closeByServer(_reason: string | undefined): boolean {
+    return false;
+  }
+
+  /** Sends a protocol frame (ack, system, pong), in the json subprotocols' shape; protobuf translates it. */
+  sendControl(frame: object): void {
+    if (this.protocol !== "simple" && this.socket?.readyState === 1) this.socket.send(JSON.stringify(frame));
+  }
+
+  sendRaw(data: string | Buffer, binary: boolean): void {
+    if (this.socket?.readyState === 1) this.socket.send(data, { binary });
+  }
+
+  /** Reliable: the client has everything up to `sequenceId`. */
+  acknowledge(sequenceId: number): void {
+    while (this.#unacked.length > 0 && (this.#unacked[0] as { id: number }).id <= sequenceId)
+      this.#unackedBytes -= (this.#unacked.shift() as { frame: Frame }).frame.length;
+  }
+
+  /** Reliable: re-sends what the client has not acknowledged, after it reconnected. */
+  replay(): void {
+    for (const { frame } of this.#unacked) this.socket?.send(frame);
+  }
+
+  /** False when this ackId was seen before on this connection (the service answers `Duplicate`). */
+  rememberAck(ackId: number | bigint): boolean {
+    if (this.#ackIds.has(ackId)) return false;
+    if (this.#ackIds.size >= 10_000) this.#ackIds.delete(this.#ackIds.values().next().value as number | bigint);
+    this.#ackIds.add(ackId);
+    return true;
+  }
+
+  /** Resolves with the next message this connection receives (or one already queued for inspection). */
+  nextMessage(timeoutMs: number): Promise<ReceivedMessage> {
+    const queued = this.#inbox.shift();
+    if (queued !== undefined) return Promise.resolve(queued);
+    return new Promise((resolve, reject) => {
+      const waiter = {
+        resolve,
+        timer: setTimeout(() => {
+          const i = this.#waiters.indexOf(waiter);
+          if (i >= 0) this.#waiters.splice(i, 1);
+          reject(new Error(`connection ${this.connectionId} received no message within ${timeoutMs} ms`));
+        }, timeoutMs),
+      };
+      this.#waiters.push(waiter);
+    });
+  }
+
+  #record(message: EncodedMessage): void {
+    const waiter = this.#waiters.shift();
+    if (waiter !== undefined) {
+      clearTimeout(waiter.timer);
+      waiter.resolve(decode(message.message));
+    } else if (this.record) {
+      this.#inbox.push(decode(message.message));
+      if (this.#inbox.length > 1000) this.#inbox.shift();
+    }
+  }
+
+  dispose(): void {
+    this.closed = true;
+    if (this.graceTimer !== undefined) clearTimeout(this.graceTimer);
+    for (const w of this.#waiters.splice(0)) clearTimeout(w.timer);
+    this.#inbox.length = 0;
+    this.#unacked.length = 0;
+    this.#unackedBytes = 0;
+  }
+}
