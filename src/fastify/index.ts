@@ -3,6 +3,7 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from "fastify";
 import { WebPubSubEventHandler as CoreEventHandler } from "../handler/WebPubSubEventHandler";
 import { BodyTooLargeError } from "../handler/message";
+import { givenPaths } from "../handler/path";
 import { checkNegotiate, negotiateUrl, type NegotiateClient, type NegotiateOptions } from "../handler/negotiate";
 
 export * from "../handler/publicTypes";
@@ -68,7 +69,7 @@ export class WebPubSubEventHandler extends CoreEventHandler {
       // middleware and @azure/web-pubsub-express serve.
       // Both the path as given and as `path` reads it back (lower case), for apps with case-sensitive routes.
       const urls = new Set<string>();
-      for (const withSlash of [this.givenPath, this.path]) {
+      for (const withSlash of [givenPaths.get(this) ?? this.path, this.path]) {
         for (const url of [withSlash, withSlash.length > 1 ? withSlash.slice(0, -1) : withSlash, `${withSlash}*`]) {
           urls.add(url);
         }

@@ -12,7 +12,7 @@ import {
   type EventHttpResponse,
 } from "./message";
 import { fromNodeRequest, writeNodeResponse } from "./node";
-import { normalizePath, pathMatcher } from "./path";
+import { givenPaths, normalizePath, pathMatcher } from "./path";
 import { connectResponder, userEventResponder } from "./responders";
 import type { ConnectionContext, ConnectRequest, WebPubSubEventHandlerOptions } from "./types";
 
@@ -79,8 +79,6 @@ export class WebPubSubEventHandler {
    * with a trailing slash, as in @azure/web-pubsub-express (`"/Custom"` → `"/custom/"`).
    */
   readonly path: string;
-  /** `path` as the options gave it (with a trailing slash): case-sensitive routers register this one too. */
-  protected readonly givenPath: string;
   readonly #hub: string;
   readonly #options: WebPubSubEventHandlerOptions;
   readonly #allowedOrigin: (origin: string) => string | undefined;
@@ -94,7 +92,7 @@ export class WebPubSubEventHandler {
     this.#allowedOrigin = compileAllowedOrigins(options.allowedEndpoints);
     this.#maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
     const given = options.path ?? `/api/webpubsub/hubs/${hub}/`;
-    this.givenPath = given.endsWith("/") ? given : `${given}/`;
+    givenPaths.set(this, given.endsWith("/") ? given : `${given}/`);
     this.path = normalizePath(given);
     this.#matches = pathMatcher(this.path);
   }

@@ -13,3 +13,9 @@ export function pathMatcher(path: string): (url: string) => boolean {
   const prefix = normalizePath(path);
   return (url) => normalizePath(url.split("?")[0] ?? "/").startsWith(prefix);
 }
+
+/**
+ * Each handler's `path` as its options gave it (with a trailing slash), for routers that match case-sensitively
+ * (Fastify) to register besides the normalised one. Kept here rather than on the class to stay off its API.
+ */
+export const givenPaths = new WeakMap<object, string>();
