@@ -36,8 +36,8 @@ export type {
 } from "./client/options";
 export type { RequestLogEvent, WebPubSubServiceClientLogOptions } from "./logging";
 export type { GenerateClientTokenOptions, ClientTokenResponse, WebPubSubClientProtocol } from "./client/clientToken";
+export type { WebPubSubGroupMember } from "./client/page";
 export type {
-  WebPubSubGroupMember,
   GroupListConnectionsOptions,
   MemberPage,
   PagedGroupMembers,

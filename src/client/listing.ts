@@ -1,12 +1,6 @@
 import type { Pipeline, CallOptions } from "../internal/pipeline";
 import { checkInteger } from "../internal/validate";
-import { isNextLink, parseMemberPage } from "./page";
-
-/** A member of a group, as listed by the service. */
-export interface WebPubSubGroupMember {
-  connectionId: string;
-  userId?: string;
-}
+import { isNextLink, parseMemberPage, type WebPubSubGroupMember } from "./page";
 
 /** Options for `group.listConnections()`. */
 export interface GroupListConnectionsOptions extends CallOptions {

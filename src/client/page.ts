@@ -1,7 +1,12 @@
 import { RestError } from "../errors";
 import { utf8 } from "../internal/failures";
 import type { TransportResponse } from "../internal/transport/types";
-import type { WebPubSubGroupMember } from "./listing";
+
+/** A member of a group, as listed by the service. */
+export interface WebPubSubGroupMember {
+  connectionId: string;
+  userId?: string;
+}
 
 /** One parsed page of group members and the service's link to the next one. */
 export interface ParsedPage {

@@ -1,7 +1,7 @@
 // The public shapes of the emulator: its options, a running emulator, and a connection as it sees it.
-import type { ReceivedMessage } from "./messages";
-import type { EmulatorEvent } from "./observe";
-import type { HubSettings } from "./upstream";
+import type { ReceivedMessage } from "./state/messages";
+import type { EmulatorEvent } from "./liveview/observe";
+import type { HubSettings } from "./upstream/client";
 
 /** Options for {@link startEmulator}. */
 export interface EmulatorOptions {

@@ -4,7 +4,9 @@ import type {
   ConnectErrorResponse,
   MqttConnectErrorResponse,
   MqttConnectionContextProperties,
-  MqttConnectResponse,
+  MqttConnectProperties,
+  MqttConnectResponseProperties,
+  MqttDisconnectedProperties,
 } from "./mqtt/types";
 
 /** The client protocol of a connection: `mqtt` for MQTT clients, `default` for every other client. */
@@ -65,6 +67,12 @@ export interface ConnectRequest {
   clientCertificates?: Certificate[];
 }
 
+/** The `connect` event of an MQTT client. Check `request.context.clientProtocol === "mqtt"` to narrow. */
+export interface MqttConnectRequest extends ConnectRequest {
+  /** The CONNECT packet's fields. */
+  mqtt: MqttConnectProperties;
+}
+
 /** What a `connect` handler may change about the connection. */
 export interface ConnectResponse {
   /** Groups to join. */
@@ -75,6 +83,12 @@ export interface ConnectResponse {
   userId?: string;
   /** The subprotocol to select (one the client offered). */
   subprotocol?: string;
+}
+
+/** A successful connect reply for an MQTT client. */
+export interface MqttConnectResponse extends ConnectResponse {
+  /** MQTT-only reply fields. */
+  mqtt?: MqttConnectResponseProperties;
 }
 
 /** Replies to a `connect` event. Call exactly one of `success` or `fail`. */
@@ -136,6 +150,12 @@ export interface DisconnectedRequest {
   context: ConnectionContext;
   /** Why the connection closed, when known. */
   reason?: string;
+}
+
+/** The `disconnected` event of an MQTT client. */
+export interface MqttDisconnectedRequest extends DisconnectedRequest {
+  /** MQTT details. */
+  mqtt: MqttDisconnectedProperties;
 }
 
 /** The non-blocking group joined/left events. */

@@ -9,7 +9,7 @@ import { jwtVerify } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { WebPubSubServiceClient } from "../../src/index";
 import { startEmulator, type Emulator, type EmulatorEvent } from "../../src/emulator/index";
-import { Feed } from "../../src/emulator/ui/feed";
+import { Feed } from "../../src/emulator/liveview/feed";
 import { closeAllMqtt, connectMqtt } from "../helpers/mqtt";
 import { startNode } from "../helpers/spawn";
 

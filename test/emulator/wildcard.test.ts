@@ -21,9 +21,7 @@ afterAll(async () => {
   await emulator.close();
 });
 
-async function pubsub(
-  roles: string[],
-): Promise<{
+async function pubsub(roles: string[]): Promise<{
   socket: TestSocket;
   id: string;
   ask: (frame: Record<string, unknown>) => Promise<Record<string, unknown>>;

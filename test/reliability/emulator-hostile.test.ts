@@ -17,7 +17,7 @@ const KEY = "hostile-test-access-key-0123456789";
 const keyBytes = new TextEncoder().encode(KEY);
 const otherKey = new TextEncoder().encode("some-other-key-that-is-long-enough-for-hs512-0123456789abcdef");
 const MAX_BODY = 64 * 1024;
-const MAX_FRAME = 1024 * 1024; // the emulator's WebSocket maxPayload (src/emulator/websocket.ts)
+const MAX_FRAME = 1024 * 1024; // the emulator's WebSocket maxPayload (src/emulator/protocols/websocket/endpoint.ts)
 
 let emulator: Emulator;
 let client: WebPubSubServiceClient;

@@ -1,6 +1,6 @@
 // MQTT additions to the CloudEvents shapes (Azure/azure-webpubsub protocols/server/cloud-events/main.tsp),
-// named as in @azure/web-pubsub-express 1.1.
-import type { ConnectRequest, ConnectResponse, DisconnectedRequest } from "../types";
+// named as in @azure/web-pubsub-express 1.1. The MQTT requests and reply that extend the generic ones
+// (MqttConnectRequest, MqttConnectResponse, MqttDisconnectedRequest) live in ../types.ts, which imports these.
 import type { MqttDisconnectReasonCode, MqttV311ConnectReturnCode, MqttV500ConnectReasonCode } from "./codes";
 
 /** An MQTT user property (a name/value pair carried by CONNECT, CONNACK and DISCONNECT packets of MQTT 5.0). */
@@ -31,22 +31,10 @@ export interface MqttConnectProperties {
   userProperties?: MqttUserProperty[];
 }
 
-/** The `connect` event of an MQTT client. Check `request.context.clientProtocol === "mqtt"` to narrow. */
-export interface MqttConnectRequest extends ConnectRequest {
-  /** The CONNECT packet's fields. */
-  mqtt: MqttConnectProperties;
-}
-
 /** MQTT-only parts of a successful connect reply. */
 export interface MqttConnectResponseProperties {
   /** Sent to the client in CONNACK (MQTT 5.0 clients only; 3.1.1 has no user properties). */
   userProperties?: MqttUserProperty[];
-}
-
-/** A successful connect reply for an MQTT client. */
-export interface MqttConnectResponse extends ConnectResponse {
-  /** MQTT-only reply fields. */
-  mqtt?: MqttConnectResponseProperties;
 }
 
 /** A connect refusal in the service's generic form: the HTTP status and a detail. */
@@ -87,10 +75,4 @@ export interface MqttDisconnectedProperties {
   disconnectPacket: MqttDisconnectPacket;
   /** Whether the client ended the session. */
   initiatedByClient: boolean;
-}
-
-/** The `disconnected` event of an MQTT client. */
-export interface MqttDisconnectedRequest extends DisconnectedRequest {
-  /** MQTT details. */
-  mqtt: MqttDisconnectedProperties;
 }

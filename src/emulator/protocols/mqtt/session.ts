@@ -4,8 +4,8 @@
 // QoS handshakes, and keeps what an offline session must not lose.
 import { randomUUID } from "node:crypto";
 import type { IPublishPacket, QoS } from "mqtt-packet";
-import { ClientConnection } from "../connection";
-import type { DataType, EncodedMessage, OutgoingMessage } from "../messages";
+import { ClientConnection } from "../../state/connection";
+import type { DataType, EncodedMessage, OutgoingMessage } from "../../state/messages";
 import { mqttLimits } from "./limits";
 import type { MqttLink } from "./link";
 import type { MqttPublishProperties } from "./origin";

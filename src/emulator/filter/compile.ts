@@ -3,10 +3,10 @@
 // and or not; `in` (a list, or groups); parentheses; and a handful of string functions.
 // A filter is parsed once into a tree of closures, then run against each connection.
 
-import { FilterSyntaxError, maxFilterDepth } from "./filterError";
-import { tokenize, type Token } from "./filterLexer";
+import { FilterSyntaxError, maxFilterDepth } from "./error";
+import { tokenize, type Token } from "./lexer";
 
-export { FilterSyntaxError, maxFilterDepth } from "./filterError";
+export { FilterSyntaxError, maxFilterDepth } from "./error";
 
 /** What a filter is evaluated against: one connection. */
 export interface FilterSubject {

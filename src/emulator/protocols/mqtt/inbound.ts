@@ -1,10 +1,10 @@
 // Packets an MQTT client sends once connected: PUBLISH (to a group, or an event request to the event
 // handler), the QoS acknowledgements, SUBSCRIBE / UNSUBSCRIBE (join / leave group), PINGREQ, DISCONNECT.
 import type { IPublishPacket, ISubscribePacket, IUnsubscribePacket } from "mqtt-packet";
-import type { EmulatorCore } from "../core";
-import type { DataType, OutgoingMessage } from "../messages";
-import { hasRole } from "../permissions";
-import { keepState } from "../upstream";
+import type { EmulatorCore } from "../../state/core";
+import type { DataType, OutgoingMessage } from "../../state/messages";
+import { hasRole } from "../../state/permissions";
+import { keepState } from "../../upstream/client";
 import { V4, V5 } from "./codes";
 import { userEvent } from "./events";
 import { mqttLimits } from "./limits";

@@ -3,8 +3,8 @@
 // module tree (no files to copy, no paths to look up), and works offline.
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { SignJWT } from "jose";
-import type { ConnectionInfo } from "../index";
-import type { EmulatorEvent } from "../observe";
+import type { ConnectionInfo } from "../types";
+import type { EmulatorEvent } from "./observe";
 import { Access } from "./access";
 import { assets } from "./assets/index";
 import { Feed, type FeedLimits } from "./feed";

@@ -3,10 +3,10 @@
 // capped there), ended by expiry, a clean start, takeover or a REST close (`disconnected`). Last wills are
 // published when a connection ends without a normal DISCONNECT, after the 5.0 Will Delay Interval.
 import type { IConnackPacket, IConnectPacket } from "mqtt-packet";
-import type { EmulatorCore } from "../core";
-import type { OutgoingMessage } from "../messages";
-import { hasRole } from "../permissions";
-import { keepState } from "../upstream";
+import type { EmulatorCore } from "../../state/core";
+import type { OutgoingMessage } from "../../state/messages";
+import { hasRole } from "../../state/permissions";
+import { keepState } from "../../upstream/client";
 import { V4, V5 } from "./codes";
 import type { ConnectDecision } from "./connect";
 import { sessionEvent } from "./events";

@@ -1,6 +1,6 @@
 import { Hub } from "./hub";
-import type { Observation } from "./observe";
-import type { Upstream } from "./upstream";
+import type { Observation } from "../liveview/observe";
+import type { Upstream } from "../upstream/client";
 
 /** What the REST and WebSocket sides share: hubs, the key, settings and the log. */
 export interface EmulatorCore {

@@ -1,7 +1,7 @@
 // The page's picture of who is connected and which groups exist, read from the emulator's own inspection
 // API (`connections()`), never kept separately. Bounded: a hub with 10k connections sends the page at
 // most `maxConnections` rows (filtered first, newest first) and `maxGroups` groups.
-import type { ConnectionInfo } from "../index";
+import type { ConnectionInfo } from "../types";
 
 const maxConnections = 500;
 const maxGroups = 300;

@@ -1,5 +1,5 @@
 // How an MQTT payload maps to a Web PubSub data type (reference-mqtt-cross-protocol-communication).
-import { contentTypeToDataType, type DataType } from "../messages";
+import { contentTypeToDataType, type DataType } from "../../state/messages";
 
 /** MQTT 5 content type → data type; absent (and every 3.1.1 publish) → binary. */
 export function dataTypeOf(contentType: string | undefined): DataType {

@@ -1,14 +1,14 @@
 // The REST calls that do more than a lookup: sends, closes, group changes by filter, paging, tokens.
 import { SignJWT } from "jose";
-import type { ClientConnection } from "./connection";
-import type { EmulatorCore } from "./core";
-import { compileFilter, FilterSyntaxError, type FilterPredicate } from "./filter";
+import type { ClientConnection } from "../state/connection";
+import type { EmulatorCore } from "../state/core";
+import { compileFilter, FilterSyntaxError, type FilterPredicate } from "../filter/compile";
 import { HttpFailure, send } from "./http";
-import type { Hub } from "./hub";
-import { contentTypeToDataType } from "./messages";
-import { noteReach } from "./observe";
-import { checkGroup, filterParam, intParam, requireVersion, type Call } from "./restParams";
-import type { ClientEndpoint } from "./websocket";
+import type { Hub } from "../state/hub";
+import { contentTypeToDataType } from "../state/messages";
+import { noteReach } from "../liveview/observe";
+import { checkGroup, filterParam, intParam, requireVersion, type Call } from "./params";
+import type { ClientEndpoint } from "../protocols/websocket/endpoint";
 
 /**
  * A REST send. One to a group reaches PubSub clients as `from: "group"` with the group's name (and no

@@ -1,8 +1,8 @@
 // Parameters of REST calls: the call's context, validation of names and numbers, api-version gates, filters.
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { compileFilter, FilterSyntaxError, type FilterPredicate } from "./filter";
+import { compileFilter, FilterSyntaxError, type FilterPredicate } from "../filter/compile";
 import { HttpFailure, supportedApiVersions } from "./http";
-import type { Hub } from "./hub";
+import type { Hub } from "../state/hub";
 
 export const versionRank = new Map<string, number>(supportedApiVersions.map((v, i) => [v, i]));
 

@@ -1,7 +1,7 @@
 // The MQTT events of reference-mqtt-cloud-events: every event carries ce-physicalConnectionId and (once a
 // session exists) ce-sessionId, ce-subprotocol is always "mqtt", and ce-source names the physical connection.
-import type { EmulatorCore } from "../core";
-import type { UpstreamResult } from "../upstream";
+import type { EmulatorCore } from "../../state/core";
+import type { UpstreamResult } from "../../upstream/client";
 import type { MqttConnection } from "./session";
 
 export interface MqttUserProperty {

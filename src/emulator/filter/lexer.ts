@@ -1,6 +1,6 @@
 // Splits a filter into tokens (strings with doubled quotes, numbers, words, punctuation), each with where it
 // starts and ends, for the parser and its error positions.
-import { FilterSyntaxError } from "./filterError";
+import { FilterSyntaxError } from "./error";
 
 export type Token =
   | { kind: "string"; value: string; pos: number; end: number }

@@ -1,11 +1,11 @@
 // What a connected client's frames do: simple clients' frames become `message` events; PubSub clients
 // (json / reliable subprotocols) speak the request schema of json.webpubsub.azure.v1.
 import type { RawData } from "ws";
-import type { ClientConnection } from "./connection";
-import type { EmulatorCore } from "./core";
-import { contentTypeToDataType, EncodedMessage, type DataType } from "./messages";
-import { hasRole } from "./permissions";
-import { keepState } from "./upstream";
+import type { ClientConnection } from "../../state/connection";
+import type { EmulatorCore } from "../../state/core";
+import { contentTypeToDataType, EncodedMessage, type DataType } from "../../state/messages";
+import { hasRole } from "../../state/permissions";
+import { keepState } from "../../upstream/client";
 
 /**
  * The error names an ack may carry: those of the service's docs (`Forbidden`, `InternalServerError`,

@@ -1,6 +1,6 @@
 // How a message becomes frames for each kind of client, encoded once per send and shared by every
 // recipient of the same kind.
-import type { MqttOrigin } from "./mqtt/origin";
+import type { MqttOrigin } from "../protocols/mqtt/origin";
 
 export type DataType = "json" | "text" | "binary";
 

@@ -3,11 +3,11 @@
 import { randomBytes } from "node:crypto";
 import { STATUS_CODES, type IncomingMessage } from "node:http";
 import type { Duplex } from "node:stream";
-import { bearer, TokenRejected, verifyToken } from "./auth";
-import type { ClientConnection, ClientProtocol } from "./connection";
-import type { EmulatorCore } from "./core";
-import { validHostHeader } from "./endpoint";
-import type { ConnectReply } from "./upstream";
+import { bearer, TokenRejected, verifyToken } from "../../auth/token";
+import type { ClientConnection, ClientProtocol } from "../../state/connection";
+import type { EmulatorCore } from "../../state/core";
+import { validHostHeader } from "../../auth/endpoint";
+import type { ConnectReply } from "../../upstream/client";
 
 const hubPattern = /^[A-Za-z][A-Za-z0-9_`,.[\]]{0,127}$/;
 

@@ -1,15 +1,15 @@
-// The REST data plane: routing, authentication and the simple lookups; bigger calls live in restCalls.ts.
+// The REST data plane: routing, authentication and the simple lookups; bigger calls live in calls.ts.
 import { randomUUID } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { bearer, TokenRejected, verifyToken } from "./auth";
-import type { EmulatorCore } from "./core";
-import { reachOf } from "./observe";
-import { validHostHeader } from "./endpoint";
+import { bearer, TokenRejected, verifyToken } from "../auth/token";
+import type { EmulatorCore } from "../state/core";
+import { reachOf } from "../liveview/observe";
+import { validHostHeader } from "../auth/endpoint";
 import { HttpFailure, readBody, send, sendFailure, supportedApiVersions } from "./http";
-import { grantRole, hasRole, isRoleOf, type PermissionKind } from "./permissions";
-import { checkRoom, closeConnections, generateToken, groupsByFilter, listConnections, sendMessage } from "./restCalls";
-import { checkGroup, checkId, requireVersion, safeDecode, versionRank, type Call } from "./restParams";
-import type { ClientEndpoint } from "./websocket";
+import { grantRole, hasRole, isRoleOf, type PermissionKind } from "../state/permissions";
+import { checkRoom, closeConnections, generateToken, groupsByFilter, listConnections, sendMessage } from "./calls";
+import { checkGroup, checkId, requireVersion, safeDecode, versionRank, type Call } from "./params";
+import type { ClientEndpoint } from "../protocols/websocket/endpoint";
 
 const hubPattern = /^[A-Za-z][A-Za-z0-9_`,.[\]]{0,127}$/;
 

@@ -4,7 +4,7 @@
 // viewer has a bounded queue, and what overflows it is replaced by one "missed N events" marker.
 import { randomUUID } from "node:crypto";
 import type { ServerResponse } from "node:http";
-import type { EmulatorEvent } from "../observe";
+import type { EmulatorEvent } from "./observe";
 import { summarise, type FeedEvent } from "./summary";
 
 /** Bounds of the feed, all in events. */

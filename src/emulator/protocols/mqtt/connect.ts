@@ -3,8 +3,8 @@
 // (reference-mqtt-cloud-events) whose answer can set the user, groups and roles or refuse the client.
 import { randomBytes } from "node:crypto";
 import type { IConnectPacket } from "mqtt-packet";
-import type { EmulatorCore } from "../core";
-import type { ConnectReply } from "../upstream";
+import type { EmulatorCore } from "../../state/core";
+import type { ConnectReply } from "../../upstream/client";
 import { connackFailureCode, V4, V5 } from "./codes";
 import { eventHeaders, userPropertyList, userPropertyMap } from "./events";
 import { mqttLimits } from "./limits";

@@ -1,6 +1,6 @@
 import { createHmac, randomUUID } from "node:crypto";
-import type { ClientConnection } from "./connection";
-import type { Observation } from "./observe";
+import type { ClientConnection } from "../state/connection";
+import type { Observation } from "../liveview/observe";
 
 /** Where a hub's events go (like the service's event handler settings). */
 export interface HubSettings {

@@ -1,6 +1,6 @@
 // Turns an emulator event into the small object the page shows. Message bodies never leave the emulator
 // through the feed: a frame is summarised by its type, group, event name, data type and size.
-import type { EmulatorEvent } from "../observe";
+import type { EmulatorEvent } from "./observe";
 
 /** One line of the live view's traffic stream. */
 export interface FeedEvent {

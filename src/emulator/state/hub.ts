@@ -1,7 +1,7 @@
 import { ClientConnection } from "./connection";
-import type { FilterPredicate } from "./filter";
+import type { FilterPredicate } from "../filter/compile";
 import { EncodedMessage, type OutgoingMessage } from "./messages";
-import type { Observation } from "./observe";
+import type { Observation } from "../liveview/observe";
 
 /** The state of one hub: connections, groups, users and the groups users belong to. */
 export class Hub {

@@ -3,9 +3,9 @@ import { randomBytes } from "node:crypto";
 import type { IncomingMessage } from "node:http";
 import type { Duplex } from "node:stream";
 import { WebSocketServer, type RawData, type WebSocket } from "ws";
-import { ClientConnection, maxUnackedBytes, maxUnackedMessages } from "./connection";
-import type { EmulatorCore } from "./core";
-import { FrameHandler } from "./frames";
+import { ClientConnection, maxUnackedBytes, maxUnackedMessages } from "../../state/connection";
+import type { EmulatorCore } from "../../state/core";
+import { FrameHandler } from "../json/frames";
 import { authorizeUpgrade, newConnectionId, refuse, type Pending } from "./handshake";
 
 export { newConnectionId } from "./handshake";
