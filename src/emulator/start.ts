@@ -7,7 +7,11 @@ import { MqttEndpoint } from "./protocols/mqtt/endpoint";
 import { Observation } from "./liveview/observe";
 import { RestApi } from "./rest/api";
 import { createLiveView, type LiveView } from "./liveview/liveview";
-import { Upstream, type HubSettings } from "./upstream/client";
+import { Upstream } from "./upstream/client";
+import { UpstreamRouter } from "./upstream/router";
+import { resolveConfig, resolveLegacyHubs } from "./config/parse";
+import { HubSettingsStore } from "./config/store";
+import type { ResolvedConfig } from "./config/resolved";
 import { answerClientErrors, ownOrigins, parsePublicEndpoint } from "./auth/endpoint";
 import type { ConnectionInfo, Emulator, EmulatorOptions } from "./types";
 import { ClientEndpoint } from "./protocols/websocket/endpoint";
@@ -27,11 +31,12 @@ export const defaultAccessKey = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789ABCDEFGH";
  * ```
  */
 export async function startEmulator(options: EmulatorOptions = {}): Promise<Emulator> {
-  const host = options.host ?? "127.0.0.1";
-  const port = options.port ?? 8080;
+  const config = options.config === undefined ? undefined : resolveConfig(options.config, "config option");
+  const host = options.host ?? config?.host ?? "127.0.0.1";
+  const port = options.port ?? config?.port ?? 8080;
   if (!Number.isInteger(port) || port < 0 || port > 65535)
     throw new TypeError(`port ${String(port)} is not a port number (0–65535).`);
-  const accessKey = options.accessKey ?? defaultAccessKey;
+  const accessKey = options.accessKey ?? config?.accessKey ?? defaultAccessKey;
   if (typeof accessKey !== "string" || accessKey === "") throw new TypeError("accessKey must be a non-empty string.");
   const mqttSessionExpiryMs = options.mqttSessionExpiryMs ?? 30_000;
   if (!Number.isInteger(mqttSessionExpiryMs) || mqttSessionExpiryMs < 0)
@@ -39,6 +44,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       `mqttSessionExpiryMs ${String(mqttSessionExpiryMs)} is not a whole number of milliseconds (0 or more).`,
     );
   const log = options.log ?? (() => {});
+  for (const line of config?.notices ?? []) log(`notice: ${line}`);
   const publicEndpoint = parsePublicEndpoint(options.publicEndpoint);
   const requestTimeoutMs = options.requestTimeoutMs ?? 30_000;
   if (!Number.isInteger(requestTimeoutMs) || requestTimeoutMs < 1)
@@ -49,11 +55,11 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   let origins: string[] = [];
   const observation = new Observation();
   const registry = new HubRegistry(observation);
-  const upstreams = new Map<string, Upstream>();
-  const hubSettings = new Map<string, HubSettings>(
-    Object.entries(options.hubs ?? {}).map(([name, settings]) => [name.toLowerCase(), settings]),
-  );
+  // The `hubs` option is per-hub event handlers over the configuration, as `--upstream` flags over a file.
+  const settings = new HubSettingsStore(config, resolveLegacyHubs(options.hubs ?? {}, "hubs option"));
   let origin = `${host}:${port}`;
+  let applied = config;
+  const router = new UpstreamRouter((handler) => new Upstream(handler, accessKey, origin, log, observation));
 
   const core: EmulatorCore = {
     accessKey,
@@ -68,17 +74,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     hub: (name) => registry.get(name),
     existingHub: (name) => registry.find(name),
     prune: (hub) => registry.prune(hub),
-    upstream: (hub) => {
-      const key = hub.toLowerCase();
-      let upstream = upstreams.get(key);
-      if (upstream === undefined) {
-        const settings = hubSettings.get(key);
-        if (settings === undefined) return undefined;
-        upstream = new Upstream(settings, accessKey, origin, log, observation);
-        upstreams.set(key, upstream);
-      }
-      return upstream;
-    },
+    upstream: (hub) => router.route(settings.get(hub)),
+    hubSettings: (hub) => settings.get(hub),
   };
   const clients = new ClientEndpoint(core);
   // MQTT clients (/clients/mqtt/hubs/{hub}) have their own endpoint; their sessions live in the same hubs.
@@ -162,11 +159,19 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       }
       return Promise.reject(new Error(`no connection ${connectionId}`));
     },
-    setHub(hub, settings) {
-      const key = hub.toLowerCase();
-      upstreams.delete(key);
-      if (settings === undefined) hubSettings.delete(key);
-      else hubSettings.set(key, settings);
+    setHub(hub, hubSettings) {
+      const handlers =
+        hubSettings === undefined
+          ? undefined
+          : (resolveLegacyHubs({ [hub]: hubSettings }, "setHub").get(hub.toLowerCase())?.handlers ?? []);
+      settings.setHandlers(hub, handlers);
+    },
+    setConfig(next) {
+      const resolved = resolveConfig(next, "setConfig");
+      for (const line of resolved.notices) log(`notice: ${line}`);
+      for (const line of needsRestart(applied, resolved)) log(`notice: ${line}`);
+      settings.setConfig(resolved);
+      applied = resolved;
     },
     dropConnection(connectionId) {
       for (const hub of registry.all()) {
@@ -205,4 +210,10 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     },
   };
   return emulator;
+}
+
+/** Listening settings cannot change under running clients: a reload that edits them says so. */
+function needsRestart(before: ResolvedConfig | undefined, after: ResolvedConfig): string[] {
+  const changed = (["host", "port", "accessKey"] as const).filter((key) => before?.[key] !== after[key]);
+  return changed.length === 0 ? [] : [`${changed.join(", ")} changed; restart the emulator to apply`];
 }
