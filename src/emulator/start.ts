@@ -172,6 +172,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       for (const line of needsRestart(applied, resolved)) log(`notice: ${line}`);
       settings.setConfig(resolved);
       applied = resolved;
+      clients.keepAlive.reschedule();
     },
     dropConnection(connectionId) {
       for (const hub of registry.all()) {

@@ -52,8 +52,7 @@ export function resolveLegacyHubs(hubs: Record<string, LegacyHubSettings>, sourc
     const timeout = fields.get("timeoutMs");
     if (timeout !== undefined && (!Number.isInteger(timeout.value) || (timeout.value as number) < 1))
       scope.fail(timeout.path, "must be a positive whole number of milliseconds");
-    const userPattern =
-      user === undefined ? "*" : Array.isArray(user.value) ? user.value.join(",") : (user.value as unknown);
+    const userPattern = user === undefined ? "*" : Array.isArray(user.value) ? user.value.join(",") : user.value;
     out.set(name.toLowerCase(), {
       name,
       handlers: [

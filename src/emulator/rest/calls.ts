@@ -48,13 +48,16 @@ export function sendMessage(
       );
     }
   }
+  // 0 (the default) means the message never expires.
+  const expiresAt = ttl === null || Number(ttl) === 0 ? undefined : Date.now() + Number(ttl) * 1000;
   const excludedList = call.url.searchParams.getAll("excluded");
   const excluded = allowed.excluded && excludedList.length > 0 ? new Set(excludedList) : undefined;
   const filter = filterParam(call, allowed.filter);
+  const ttlField = expiresAt === undefined ? {} : { expiresAt };
   const message =
     allowed.group === undefined
-      ? { dataType, payload, from: "server" as const }
-      : { dataType, payload, from: "group" as const, group: allowed.group };
+      ? { dataType, payload, from: "server" as const, ...ttlField }
+      : { dataType, payload, from: "group" as const, group: allowed.group, ...ttlField };
   const reached = call.hub.broadcast(targets, message, excluded, filter);
   if (call.hub.observation?.emit !== undefined) noteReach(call.res, reached);
   send(call.res, 202);

@@ -7,6 +7,8 @@ import { ClientConnection, maxUnackedBytes, maxUnackedMessages } from "../../sta
 import type { EmulatorCore } from "../../state/core";
 import { FrameHandler } from "../json/frames";
 import { authorizeUpgrade, newConnectionId, refuse, type Pending } from "./handshake";
+import { KeepAlive } from "./keepalive";
+import { defaultKeepAliveSeconds } from "../../config/resolved";
 
 export { newConnectionId } from "./handshake";
 
@@ -18,9 +20,12 @@ export class ClientEndpoint {
   readonly #sockets = new Set<WebSocket>();
   readonly #frames: FrameHandler;
   readonly #answers = new WeakMap<IncomingMessage, string>();
+  /** Pings every client at its hub's `webSocketKeepAliveIntervalInSeconds`. */
+  readonly keepAlive: KeepAlive;
 
   constructor(private readonly core: EmulatorCore) {
     this.#frames = new FrameHandler(core, (connection, reason) => this.close(connection, reason));
+    this.keepAlive = new KeepAlive((hub) => core.hubSettings(hub)?.keepAliveSeconds ?? defaultKeepAliveSeconds);
     this.#wss = new WebSocketServer({
       noServer: true,
       maxPayload: maxFrameBytes,
@@ -121,6 +126,7 @@ export class ClientEndpoint {
       connection.sendControl(connected);
       void this.#systemEvent(connection, "connected", "{}");
     }
+    this.keepAlive.add(ws, connection.hub);
     ws.on("message", (data, isBinary) => {
       connection.lastActivityAt = Date.now();
       this.core.observation.emit?.({
@@ -212,6 +218,7 @@ export class ClientEndpoint {
 
   /** Closes every socket at once (emulator shutdown). */
   closeAll(): void {
+    this.keepAlive.clear();
     for (const ws of this.#sockets) ws.terminate();
     this.#sockets.clear();
     this.#wss.close();
