@@ -9,9 +9,8 @@ import { RestApi } from "./rest/api";
 import { createLiveView, type LiveView } from "./liveview/liveview";
 import { Upstream } from "./upstream/client";
 import { UpstreamRouter } from "./upstream/router";
-import { resolveConfig, resolveLegacyHubs } from "./config/parse";
-import { HubSettingsStore } from "./config/store";
-import type { ResolvedConfig } from "./config/resolved";
+import { resolveLegacyHubs } from "./config/parse";
+import { ConfigRuntime, readInitialConfig } from "./config/runtime";
 import { answerClientErrors, ownOrigins, parsePublicEndpoint } from "./auth/endpoint";
 import type { ConnectionInfo, Emulator, EmulatorOptions } from "./types";
 import { ClientEndpoint } from "./protocols/websocket/endpoint";
@@ -31,7 +30,8 @@ export const defaultAccessKey = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789ABCDEFGH";
  * ```
  */
 export async function startEmulator(options: EmulatorOptions = {}): Promise<Emulator> {
-  const config = options.config === undefined ? undefined : resolveConfig(options.config, "config option");
+  const initial = await readInitialConfig(options);
+  const { config } = initial;
   const host = options.host ?? config?.host ?? "127.0.0.1";
   const port = options.port ?? config?.port ?? 8080;
   if (!Number.isInteger(port) || port < 0 || port > 65535)
@@ -44,7 +44,6 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       `mqttSessionExpiryMs ${String(mqttSessionExpiryMs)} is not a whole number of milliseconds (0 or more).`,
     );
   const log = options.log ?? (() => {});
-  for (const line of config?.notices ?? []) log(`notice: ${line}`);
   const publicEndpoint = parsePublicEndpoint(options.publicEndpoint);
   const requestTimeoutMs = options.requestTimeoutMs ?? 30_000;
   if (!Number.isInteger(requestTimeoutMs) || requestTimeoutMs < 1)
@@ -56,9 +55,9 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   const observation = new Observation();
   const registry = new HubRegistry(observation);
   // The `hubs` option is per-hub event handlers over the configuration, as `--upstream` flags over a file.
-  const settings = new HubSettingsStore(config, resolveLegacyHubs(options.hubs ?? {}, "hubs option"));
+  const configs = new ConfigRuntime(initial, options.hubs, log, () => clients.keepAlive.reschedule());
+  const settings = configs.store;
   let origin = `${host}:${port}`;
-  let applied = config;
   const router = new UpstreamRouter((handler) => new Upstream(handler, accessKey, origin, log, observation));
 
   const core: EmulatorCore = {
@@ -118,6 +117,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   origins = [...new Set(origins)];
   const endpoint = publicEndpoint?.origin ?? `http://${origin}`;
   log(`emulator listening on ${endpoint}`);
+  if (initial.file !== undefined) configs.follow(initial.file);
 
   const info = (hubName: string, c: ClientConnection): ConnectionInfo => ({
     hub: hubName,
@@ -166,14 +166,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
           : (resolveLegacyHubs({ [hub]: hubSettings }, "setHub").get(hub.toLowerCase())?.handlers ?? []);
       settings.setHandlers(hub, handlers);
     },
-    setConfig(next) {
-      const resolved = resolveConfig(next, "setConfig");
-      for (const line of resolved.notices) log(`notice: ${line}`);
-      for (const line of needsRestart(applied, resolved)) log(`notice: ${line}`);
-      settings.setConfig(resolved);
-      applied = resolved;
-      clients.keepAlive.reschedule();
-    },
+    setConfig: (next) => configs.set(next),
     dropConnection(connectionId) {
       for (const hub of registry.all()) {
         const socket = hub.connections.get(connectionId)?.socket;
@@ -201,6 +194,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
         clients.closeAll();
         mqtt.closeAll();
         ui?.close();
+        configs.close();
         server.close(() => resolve());
         for (const socket of sockets) socket.destroy();
       });
@@ -211,10 +205,4 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     },
   };
   return emulator;
-}
-
-/** Listening settings cannot change under running clients: a reload that edits them says so. */
-function needsRestart(before: ResolvedConfig | undefined, after: ResolvedConfig): string[] {
-  const changed = (["host", "port", "accessKey"] as const).filter((key) => before?.[key] !== after[key]);
-  return changed.length === 0 ? [] : [`${changed.join(", ")} changed; restart the emulator to apply`];
 }

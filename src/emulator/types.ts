@@ -37,6 +37,12 @@ export interface EmulatorOptions {
    */
   config?: EmulatorConfig | EmulatorAppSettings;
   /**
+   * A file holding {@link EmulatorOptions.config} (JSON; comments and trailing commas allowed), read at start
+   * and followed while running: each valid edit applies without dropping connections, an invalid one is
+   * logged and the previous settings stay in force. The `webpubsub emulator --config` flag uses it.
+   */
+  configFile?: string;
+  /**
    * How long a dropped `json.reliable.webpubsub.azure.v1` connection waits for its client to reconnect.
    * @default 30000
    */

@@ -1,5 +1,6 @@
 // JSON as configuration files are written: ASP.NET's JSON configuration (appsettings.json) and ARM templates
 // both allow comments and trailing commas. Comments become spaces, so error positions still point at the file.
+import { jsonErrorOffset } from "./jsonError";
 
 /** Replaces `//` and `/* *\/` comments outside strings with spaces (line breaks kept). */
 function blankComments(text: string): string {
@@ -72,10 +73,9 @@ export function parseJsonc(source: string): unknown {
   const text = blankTrailingCommas(blankComments(source.replace(/^\uFEFF/, "")));
   try {
     return JSON.parse(text);
-  } catch (error) {
-    const message = (error as Error).message;
-    const position = /position (\d+)/.exec(message);
-    const what = message.replace(/\s*(in JSON )?at position \d+.*$/s, "").replace(/^JSON\.parse: /, "");
-    throw new SyntaxError(position === null ? what : `${what} at ${where(text, Number(position[1]))}`);
+  } catch {
+    const offset = jsonErrorOffset(text) ?? text.length;
+    const found = offset >= text.length ? "the end of the file" : JSON.stringify(text[offset]);
+    throw new SyntaxError(`unexpected ${found} at ${where(text, offset)}`);
   }
 }
