@@ -66,6 +66,7 @@ export interface HubProperties {
  * ```
  */
 export interface EmulatorConfig {
+  /** Hub names (case-insensitive) mapped to their settings. */
   hubs: Record<string, HubProperties>;
   /** The port to listen on (the `--port` flag and the `port` option win). */
   port?: number;
@@ -79,10 +80,13 @@ export interface EmulatorConfig {
 
 /** One event handler in Microsoft's emulator's appsettings.json (`WebPubSub:Hubs:<hub>:EventHandlers`). */
 export interface EmulatorAppSettingsHandler {
+  /** Where events go; `{hub}` and `{event}` are replaced. */
   UrlTemplate: string;
+  /** Any of `connect`, `connected`, `disconnected`. */
   SystemEvents?: string[];
   /** `*`, one name, or names separated by commas. */
   EventPattern?: string;
+  /** Refused by Microsoft's emulator; accepted here with a notice (no managed identity locally). */
   Auth?: unknown;
 }
 
@@ -92,6 +96,7 @@ export interface EmulatorAppSettingsHandler {
  * Keys match case-insensitively, as ASP.NET configuration does; sections it does not know are ignored.
  */
 export interface EmulatorAppSettings {
+  /** The emulator's section; keys match case-insensitively. */
   WebPubSub: {
     AccessKey?: string;
     Hubs?: Record<
@@ -109,5 +114,6 @@ export interface EmulatorAppSettings {
   };
   /** ASP.NET's listening URLs, e.g. `http://localhost:8080` (the first one is used). */
   Urls?: string;
+  /** Other ASP.NET sections (`Logging`, `AllowedHosts`...), ignored. */
   [section: string]: unknown;
 }
