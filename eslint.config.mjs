@@ -5,7 +5,18 @@ import globals from "globals";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-  { ignores: ["dist/", "coverage/", "temp/", "src/vendor/", ".ci/", "samples/.readme-*/", "**/*.cjs"] },
+  {
+    ignores: [
+      "dist/",
+      "coverage/",
+      "temp/",
+      "src/vendor/",
+      "src/emulator/protocols/protobuf/*_pb.ts",
+      ".ci/",
+      "samples/.readme-*/",
+      "**/*.cjs",
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {

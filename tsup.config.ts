@@ -1,8 +1,8 @@
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Plugin } from "esbuild";
-import { defineConfig } from "tsup";
+import { defineConfig, type Options } from "tsup";
 
 // Public entry points. Each one is also listed in package.json "exports" and has an API report.
 const entry = {
@@ -14,7 +14,12 @@ const entry = {
   handler: "src/handler/index.ts",
 };
 
-const src = resolve(dirname(fileURLToPath(import.meta.url)), "src");
+const root = dirname(fileURLToPath(import.meta.url));
+const src = resolve(root, "src");
+
+// The version users see (user agent, tracer, `webpubsub --version`) is package.json's, put in at build time.
+const { version } = JSON.parse(readFileSync(resolve(root, "package.json"), "utf8")) as { version: string };
+const define = { __WEBPUBSUB_VERSION__: JSON.stringify(version) };
 
 // The build for every runtime but Node: where a module `x.ts` has a sibling `x.web.ts`, the web build uses
 // the sibling (`internal/platform.ts` → node:crypto; `platform.web.ts` → WebCrypto; the undici transport →
@@ -40,56 +45,70 @@ const vendoredMqttPacket: Plugin = {
   },
 };
 
-export default defineConfig([
-  {
-    entry,
-    format: ["esm"],
-    dts: true,
-    splitting: true,
-    // No source maps: they are not shipped, so no build may point at one (no sourceMappingURL comments).
-    sourcemap: false,
-    clean: true,
-    target: "node20",
-    platform: "node",
-    esbuildPlugins: [vendoredMqttPacket],
-  },
-  {
-    // jose 6 and p-retry 7 are ESM-only; Node 20.18 cannot require() them, so the CJS build carries its own copy.
-    entry,
-    format: ["cjs"],
-    dts: true,
-    // No source maps: they are not shipped, so no build may point at one (no sourceMappingURL comments).
-    sourcemap: false,
-    target: "node20",
-    platform: "node",
-    noExternal: ["jose", "p-retry", "is-network-error"],
-    esbuildPlugins: [vendoredMqttPacket],
-  },
-  {
-    entry: { "vendor/mqtt-packet": "src/vendor/mqtt-packet.ts" },
-    format: ["cjs"],
-    sourcemap: false,
-    target: "node20",
-    platform: "node",
-  },
-  {
-    // dist/web: the fetch + WebCrypto build of the main entry, chosen by the workerd, edge-light, deno, bun,
-    // browser and worker conditions (and by `webpubsub-fetch` for a small Node bundle). Its types are
-    // dist/index.d.ts: the API is the same.
-    entry: { "web/index": "src/index.ts" },
-    format: ["esm"],
-    // No source maps: they are not shipped, so no build may point at one (no sourceMappingURL comments).
-    sourcemap: false,
-    target: "es2022",
-    platform: "neutral",
-    esbuildPlugins: [webVariants],
-  },
-  {
-    entry: { cli: "src/cli/index.ts" },
-    format: ["esm"],
-    target: "node20",
-    platform: "node",
-    banner: { js: "#!/usr/bin/env node" },
-    esbuildPlugins: [vendoredMqttPacket],
-  },
-]);
+// `tsup --js-only` (what `npm run demo` runs first): the JavaScript without type declarations, and without
+// emptying dist/ (a full build's .d.ts files stay). Declarations take most of a build's time; a demo needs none.
+export default defineConfig((flags) => {
+  const full = (flags as { jsOnly?: boolean }).jsOnly !== true;
+  return configs(full);
+});
+
+function configs(full: boolean): Options[] {
+  return [
+    {
+      entry,
+      format: ["esm"],
+      dts: full,
+      splitting: true,
+      // No source maps: they are not shipped, so no build may point at one (no sourceMappingURL comments).
+      sourcemap: false,
+      clean: full,
+      target: "node20",
+      platform: "node",
+      define,
+      esbuildPlugins: [vendoredMqttPacket],
+    },
+    {
+      // jose 6 and p-retry 7 are ESM-only; Node 20.18 cannot require() them, so the CJS build carries its own copy.
+      entry,
+      format: ["cjs"],
+      dts: full,
+      // No source maps: they are not shipped, so no build may point at one (no sourceMappingURL comments).
+      sourcemap: false,
+      target: "node20",
+      platform: "node",
+      define,
+      noExternal: ["jose", "p-retry", "is-network-error"],
+      esbuildPlugins: [vendoredMqttPacket],
+    },
+    {
+      entry: { "vendor/mqtt-packet": "src/vendor/mqtt-packet.ts" },
+      format: ["cjs"],
+      sourcemap: false,
+      target: "node20",
+      platform: "node",
+      define,
+    },
+    {
+      // dist/web: the fetch + WebCrypto build of the main entry, chosen by the workerd, edge-light, deno, bun,
+      // browser and worker conditions (and by `webpubsub-fetch` for a small Node bundle). Its types are
+      // dist/index.d.ts: the API is the same.
+      entry: { "web/index": "src/index.ts" },
+      format: ["esm"],
+      // No source maps: they are not shipped, so no build may point at one (no sourceMappingURL comments).
+      sourcemap: false,
+      target: "es2022",
+      platform: "neutral",
+      define,
+      esbuildPlugins: [webVariants],
+    },
+    {
+      entry: { cli: "src/cli/index.ts" },
+      format: ["esm"],
+      target: "node20",
+      platform: "node",
+      define,
+      banner: { js: "#!/usr/bin/env node" },
+      esbuildPlugins: [vendoredMqttPacket],
+    },
+  ];
+}

@@ -1,4 +1,5 @@
 import { ValidationError } from "./errors";
+import { parseEndpoint, trimEndpoint } from "./internal/endpoint";
 
 /** The parts of a Web PubSub connection string. */
 export interface ParsedConnectionString {
@@ -66,48 +67,4 @@ export function parseConnectionString(connectionString: string): ParsedConnectio
     url.port = String(n);
   }
   return { endpoint: trimEndpoint(url), accessKey, version: fields.get("version") };
-}
-
-/**
- * Normalises an endpoint URL: any-case scheme, `https://` when none is given, only http(s) allowed,
- * no trailing slash.
- */
-export function normalizeEndpoint(endpoint: string, argument = "endpoint"): string {
-  if (typeof endpoint !== "string" || endpoint.trim() === "") {
-    throw new ValidationError(`${argument} must be a non-empty URL like "https://<name>.webpubsub.azure.com".`, {
-      argument,
-    });
-  }
-  return trimEndpoint(parseEndpoint(endpoint.trim(), argument, `The endpoint ${JSON.stringify(endpoint.trim())}`));
-}
-
-/** `what` names the value in errors; from a connection string it never quotes the value (it may hold the key). */
-function parseEndpoint(text: string, argument: string, what: string): URL {
-  const allowed = "expected http://<host>[:port] or https://<host>[:port], or a bare host (https:// is assumed)";
-  let withScheme: string;
-  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(text)) withScheme = text;
-  else if (/^https?(?::\/?(?!\/)|\/\/)/i.test(text) || /^https?:(?!\d)/i.test(text)) {
-    // "http//host", "https:/host", "http:host": a typo of the scheme, not a host called "http".
-    throw new ValidationError(`${what} has a malformed scheme: write "http://" or "https://" (${allowed}).`, {
-      argument,
-    });
-  } else withScheme = `https://${text}`;
-  let url: URL;
-  try {
-    url = new URL(withScheme);
-  } catch {
-    throw new ValidationError(`${what} is not a valid URL: ${allowed}.`, { argument });
-  }
-  if (url.protocol !== "http:" && url.protocol !== "https:") {
-    throw new ValidationError(`${what} must use http:// or https://.`, { argument });
-  }
-  if (url.username || url.password || url.search || url.hash) {
-    throw new ValidationError(`${what} must not contain credentials, a query or a fragment.`, { argument });
-  }
-  return url;
-}
-
-/** Without trailing slashes, so that parsing the result again gives the same endpoint (a fixed point). */
-function trimEndpoint(url: URL): string {
-  return url.toString().replace(/\/+$/, "");
 }

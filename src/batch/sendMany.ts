@@ -1,14 +1,17 @@
-import { AbortError, ValidationError } from "../errors";
+import { AbortError } from "../errors";
 import type { WebPubSubServiceClient } from "../client/WebPubSubServiceClient";
+import { platform } from "../internal/platform";
 import { retryHint } from "../internal/retry";
-import { checkInteger } from "../internal/validate";
 import { defaultSend } from "./defaultSend";
 import { neverReached, Outage, reached } from "./outage";
 import { ServiceUnreachableError } from "./ServiceUnreachableError";
+import { checkItems, readBatchSettings, type BatchSettings } from "./settings";
+import { ItemSource } from "./source";
 import type { BatchMessage, SendManyOptions, SendManyResult } from "./types";
-import { platform } from "../internal/platform";
 
 export type { BatchItemResult, BatchMessage, BatchProgress, SendManyOptions, SendManyResult } from "./types";
+
+type Send<T> = NonNullable<SendManyOptions<T>["send"]>;
 
 /**
  * Sends many messages (an array, any iterable or an async iterable of millions) with bounded
@@ -30,57 +33,22 @@ export async function sendMany<T = BatchMessage>(
   items: Iterable<T> | AsyncIterable<T>,
   options: SendManyOptions<T> = {},
 ): Promise<SendManyResult<T>> {
-  const concurrency = checkInteger(options.concurrency ?? 16, "options.concurrency", 1, 10_000);
-  const maxRetries = checkInteger(options.maxRetries ?? 3, "options.maxRetries", 0, 100);
-  const retryDelayInMs = checkInteger(options.retryDelayInMs ?? 500, "options.retryDelayInMs", 0, 3_600_000);
-  const maxRetryDelayInMs = checkInteger(
-    options.maxRetryDelayInMs ?? 60_000,
-    "options.maxRetryDelayInMs",
-    0,
-    3_600_000,
-  );
-  const maxRetryAfterInMs =
-    options.maxRetryAfterInMs === undefined
-      ? Number.POSITIVE_INFINITY
-      : checkInteger(options.maxRetryAfterInMs, "options.maxRetryAfterInMs", 0, 86_400_000);
-  const progressInterval = checkInteger(
-    options.progressIntervalInMs ?? 250,
-    "options.progressIntervalInMs",
-    0,
-    3_600_000,
-  );
-  const maxFailuresKept = checkInteger(
-    options.maxFailuresKept ?? 1000,
-    "options.maxFailuresKept",
-    0,
-    Number.MAX_SAFE_INTEGER,
-  );
-  const maxUnreachableInMs = checkInteger(
-    options.maxUnreachableInMs ?? 30_000,
-    "options.maxUnreachableInMs",
-    0,
-    86_400_000,
-  );
-  if (
-    items === null ||
-    typeof items !== "object" ||
-    (!(Symbol.iterator in items) && !(Symbol.asyncIterator in items))
-  ) {
-    throw new ValidationError("items must be an array, an iterable or an async iterable.", { argument: "items" });
-  }
-  const sendOne = options.send ?? (defaultSend as unknown as NonNullable<SendManyOptions<T>["send"]>);
+  const settings = readBatchSettings(options);
+  checkItems(items);
+  const send = options.send ?? (defaultSend as unknown as Send<T>);
   const outer = options.abortSignal;
   if (outer?.aborted) throw new AbortError(undefined, { cause: outer.reason });
+  return new BatchRun(client, items, options, settings, send).run();
+}
 
-  const controller = new AbortController();
-  // Every send in flight listens on this one signal; that is by design, not a leak.
-  platform.allowManyListeners(controller.signal);
-  const onAbort = () => controller.abort(outer?.reason);
-  outer?.addEventListener("abort", onAbort, { once: true });
-  const signal = controller.signal;
-
-  const started = performance.now();
-  const result: SendManyResult<T> = {
+/** One `sendMany` call: the shared state its workers read and write, and the steps each item goes through. */
+class BatchRun<T> {
+  readonly #controller = new AbortController();
+  readonly #signal = this.#controller.signal;
+  readonly #source: ItemSource<T>;
+  readonly #outage: Outage;
+  readonly #started = performance.now();
+  readonly #result: SendManyResult<T> = {
     succeeded: 0,
     failed: 0,
     failures: [],
@@ -88,183 +56,198 @@ export async function sendMany<T = BatchMessage>(
     throttledMs: 0,
     elapsedMs: 0,
   };
-  let read = 0;
-  let inFlight = 0;
-  let pausedUntil = 0;
-  let lastProgress = 0;
-  let exhausted = false;
-  let stop = false;
-  const outage = new Outage(maxUnreachableInMs, Math.max(retryDelayInMs, 1), Math.max(maxRetryDelayInMs, 1));
-  let unreachable: { error: unknown; unreachableForMs: number } | undefined;
+  #inFlight = 0;
+  /** Every item waits until then (a Retry-After, or a pause while the endpoint cannot be reached). */
+  #pausedUntil = 0;
+  #lastProgress = 0;
+  #stop = false;
+  #unreachable: { error: unknown; unreachableForMs: number } | undefined;
 
-  const progress = (final: boolean) => {
-    if (options.onProgress === undefined) return;
-    const now = performance.now();
-    if (!final && now - lastProgress < progressInterval) return;
-    lastProgress = now;
-    options.onProgress({
-      started: read,
-      succeeded: result.succeeded,
-      failed: result.failed,
-      inFlight,
-      throttledMs: Math.round(result.throttledMs),
-      unreachableMs: Math.round(outage.unreachableForMs(now)),
-      elapsedMs: Math.round(now - started),
-    });
-  };
+  constructor(
+    private readonly client: WebPubSubServiceClient,
+    private readonly items: Iterable<T> | AsyncIterable<T>,
+    private readonly options: SendManyOptions<T>,
+    private readonly settings: BatchSettings,
+    private readonly send: Send<T>,
+  ) {
+    this.#source = new ItemSource(items);
+    const { maxUnreachableInMs, retryDelayInMs, maxRetryDelayInMs } = settings;
+    this.#outage = new Outage(maxUnreachableInMs, Math.max(retryDelayInMs, 1), Math.max(maxRetryDelayInMs, 1));
+  }
 
-  // Every worker pulls from the same iterator, so at most `concurrency` items are alive at once. A sync
-  // iterable is read synchronously; an async one through a chain, so two workers never call next() at once.
-  const isAsync = Symbol.asyncIterator in items;
-  const iterator: Iterator<T> | AsyncIterator<T> = isAsync
-    ? (items as AsyncIterable<T>)[Symbol.asyncIterator]()
-    : (items as Iterable<T>)[Symbol.iterator]();
-  let pulling: Promise<unknown> = Promise.resolve();
-  const take = (step: IteratorResult<T>): { item: T; index: number } | undefined => {
-    if (step.done === true) {
-      exhausted = true;
-      return undefined;
+  async run(): Promise<SendManyResult<T>> {
+    const outer = this.options.abortSignal;
+    // Every send in flight listens on this one signal; that is by design, not a leak.
+    platform.allowManyListeners(this.#signal);
+    const onAbort = () => this.#controller.abort(outer?.reason);
+    outer?.addEventListener("abort", onAbort, { once: true });
+    try {
+      const workers: Promise<void>[] = [];
+      for (let i = 0; i < this.settings.concurrency; i++) workers.push(this.#worker());
+      this.#throwIfEnded(await Promise.allSettled(workers));
+    } finally {
+      outer?.removeEventListener("abort", onAbort);
+      await this.#source.close();
+      this.#result.elapsedMs = Math.round(performance.now() - this.#started);
+      this.#result.throttledMs = Math.round(this.#result.throttledMs);
+      this.#progress(true);
     }
-    return { item: step.value, index: read++ };
-  };
-  const next = (): { item: T; index: number } | undefined | Promise<{ item: T; index: number } | undefined> => {
-    if (!isAsync) return exhausted || stop || signal.aborted ? undefined : take((iterator as Iterator<T>).next());
-    const turn = pulling.then(async () =>
-      exhausted || stop || signal.aborted ? undefined : take(await iterator.next()),
-    );
-    pulling = turn.catch(() => undefined);
-    return turn;
-  };
+    return this.#result;
+  }
 
-  const waitForGate = async () => {
-    // Several items may be throttled at once; everyone waits for the latest time the service named.
-    for (let wait = pausedUntil - performance.now(); wait > 0; wait = pausedUntil - performance.now()) {
-      await sleep(wait, signal);
+  async #worker(): Promise<void> {
+    const closed = () => this.#stop || this.#signal.aborted;
+    for (let pending = this.#source.next(closed); ; pending = this.#source.next(closed)) {
+      const entry = pending instanceof Promise ? await pending : pending;
+      if (entry === undefined) break;
+      this.#inFlight++;
+      try {
+        await this.#runItem(entry.item, entry.index);
+      } finally {
+        this.#inFlight--;
+      }
+      this.#progress(false);
     }
-  };
+  }
 
-  const runItem = async (item: T, index: number) => {
+  /** Sends one item until it succeeds, fails for good, or the batch ends. */
+  async #runItem(item: T, index: number): Promise<void> {
     let attempts = 0;
     for (;;) {
-      if (pausedUntil > 0 && pausedUntil > performance.now()) await waitForGate();
+      if (this.#pausedUntil > 0 && this.#pausedUntil > performance.now()) await this.#waitForPause();
       attempts++;
       try {
-        await sendOne(item, { client, abortSignal: signal, index });
-        outage.answered();
-        result.succeeded++;
-        options.onResult?.({ index, item, ok: true, attempts });
+        await this.send(item, { client: this.client, abortSignal: this.#signal, index });
+        this.#outage.answered();
+        this.#result.succeeded++;
+        this.options.onResult?.({ index, item, ok: true, attempts });
         return;
       } catch (error) {
-        if (signal.aborted) throw error;
+        if (this.#signal.aborted) throw error;
         if (neverReached(error)) {
-          const verdict = outage.failed(performance.now());
-          if (verdict.kind === "stop") {
-            // One error for the whole batch; everything in flight or waiting is cancelled.
-            unreachable ??= { error, unreachableForMs: verdict.unreachableForMs };
-            stop = true;
-            controller.abort(error);
-            throw error;
-          }
-          if (verdict.kind === "pause") {
+          if (this.#pauseForOutage(error)) {
             // The endpoint is down, not this item: wait with the whole batch without using up its retries.
             attempts--;
-            if (verdict.until > pausedUntil) pausedUntil = verdict.until;
-            // Nothing settles during an outage; say so rather than fall silent.
-            progress(false);
             continue;
           }
         } else if (reached(error)) {
-          outage.answered();
+          this.#outage.answered();
         }
-        const hint = retryHint(error);
-        // A service's Retry-After is honoured in full, never cut short; one longer than maxRetryAfterInMs
-        // fails the item instead (its error carries the wait the service asked for).
-        if (
-          hint.retryable &&
-          attempts <= maxRetries &&
-          !(hint.retryAfterMs !== undefined && hint.retryAfterMs > maxRetryAfterInMs)
-        ) {
-          if (hint.retryAfterMs !== undefined) {
-            const until = performance.now() + hint.retryAfterMs;
-            if (until > pausedUntil) {
-              result.throttledMs += until - Math.max(pausedUntil, performance.now());
-              pausedUntil = until;
-            }
-          } else {
-            const backoff = Math.min(maxRetryDelayInMs, retryDelayInMs * 2 ** (attempts - 1) * (1 + Math.random()));
-            await sleep(backoff, signal);
-          }
-          continue;
-        }
-        result.failed++;
-        if (result.failures.length < maxFailuresKept) result.failures.push({ index, item, error });
-        options.onResult?.({ index, item, ok: false, attempts, error });
-        if (options.stopOnError === true) {
-          stop = true;
-          result.stopped = true;
-        }
+        if (await this.#retryLater(error, attempts)) continue;
+        this.#recordFailure(item, index, attempts, error);
         return;
       }
     }
-  };
+  }
 
-  const worker = async () => {
-    for (let pending = next(); ; pending = next()) {
-      const entry = pending instanceof Promise ? await pending : pending;
-      if (entry === undefined) break;
-      inFlight++;
-      try {
-        await runItem(entry.item, entry.index);
-      } finally {
-        inFlight--;
-      }
-      progress(false);
+  async #waitForPause(): Promise<void> {
+    // Several items may be throttled at once; everyone waits for the latest time the service named.
+    for (let wait = this.#pausedUntil - performance.now(); wait > 0; wait = this.#pausedUntil - performance.now()) {
+      await sleep(wait, this.#signal);
     }
-  };
+  }
 
-  try {
-    const workers: Promise<void>[] = [];
-    for (let i = 0; i < concurrency; i++) workers.push(worker());
-    const settled = await Promise.allSettled(workers);
-    if (unreachable !== undefined) {
-      const unread = Array.isArray(items) ? items.length - read : 0;
-      const counts = {
-        succeeded: result.succeeded,
-        failed: result.failed,
-        notTried: read - result.succeeded - result.failed + unread,
-      };
+  /**
+   * After an attempt that never reached the service: true when the whole batch pauses for the outage; throws
+   * (and cancels everything in flight or waiting) once the endpoint has been unreachable for too long.
+   */
+  #pauseForOutage(error: unknown): boolean {
+    const verdict = this.#outage.failed(performance.now());
+    if (verdict.kind === "stop") {
+      // One error for the whole batch.
+      this.#unreachable ??= { error, unreachableForMs: verdict.unreachableForMs };
+      this.#stop = true;
+      this.#controller.abort(error);
+      throw error;
+    }
+    if (verdict.kind !== "pause") return false;
+    if (verdict.until > this.#pausedUntil) this.#pausedUntil = verdict.until;
+    // Nothing settles during an outage; say so rather than fall silent.
+    this.#progress(false);
+    return true;
+  }
+
+  /** Whether the item is tried again; waits out its backoff, or pauses the batch for the service's Retry-After. */
+  async #retryLater(error: unknown, attempts: number): Promise<boolean> {
+    const { maxRetries, maxRetryAfterInMs, maxRetryDelayInMs, retryDelayInMs } = this.settings;
+    const hint = retryHint(error);
+    // A service's Retry-After is honoured in full, never cut short; one longer than maxRetryAfterInMs
+    // fails the item instead (its error carries the wait the service asked for).
+    if (!hint.retryable || attempts > maxRetries) return false;
+    if (hint.retryAfterMs !== undefined && hint.retryAfterMs > maxRetryAfterInMs) return false;
+    if (hint.retryAfterMs !== undefined) {
+      const until = performance.now() + hint.retryAfterMs;
+      if (until > this.#pausedUntil) {
+        this.#result.throttledMs += until - Math.max(this.#pausedUntil, performance.now());
+        this.#pausedUntil = until;
+      }
+    } else {
+      const backoff = Math.min(maxRetryDelayInMs, retryDelayInMs * 2 ** (attempts - 1) * (1 + Math.random()));
+      await sleep(backoff, this.#signal);
+    }
+    return true;
+  }
+
+  #recordFailure(item: T, index: number, attempts: number, error: unknown): void {
+    this.#result.failed++;
+    if (this.#result.failures.length < this.settings.maxFailuresKept)
+      this.#result.failures.push({ index, item, error });
+    this.options.onResult?.({ index, item, ok: false, attempts, error });
+    if (this.options.stopOnError === true) {
+      this.#stop = true;
+      this.#result.stopped = true;
+    }
+  }
+
+  /** Once every worker is done: the batch's error, if it has one (unreachable, aborted, or a worker's own). */
+  #throwIfEnded(settled: PromiseSettledResult<void>[]): void {
+    if (this.#unreachable !== undefined) {
+      const read = this.#source.read;
+      const unread = Array.isArray(this.items) ? this.items.length - read : 0;
       throw new ServiceUnreachableError(
         {
-          ...counts,
-          sourceExhausted: exhausted || Array.isArray(items),
-          unreachableForMs: unreachable.unreachableForMs,
+          succeeded: this.#result.succeeded,
+          failed: this.#result.failed,
+          notTried: read - this.#result.succeeded - this.#result.failed + unread,
+          sourceExhausted: this.#source.exhausted || Array.isArray(this.items),
+          unreachableForMs: this.#unreachable.unreachableForMs,
         },
-        unreachable.error,
+        this.#unreachable.error,
       );
     }
-    if (signal.aborted) throw new AbortError("The batch was aborted.", { cause: signal.reason });
+    if (this.#signal.aborted) throw new AbortError("The batch was aborted.", { cause: this.#signal.reason });
     const failure = settled.find((s): s is PromiseRejectedResult => s.status === "rejected");
     if (failure !== undefined) throw failure.reason;
-  } finally {
-    outer?.removeEventListener("abort", onAbort);
-    if (!exhausted) await Promise.resolve(iterator.return?.()).catch(() => undefined);
-    result.elapsedMs = Math.round(performance.now() - started);
-    result.throttledMs = Math.round(result.throttledMs);
-    progress(true);
   }
-  return result;
+
+  #progress(final: boolean): void {
+    if (this.options.onProgress === undefined) return;
+    const now = performance.now();
+    if (!final && now - this.#lastProgress < this.settings.progressIntervalInMs) return;
+    this.#lastProgress = now;
+    this.options.onProgress({
+      started: this.#source.read,
+      succeeded: this.#result.succeeded,
+      failed: this.#result.failed,
+      inFlight: this.#inFlight,
+      throttledMs: Math.round(this.#result.throttledMs),
+      unreachableMs: Math.round(this.#outage.unreachableForMs(now)),
+      elapsedMs: Math.round(now - this.#started),
+    });
+  }
 }
 
+/** Waits `ms`; rejects once the batch is aborted (whose error the batch then throws, not this one). */
 function sleep(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
-    if (signal.aborted) return reject(signal.reason);
+    if (signal.aborted) return reject(new AbortError(undefined, { cause: signal.reason }));
     const timer = setTimeout(() => {
       signal.removeEventListener("abort", onAbort);
       resolve();
     }, ms);
     const onAbort = () => {
       clearTimeout(timer);
-      reject(signal.reason);
+      reject(new AbortError(undefined, { cause: signal.reason }));
     };
     signal.addEventListener("abort", onAbort, { once: true });
   });

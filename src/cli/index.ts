@@ -1,5 +1,7 @@
 // The `webpubsub` command. Each subcommand lives in its own module and is loaded only when used,
 // so `webpubsub token` never pays for the emulator's WebSocket server and vice versa.
+import { packageVersion } from "../internal/version";
+
 const commands: Record<string, { summary: string; load: () => Promise<{ run(argv: string[]): Promise<number> }> }> = {
   emulator: { summary: "start a local Web PubSub emulator", load: () => import("./emulator") },
   send: { summary: "send messages through a Web PubSub service (or the emulator)", load: () => import("./send") },
@@ -8,7 +10,10 @@ const commands: Record<string, { summary: string; load: () => Promise<{ run(argv
 
 function usage(): string {
   const lines = Object.entries(commands).map(([name, c]) => `  ${name.padEnd(10)} ${c.summary}`);
-  return `usage: webpubsub <command> [options]\n\ncommands:\n${lines.join("\n")}\n\nRun "webpubsub <command> --help" for a command's options.\n`;
+  return (
+    `usage: webpubsub <command> [options]\n\ncommands:\n${lines.join("\n")}\n\n` +
+    `Run "webpubsub <command> --help" for a command's options, "webpubsub --version" for the version.\n`
+  );
 }
 
 async function main(argv: string[]): Promise<number> {
@@ -16,6 +21,10 @@ async function main(argv: string[]): Promise<number> {
   if (name === undefined || name === "--help" || name === "-h" || name === "help") {
     process.stdout.write(usage());
     return name === undefined ? 2 : 0;
+  }
+  if (name === "--version" || name === "-v") {
+    process.stdout.write(`${packageVersion}\n`);
+    return 0;
   }
   const command = commands[name];
   if (command === undefined) {

@@ -1,8 +1,10 @@
-import { parseConnectionString, normalizeEndpoint } from "../connectionString";
+import { parseConnectionString } from "../connectionString";
+import { normalizeEndpoint } from "../internal/endpoint";
 import { isKeyCredential, isTokenCredential, type KeyCredentialLike, type TokenCredentialLike } from "../credentials";
 import { ValidationError } from "../errors";
 import { Pipeline, type CallOptions } from "../internal/pipeline";
-import { utf8 } from "../internal/failures";
+import { decodeUtf8 } from "../internal/utf8";
+import { packageVersion } from "../internal/version";
 import { defaultTransport } from "../internal/transport/default";
 import type { RequestLogEvent } from "../logging";
 import {
@@ -51,7 +53,7 @@ import { closeQuery, seg, send } from "./send";
 import { WebPubSubGroup } from "./WebPubSubGroup";
 
 const defaultApiVersion = "2024-12-01";
-const userAgent = "webpubsub-js/0.1.0";
+const userAgent = `webpubsub-js/${packageVersion}`;
 
 /**
  * The Web PubSub service client for one hub: sends messages, manages groups, users, connections and
@@ -146,7 +148,7 @@ export class WebPubSubServiceClient {
     const reverseProxy =
       options.reverseProxyEndpoint === undefined
         ? undefined
-        : normalizeEndpoint(options.reverseProxyEndpoint, "options.reverseProxyEndpoint");
+        : normalizeEndpoint(options.reverseProxyEndpoint, { argument: "options.reverseProxyEndpoint" });
     const prefix = options.userAgentOptions?.userAgentPrefix;
     // Like @azure/web-pubsub, any hub constructs; a bad one fails every call with a ValidationError, unsent.
     const hub = this.hubName;
@@ -474,7 +476,7 @@ export class WebPubSubServiceClient {
         options: callOptions,
         operation: "WebPubSubServiceClient.getClientAccessToken",
       });
-      token = (JSON.parse(utf8(response.body)) as { token: string }).token;
+      token = (JSON.parse(decodeUtf8(response.body)) as { token: string }).token;
       expiresOn = new Date(Date.now() + o.minutes * 60_000);
     } else {
       ({ token, expiresOn } = await signClientToken(`${this.endpoint}/${path}`, credential.key, o));

@@ -1,5 +1,5 @@
 import { RestError } from "../errors";
-import { utf8 } from "../internal/failures";
+import { decodeUtf8 } from "../internal/utf8";
 import type { TransportResponse } from "../internal/transport/types";
 
 /** A member of a group, as listed by the service. */
@@ -32,7 +32,7 @@ export function parseMemberPage(response: TransportResponse, what: string): Pars
     });
   let body: unknown;
   try {
-    body = JSON.parse(utf8(response.body));
+    body = JSON.parse(decodeUtf8(response.body));
   } catch {
     const type = response.header("content-type");
     throw fail(

@@ -1,7 +1,7 @@
 // webpubsub/emulator: a local Azure Web PubSub service (REST data plane + WebSocket clients) for
 // development and tests. Never loaded by the main entry. This file only names the public exports.
-export { defaultAccessKey, startEmulator } from "./start";
-export type { HubSettings } from "./upstream/client";
+export { startEmulator } from "./start";
+export { defaultAccessKey } from "./options";
 export type {
   EmulatorConfig,
   EmulatorAppSettings,
@@ -11,6 +11,7 @@ export type {
 } from "./config/types";
 export { EmulatorConfigError } from "./config/error";
 export type { EmulatorOptions, ConnectionInfo, Emulator } from "./types";
+export type { HubSettings } from "./upstream/client";
 export type { ReceivedMessage, DataType } from "./state/messages";
 export type {
   EmulatorEvent,

@@ -2,45 +2,14 @@
 // Only types come from "express", so loading this entry never loads Express itself.
 import type { NextFunction, Request, RequestHandler, Response } from "express";
 import { WebPubSubEventHandler as CoreEventHandler } from "../handler/WebPubSubEventHandler";
-
-/** The framework-agnostic handler this entry's `WebPubSubEventHandler` extends (`handleRequest`, `handleNodeRequest`). */
-export { CoreEventHandler as WebPubSubEventHandlerBase };
 import { checkNegotiate, negotiateUrl, type NegotiateClient, type NegotiateOptions } from "../handler/negotiate";
 
-export type {
-  Certificate,
-  ConnectedRequest,
-  ConnectionContext,
-  ConnectRequest,
-  ConnectResponse,
-  ConnectResponseHandler,
-  DisconnectedRequest,
-  GroupEventRequest,
-  GroupJoinedRequest,
-  GroupLeftRequest,
-  MqttConnectRequest,
-  MqttConnectResponse,
-  MqttDisconnectedRequest,
-  UserEventDataType,
-  UserEventRequest,
-  UserEventResponseHandler,
-  WebPubSubClientProtocol,
-  WebPubSubEventHandlerOptions,
-} from "../handler/types";
-export type {
-  ConnectErrorResponse,
-  MqttConnectErrorResponse,
-  MqttConnectErrorResponseProperties,
-  MqttConnectionContextProperties,
-  MqttConnectProperties,
-  MqttConnectResponseProperties,
-  MqttDisconnectedProperties,
-  MqttDisconnectPacket,
-  MqttUserProperty,
-} from "../handler/mqtt/types";
-export { MqttDisconnectReasonCode, MqttV311ConnectReturnCode, MqttV500ConnectReasonCode } from "../handler/mqtt/codes";
-export type { NegotiateClient, NegotiateOptions, PerRequest } from "../handler/negotiate";
-export type { EventHttpRequest, EventHttpResponse } from "../handler/message";
+export * from "../handler/publicTypes";
+/**
+ * The framework-agnostic handler this entry's `WebPubSubEventHandler` extends (`handleRequest`,
+ * `handleNodeRequest`).
+ */
+export { CoreEventHandler as WebPubSubEventHandlerBase };
 
 /**
  * Drop-in for `@azure/web-pubsub-express`'s `WebPubSubEventHandler`, with `ce-signature` verification.

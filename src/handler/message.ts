@@ -1,5 +1,6 @@
 // The handler core works on these two small shapes so web `Request`/`Response` and Node's
 // `IncomingMessage`/`ServerResponse` (and framework adapters that already read the body) share one path.
+import { readWebBody } from "../internal/body";
 
 /** An incoming HTTP request, independent of the server API that received it. */
 export interface EventHttpRequest {
@@ -38,31 +39,7 @@ export function jsonResponse(status: number, value: unknown): EventHttpResponse 
 
 /** Reads a web-standard body stream with a size limit, without buffering past it. */
 export async function readStreamLimited(stream: ReadableStream<Uint8Array> | null, limit: number): Promise<Uint8Array> {
-  if (!stream) return new Uint8Array(0);
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  const reader = stream.getReader();
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > limit) {
-      await reader.cancel().catch(() => {});
-      throw new BodyTooLargeError();
-    }
-    chunks.push(value);
-  }
-  return concat(chunks, size);
-}
-
-/** Concatenates byte chunks. */
-export function concat(chunks: readonly Uint8Array[], size: number): Uint8Array {
-  if (chunks.length === 1 && chunks[0]) return chunks[0];
-  const out = new Uint8Array(size);
-  let offset = 0;
-  for (const chunk of chunks) {
-    out.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
-  return out;
+  const bytes = await readWebBody(stream, limit);
+  if (bytes === undefined) throw new BodyTooLargeError();
+  return bytes;
 }

@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { BodyTooLargeError, concat, type EventHttpRequest, type EventHttpResponse } from "./message";
+import { readNodeBody } from "../internal/body";
+import { BodyTooLargeError, type EventHttpRequest, type EventHttpResponse } from "./message";
 
 // Type-only node imports: this file runs only when a Node request is handed in, so the handler entry still
 // bundles for edge runtimes.
@@ -24,20 +25,11 @@ function parsedBody(body: unknown): Uint8Array {
   return new TextEncoder().encode(JSON.stringify(body));
 }
 
-async function readNodeBody(req: IncomingMessage, limit: number): Promise<Uint8Array> {
+async function readRequestBody(req: IncomingMessage, limit: number): Promise<Uint8Array> {
   if (req.readableEnded) return parsedBody((req as IncomingMessage & { body?: unknown }).body);
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for await (const chunk of req as AsyncIterable<Uint8Array | string>) {
-    const bytes = typeof chunk === "string" ? new TextEncoder().encode(chunk) : chunk;
-    size += bytes.byteLength;
-    if (size > limit) {
-      req.resume();
-      throw new BodyTooLargeError();
-    }
-    chunks.push(bytes);
-  }
-  return concat(chunks, size);
+  const bytes = await readNodeBody(req, limit);
+  if (bytes === undefined) throw new BodyTooLargeError();
+  return bytes;
 }
 
 /** Wraps a Node request for the core. */
@@ -45,7 +37,7 @@ export function fromNodeRequest(req: IncomingMessage): EventHttpRequest {
   return {
     method: req.method ?? "GET",
     headers: toHeaders(req.headers),
-    readBody: (limit) => readNodeBody(req, limit),
+    readBody: (limit) => readRequestBody(req, limit),
   };
 }
 

@@ -2,6 +2,7 @@ import { AbortError, NetworkError, RestError, TimeoutError, WebPubSubError } fro
 import { redactDeep, type Redactor } from "./redact";
 import { isRetryableFailure, parseRetryAfter } from "./retry";
 import { TransportFailure, type TransportResponse } from "./transport/types";
+import { decodeUtf8 } from "./utf8";
 
 /** What the error mapping needs to know about the attempt that failed. */
 export interface FailedAttempt {
@@ -67,7 +68,7 @@ export function toRestError(method: string, path: string, response: TransportRes
   let serviceMessage: string | undefined;
   const type = headers["content-type"] ?? "";
   if (response.body.length > 0) {
-    const text = redact(utf8(response.body));
+    const text = redact(decodeUtf8(response.body));
     if (/json/i.test(type)) {
       try {
         details = redactDeep(JSON.parse(text), redact);
@@ -106,11 +107,4 @@ export function toRestError(method: string, path: string, response: TransportRes
     retryAfterInMs,
     request: { method, path: cleanPath },
   });
-}
-
-const decoder = new TextDecoder();
-
-/** Decodes UTF-8 without Node's Buffer, so the shared code runs on every runtime. */
-export function utf8(bytes: Uint8Array): string {
-  return decoder.decode(bytes);
 }

@@ -6,6 +6,7 @@
 // tracing stays off and each call pays one comparison.
 import type * as OtelApi from "@opentelemetry/api";
 import type { TransportResponse } from "./transport/types";
+import { packageVersion } from "./version";
 
 type Api = typeof OtelApi;
 
@@ -50,7 +51,7 @@ export function loadTracing(): Promise<void> {
         Api | undefined;
       api = loaded?.trace === undefined || loaded.context === undefined ? null : loaded;
       // A ProxyTracer: it follows whichever provider is registered later.
-      tracer = api?.trace.getTracer("webpubsub", "0.1.0");
+      tracer = api?.trace.getTracer("webpubsub", packageVersion);
     },
     () => {
       api = null;

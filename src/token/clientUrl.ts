@@ -21,33 +21,6 @@ export function clientPath(hub: string, clientProtocol: ClientProtocol | undefin
   }
 }
 
-/**
- * Normalises an endpoint to `http(s)://host[:port]/` (trailing slash). Accepts ws(s) too, and adds https when
- * the scheme is missing, as connection strings do.
- */
-export function normalizeEndpoint(endpoint: string): string {
-  let value = endpoint.trim();
-  if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(value)) value = `https://${value}`;
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    throw new ValidationError(`endpoint must be an absolute http(s) URL, got ${JSON.stringify(endpoint)}`, {
-      argument: "endpoint",
-    });
-  }
-  const scheme = url.protocol.toLowerCase();
-  if (scheme === "ws:") url.protocol = "http:";
-  else if (scheme === "wss:") url.protocol = "https:";
-  else if (scheme !== "http:" && scheme !== "https:") {
-    throw new ValidationError(`endpoint must use http or https, got ${JSON.stringify(url.protocol)}`, {
-      argument: "endpoint",
-    });
-  }
-  const path = url.pathname.endsWith("/") ? url.pathname : `${url.pathname}/`;
-  return `${url.protocol}//${url.host}${path}`;
-}
-
 /** `http://` → `ws://`, `https://` → `wss://`. */
 export function toWebSocketUrl(httpUrl: string): string {
   return httpUrl.replace(/^http(s?):\/\//i, "ws$1://");

@@ -1,11 +1,5 @@
-// Byte/text helpers built on web-standard globals only, so this folder bundles for edge runtimes.
-
-const encoder = new TextEncoder();
-
-/** UTF-8 bytes of a string. */
-export function utf8(text: string): Uint8Array<ArrayBuffer> {
-  return encoder.encode(text) as Uint8Array<ArrayBuffer>;
-}
+// Byte helpers built on web-standard globals only, so this folder bundles for edge runtimes (UTF-8 is in
+// ../internal/utf8.ts).
 
 /** base64url (no padding) of bytes, via `btoa` which every edge runtime has. */
 export function base64url(bytes: Uint8Array): string {

@@ -1,4 +1,4 @@
-import { utf8 } from "./encoding";
+import { encodeUtf8 } from "../internal/utf8";
 
 // Imported keys are cached per key string: importKey costs more than the HMAC itself on hot paths.
 // Bounded so a process that sees many rotated keys does not grow without limit.
@@ -21,7 +21,7 @@ function hmacKey(accessKey: string): Promise<CryptoKey> {
       if (oldest !== undefined) keyCache.delete(oldest);
     }
     // The service keys HMAC with the UTF-8 bytes of the access key, not its base64 decoding.
-    key = subtle().importKey("raw", utf8(accessKey), { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
+    key = subtle().importKey("raw", encodeUtf8(accessKey), { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
     keyCache.set(accessKey, key);
     // A failed import must not poison the cache.
     key.catch(() => keyCache.delete(accessKey));

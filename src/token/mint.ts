@@ -1,6 +1,8 @@
 import { ValidationError } from "../errors";
-import { clientPath, normalizeEndpoint, toWebSocketUrl, type ClientProtocol } from "./clientUrl";
-import { base64url, utf8 } from "./encoding";
+import { normalizeEndpoint } from "../internal/endpoint";
+import { clientPath, toWebSocketUrl, type ClientProtocol } from "./clientUrl";
+import { encodeUtf8 } from "../internal/utf8";
+import { base64url } from "./encoding";
 import { hmacSha256 } from "./hmac";
 import { optionalStringArray, requireString } from "./validate";
 
@@ -36,7 +38,7 @@ export interface ClientAccessToken {
   expiresOn: Date;
 }
 
-const HEADER = base64url(utf8(JSON.stringify({ alg: "HS256", typ: "JWT" })));
+const HEADER = base64url(encodeUtf8(JSON.stringify({ alg: "HS256", typ: "JWT" })));
 
 /**
  * Mints a client access token with WebCrypto only (no `node:` imports), so it runs on Node, Deno, Bun,
@@ -52,7 +54,8 @@ export async function mintClientAccessToken(options: MintClientAccessTokenOption
   if (typeof options !== "object" || options === null) {
     throw new ValidationError("options must be an object", { argument: "options" });
   }
-  const endpoint = normalizeEndpoint(requireString(options.endpoint, "endpoint"));
+  // The audience and URL are the endpoint, a slash and the client path (a ws(s) endpoint is read as http(s)).
+  const endpoint = `${normalizeEndpoint(requireString(options.endpoint, "endpoint"), { webSocketSchemes: true })}/`;
   const hub = requireString(options.hub, "hub");
   const accessKey = requireString(options.accessKey, "accessKey");
   const roles = optionalStringArray(options.roles, "roles");
@@ -80,8 +83,8 @@ export async function mintClientAccessToken(options: MintClientAccessTokenOption
   claims["aud"] = endpoint + path;
   if (options.userId) claims["sub"] = options.userId;
 
-  const signingInput = `${HEADER}.${base64url(utf8(JSON.stringify(claims)))}`;
-  const signature = await hmacSha256(accessKey, utf8(signingInput));
+  const signingInput = `${HEADER}.${base64url(encodeUtf8(JSON.stringify(claims)))}`;
+  const signature = await hmacSha256(accessKey, encodeUtf8(signingInput));
   const token = `${signingInput}.${base64url(signature)}`;
   const baseUrl = toWebSocketUrl(endpoint) + path;
   return { token, baseUrl, url: `${baseUrl}?access_token=${token}`, expiresOn: new Date(exp * 1000) };

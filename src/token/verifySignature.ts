@@ -1,4 +1,5 @@
-import { hex, utf8 } from "./encoding";
+import { encodeUtf8 } from "../internal/utf8";
+import { hex } from "./encoding";
 import { hmacSha256 } from "./hmac";
 
 /** Compares two strings in time that depends only on their lengths. */
@@ -35,7 +36,7 @@ export async function verifyEventSignature(
   let matched = false;
   for (const key of accessKeys) {
     if (typeof key !== "string" || key.length === 0) continue;
-    const expected = `sha256=${hex(await hmacSha256(key, utf8(connectionId)))}`;
+    const expected = `sha256=${hex(await hmacSha256(key, encodeUtf8(connectionId)))}`;
     // Check every pair without an early exit so timing does not reveal which value matched.
     for (const value of provided) matched = constantTimeEqual(value, expected) || matched;
   }

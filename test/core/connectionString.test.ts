@@ -72,6 +72,31 @@ describe("parseConnectionString", () => {
     expect(JSON.stringify(e)).not.toContain(key);
   });
 
+  it.each([
+    [`https://user:${key}@x.webpubsub.azure.com`, "must not contain credentials"],
+    [`https://x.webpubsub.azure.com/?sig=${key}`, "must not contain credentials, a query"],
+    [`x.webpubsub.azure.com#${key}`, "must not contain credentials, a query or a fragment"],
+    [`wss://x.webpubsub.azure.com`, "must use http:// or https://"],
+  ])("an endpoint %j is refused (%s) without echoing what may be a secret", (endpoint, fragment) => {
+    const credential = { key };
+    for (const make of [
+      () => new WebPubSubServiceClient(endpoint, credential, "hub"),
+      () => new WebPubSubServiceClient("https://x", credential, "hub", { reverseProxyEndpoint: endpoint }),
+    ]) {
+      const error = (() => {
+        try {
+          make();
+        } catch (e) {
+          return e;
+        }
+        return undefined;
+      })();
+      expect(error).toBeInstanceOf(ValidationError);
+      expect((error as ValidationError).message).toContain(fragment);
+      expect((error as ValidationError).message).not.toContain(key);
+    }
+  });
+
   it("an invalid hub name constructs (as with @azure/web-pubsub) and fails the first call", async () => {
     const cs = `Endpoint=http://localhost:8080;AccessKey=${key};Version=1.0;`;
     await expect(new WebPubSubServiceClient(cs, "1bad").sendToAll("x")).rejects.toThrow(

@@ -64,7 +64,8 @@ describe("deadlines hold against a server that trickles", () => {
     expect(error).toBeInstanceOf(TimeoutError);
     expect(error).toMatchObject({ timeout: "total", timeoutInMs: 700, retryable: false });
     expect(elapsed).toBeGreaterThanOrEqual(690);
-    expect(elapsed).toBeLessThan(1_200);
+    // Ended by the 700 ms deadline, not by timeoutInMs (5 s): the margin is for a loaded machine.
+    expect(elapsed).toBeLessThan(4_000);
   });
 
   it("a response body has its own time limit (timeoutInMs from the first byte); an idempotent call is retried", async () => {

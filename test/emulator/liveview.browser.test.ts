@@ -1,6 +1,6 @@
 // The live view in headless Chromium: connections appear and disappear, a REST send shows its reach, a
 // failing event handler shows its status, every action works through the emulator's REST routes, and a
-// browser without the key is refused. Saves a screenshot (docs/liveview.png, the README's, with WEBPUBSUB_SCREENSHOT=1).
+// browser without the key is refused. Saves a screenshot (docs/liveview.png, shown in docs/liveview.md, with WEBPUBSUB_SCREENSHOT=1).
 import { mkdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -15,7 +15,7 @@ import { TestSocket } from "../helpers/ws";
 
 const chromiumBin = chromiumBinary();
 const key = "browser-liveview-key-ABCDEFGHIJKLMNOPQRSTUVWXYZ012345";
-// The README's screenshot is refreshed only on request (WEBPUBSUB_SCREENSHOT=1), so a test run leaves the
+// The live view guide's screenshot is refreshed only on request (WEBPUBSUB_SCREENSHOT=1), so a test run leaves the
 // work tree clean; otherwise the picture goes to the temp folder.
 const screenshot =
   process.env["WEBPUBSUB_SCREENSHOT"] === "1"

@@ -26,7 +26,7 @@ function callbacks(seen: Seen) {
   const record = (request: { context: object }) => {
     const copy = JSON.parse(JSON.stringify(request)) as Record<string, any>;
     // The anchor's context has an enumerable `signature`; ours hides it from serialisation. The anchor never
-    // fills `subprotocol` in though its type declares it; ours does (both listed in the README).
+    // fills `subprotocol` in though its type declares it; ours does (both listed in docs/migrating.md).
     delete copy["context"]["signature"];
     delete copy["context"]["subprotocol"];
     seen.push(copy);

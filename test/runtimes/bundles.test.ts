@@ -6,6 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { build, type Platform } from "esbuild";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { tsBlockUnder } from "../helpers/markdown";
 import { root } from "./runtimes";
 
 let sandbox: string;
@@ -94,13 +95,10 @@ describe("export conditions", () => {
   });
 });
 
-describe("README", () => {
-  it("the Runtimes example bundles for a Worker as written: the fetch build, no node: module", async () => {
-    const readme = readFileSync(join(root, "README.md"), "utf8");
-    const section = readme.slice(readme.indexOf("\n## Runtimes"));
-    const code = /```ts\n([\s\S]*?)```/.exec(section)?.[1];
-    expect(code, "the Runtimes section has a ts block").toBeDefined();
-    writeFileSync(join(sandbox, "readme-worker.ts"), code!);
+describe("docs/runtimes.md", () => {
+  it("the Worker example bundles for a Worker as written: the fetch build, no node: module", async () => {
+    const code = tsBlockUnder("docs/runtimes.md", "A Worker (or any fetch-style handler)");
+    writeFileSync(join(sandbox, "readme-worker.ts"), code);
     const result = await build({
       entryPoints: [join(sandbox, "readme-worker.ts")],
       absWorkingDir: sandbox,

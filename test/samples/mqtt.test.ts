@@ -1,9 +1,10 @@
-// The MQTT sample and the README's MQTT example, run as written against the emulator.
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+// The MQTT sample and the MQTT guide's example (docs/mqtt.md), run as written against the emulator.
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startEmulator, type Emulator } from "../../src/emulator/index";
+import { tsBlockUnder } from "../helpers/markdown";
 import { runNode } from "../helpers/spawn";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
@@ -29,11 +30,8 @@ describe("MQTT sample", () => {
     expect(result.stdout).toContain("sensor received command: calibrate");
   });
 
-  it("the README's MQTT example runs as written", async () => {
-    const readme = readFileSync(join(root, "README.md"), "utf8");
-    const at = readme.indexOf("\n## MQTT clients");
-    expect(at).toBeGreaterThan(-1);
-    const code = (/```ts\n([\s\S]*?)```/.exec(readme.slice(at)) as RegExpExecArray)[1] as string;
+  it("the MQTT guide's example runs as written and receives its own publish", async () => {
+    const code = tsBlockUnder("docs/mqtt.md", "MQTT clients");
     const file = join(dir, "example.ts");
     writeFileSync(file, code);
     const result = await runNode(["--import", "tsx", file], {

@@ -54,6 +54,16 @@ describe("mintClientAccessToken", () => {
     await jwtVerify(result.token, secret, { audience: `https://x.example/${path}` });
   });
 
+  it.each([
+    ["wss://X.example/base/", "wss://x.example/base/client/hubs/chat", "https://x.example/base/client/hubs/chat"],
+    ["ws://localhost:8080", "ws://localhost:8080/client/hubs/chat", "http://localhost:8080/client/hubs/chat"],
+    ["x.example", "wss://x.example/client/hubs/chat", "https://x.example/client/hubs/chat"],
+  ])("reads the endpoint %s as the same http(s) endpoint", async (endpoint, baseUrl, audience) => {
+    const result = await mintClientAccessToken({ endpoint, hub: "chat", accessKey: KEY });
+    expect(result.baseUrl).toBe(baseUrl);
+    await jwtVerify(result.token, secret, { audience });
+  });
+
   it("honours expirationTimeInMinutes", async () => {
     const result = await mintClientAccessToken({
       endpoint: "https://x.example",
@@ -109,6 +119,10 @@ describe("mintClientAccessToken", () => {
     [{ hub: "" }, "hub"],
     [{ accessKey: "" }, "accessKey"],
     [{ endpoint: "ftp://x" }, "endpoint"],
+    [{ endpoint: `https://x.example/?sig=${KEY}` }, "endpoint"],
+    [{ endpoint: `x.example#${KEY}` }, "endpoint"],
+    [{ endpoint: `https://user:${KEY}@x.example` }, "endpoint"],
+    [{ endpoint: "https//x.example" }, "endpoint"],
   ])("rejects %o naming the argument and never echoing the key", async (override, argument) => {
     const options = { endpoint: "https://x.example", hub: "chat", accessKey: KEY, ...override } as never;
     const error = await mintClientAccessToken(options).catch((e: unknown) => e);

@@ -50,7 +50,7 @@ async function verifiedPayload(token: string, key: Uint8Array): Promise<JWTPaylo
     clockTolerance: clockToleranceSeconds,
     requiredClaims: ["exp"],
   });
-  if (cache === undefined) verified.set(key, (cache = new Map()));
+  if (cache === undefined) verified.set(key, (cache = new Map<string, JWTPayload>()));
   if (cache.size >= maxVerified) cache.delete(cache.keys().next().value as string);
   cache.set(token, payload);
   return payload;

@@ -247,7 +247,7 @@ function compare(op: string, left: Expr, right: Expr): Expr {
     if (a === null || b === null || typeof a !== typeof b || (typeof a !== "string" && typeof a !== "number"))
       return false;
     // Strings compare ordinally, as the service does.
-    const x = a as string | number;
+    const x = a;
     const y = b as string | number;
     switch (op) {
       case "gt":

@@ -3,6 +3,7 @@
 // module tree (no files to copy, no paths to look up), and works offline.
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { SignJWT } from "jose";
+import { readNodeBody } from "../../internal/body";
 import type { ConnectionInfo } from "../types";
 import type { EmulatorEvent } from "./observe";
 import { Access } from "./access";
@@ -183,15 +184,9 @@ function redirect(res: ServerResponse, location: string, cookie?: string): void 
 }
 
 /** Reads a small body; undefined when it is larger than `limit` (the caller treats that as invalid). */
-function readSmall(req: IncomingMessage, limit: number): Promise<string | undefined> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on("data", (chunk: Buffer) => {
-      size += chunk.length;
-      if (size <= limit) chunks.push(chunk);
-    });
-    req.on("end", () => resolve(size > limit ? undefined : Buffer.concat(chunks).toString("utf8")));
-    req.on("error", reject);
-  });
+async function readSmall(req: IncomingMessage, limit: number): Promise<string | undefined> {
+  const bytes = await readNodeBody(req, limit);
+  return bytes === undefined
+    ? undefined
+    : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("utf8");
 }

@@ -6,15 +6,21 @@ import { Outbox } from "./outbox";
 export const maxUnackedMessages = 1000;
 export const maxUnackedBytes = 16 * 1024 * 1024;
 
-export type ClientProtocol = "simple" | "json" | "reliable" | "mqtt";
+/** `reliable` is json.reliable.webpubsub.azure.v1; `protobufReliable` is protobuf.reliable.webpubsub.azure.v1. */
+export type ClientProtocol = "simple" | "json" | "reliable" | "protobuf" | "protobufReliable" | "mqtt";
 
 const subprotocolNames: Record<ClientProtocol, string | undefined> = {
   simple: undefined,
   json: "json.webpubsub.azure.v1",
   reliable: "json.reliable.webpubsub.azure.v1",
+  protobuf: "protobuf.webpubsub.azure.v1",
+  protobufReliable: "protobuf.reliable.webpubsub.azure.v1",
   // MQTT sessions (src/emulator/mqtt) report "mqtt" as their subprotocol, as the service's events do.
   mqtt: "mqtt",
 };
+
+/** A frame on the wire: JSON text, or protobuf bytes (a string's length counts toward the backlog as is). */
+type Frame = string | Uint8Array;
 
 /** One client connection of a hub, and the socket it currently uses (reliable ones can swap sockets). */
 export class ClientConnection {
@@ -26,14 +32,14 @@ export class ClientConnection {
   readonly reconnectionToken: string | undefined;
   /** Reliable: next sequence id, messages not yet acknowledged, and the grace timer after a drop. */
   #sequence = 0;
-  readonly #unacked: { id: number; frame: string; expiresAt: number | undefined }[] = [];
+  readonly #unacked: { id: number; frame: Frame; expiresAt: number | undefined }[] = [];
   /** Frames waiting for this socket when the client reads slower than it is sent to. */
   #outbox: Outbox | undefined;
   #unackedBytes = 0;
   /** Called when a reliable client's unacknowledged backlog passes the service's capacity. */
   onBacklogFull: (() => void) | undefined;
   graceTimer: NodeJS.Timeout | undefined;
-  readonly #ackIds = new Set<number>();
+  readonly #ackIds = new Set<number | bigint>();
   readonly #waiters: { resolve: (m: ReceivedMessage) => void; timer: NodeJS.Timeout }[] = [];
   readonly #inbox: ReceivedMessage[] = [];
   readonly connectedAt = new Date();
@@ -62,6 +68,11 @@ export class ClientConnection {
     return subprotocolNames[this.protocol] ?? this.customSubprotocol;
   }
 
+  /** Whether the connection speaks a reliable subprotocol (sequence ids, acks, recovery). */
+  get reliable(): boolean {
+    return this.protocol === "reliable" || this.protocol === "protobufReliable";
+  }
+
   /** Delivers a message in this connection's protocol (and to anyone awaiting it in a test). */
   deliver(message: EncodedMessage): void {
     if (this.closed) return;
@@ -74,15 +85,16 @@ export class ClientConnection {
     const { expiresAt } = message.message;
     if (this.protocol === "simple") {
       const { data, binary } = message.simple;
-      this.#write(data, binary, expiresAt);
+      this.write(data, binary, expiresAt);
       return;
     }
-    if (this.protocol === "json") {
-      this.#write(message.json, false, expiresAt);
+    if (!this.reliable) {
+      const frame = this.frame(message);
+      this.write(frame, typeof frame !== "string", expiresAt);
       return;
     }
     const id = ++this.#sequence;
-    const frame = message.withSequence(id);
+    const frame = this.frame(message, id);
     this.#unacked.push({ id, frame, expiresAt });
     this.#unackedBytes += frame.length;
     // client-spec 3.2: the service queues at most 1000 messages or 16 MB not yet acknowledged, then closes
@@ -92,14 +104,14 @@ export class ClientConnection {
       this.#forgetExpired();
       if (this.#unacked.length > maxUnackedMessages || this.#unackedBytes > maxUnackedBytes) {
         if (this.onBacklogFull !== undefined) return this.onBacklogFull();
-        this.#unackedBytes -= (this.#unacked.shift() as { frame: string }).frame.length;
+        this.#unackedBytes -= (this.#unacked.shift() as { frame: Frame }).frame.length;
       }
     }
-    this.#write(frame, false, expiresAt);
+    this.write(frame, typeof frame !== "string", expiresAt);
   }
 
   /** Writes to the current socket, in order, through the outbox that holds frames for a slow reader. */
-  #write(data: string | Buffer, binary: boolean, expiresAt: number | undefined): void {
+  protected write(data: Frame, binary: boolean, expiresAt: number | undefined): void {
     const socket = this.socket;
     if (socket?.readyState !== 1) return;
     if (this.#outbox?.socket !== socket) {
@@ -120,6 +132,11 @@ export class ClientConnection {
     this.#unacked.length = kept;
   }
 
+  /** A message in this connection's subprotocol, with its sequence id on reliable ones (protobuf overrides). */
+  protected frame(message: EncodedMessage, sequenceId?: number): Frame {
+    return sequenceId === undefined ? message.json : message.withSequence(sequenceId);
+  }
+
   /**
    * Closes the connection on the server's behalf when its protocol has its own way to do so (MQTT sends
    * DISCONNECT and ends the session); false means the WebSocket endpoint closes it as usual.
@@ -128,32 +145,32 @@ export class ClientConnection {
     return false;
   }
 
-  /** Sends a protocol frame (ack, system, pong) to JSON-subprotocol clients. */
+  /** Sends a protocol frame (ack, system, pong), in the json subprotocols' shape; protobuf translates it. */
   sendControl(frame: object): void {
-    if (this.protocol !== "simple") this.#write(JSON.stringify(frame), false, undefined);
+    if (this.protocol !== "simple") this.write(JSON.stringify(frame), false, undefined);
   }
 
   sendRaw(data: string | Buffer, binary: boolean): void {
-    this.#write(data, binary, undefined);
+    this.write(data, binary, undefined);
   }
 
   /** Reliable: the client has everything up to `sequenceId`. */
   acknowledge(sequenceId: number): void {
     while (this.#unacked.length > 0 && (this.#unacked[0] as { id: number }).id <= sequenceId)
-      this.#unackedBytes -= (this.#unacked.shift() as { frame: string }).frame.length;
+      this.#unackedBytes -= (this.#unacked.shift() as { frame: Frame }).frame.length;
   }
 
   /** Reliable: re-sends what the client has not acknowledged, after it reconnected. */
   replay(): void {
     // "messages that are not consumed by the client within the specified TTL will be dropped" (messageTtlSeconds)
     this.#forgetExpired();
-    for (const { frame, expiresAt } of this.#unacked) this.#write(frame, false, expiresAt);
+    for (const { frame, expiresAt } of this.#unacked) this.write(frame, typeof frame !== "string", expiresAt);
   }
 
   /** False when this ackId was seen before on this connection (the service answers `Duplicate`). */
-  rememberAck(ackId: number): boolean {
+  rememberAck(ackId: number | bigint): boolean {
     if (this.#ackIds.has(ackId)) return false;
-    if (this.#ackIds.size >= 10_000) this.#ackIds.delete(this.#ackIds.values().next().value as number);
+    if (this.#ackIds.size >= 10_000) this.#ackIds.delete(this.#ackIds.values().next().value as number | bigint);
     this.#ackIds.add(ackId);
     return true;
   }

@@ -2,12 +2,13 @@
 // recipient of the same kind.
 import type { MqttOrigin } from "../protocols/mqtt/origin";
 
-export type DataType = "json" | "text" | "binary";
+/** `protobuf` data is a serialized google.protobuf.Any, carried as those bytes by every protocol. */
+export type DataType = "json" | "text" | "binary" | "protobuf";
 
 /** A message on its way to clients. */
 export interface OutgoingMessage {
   dataType: DataType;
-  /** Raw bytes for binary, the UTF-8 text for text and json. */
+  /** Raw bytes for binary, the UTF-8 text for text and json, the serialized Any for protobuf. */
   payload: Buffer;
   from: "server" | "group";
   group?: string;
@@ -27,7 +28,7 @@ export interface ReceivedMessage {
   group?: string;
   fromUserId?: string;
   dataType: DataType;
-  /** The parsed value for json, a string for text, a Buffer for binary. */
+  /** The parsed value for json, a string for text, a Buffer for binary and protobuf (the serialized Any). */
   data: unknown;
 }
 
@@ -36,6 +37,8 @@ export function contentTypeToDataType(contentType: string | undefined): DataType
   if (type === "application/json") return "json";
   if (type === "text/plain") return "text";
   if (type === "application/octet-stream") return "binary";
+  // reference-mqtt-cross-protocol-communication; also the protobuf reference page's event content type.
+  if (type === "application/x-protobuf") return "protobuf";
   return undefined;
 }
 
@@ -46,7 +49,8 @@ export class EncodedMessage {
 
   /** The frame a client without subprotocol gets: the payload as is (binary frames for binary). */
   get simple(): { data: Buffer; binary: boolean } {
-    return { data: this.message.payload, binary: this.message.dataType === "binary" };
+    const { dataType, payload } = this.message;
+    return { data: payload, binary: dataType === "binary" || dataType === "protobuf" };
   }
 
   /** The `json.webpubsub.azure.v1` envelope (without sequenceId). */
@@ -75,7 +79,7 @@ function envelope(m: OutgoingMessage, sequenceId: number | undefined): string {
 
 export function decode(m: OutgoingMessage): ReceivedMessage {
   const data =
-    m.dataType === "binary"
+    m.dataType === "binary" || m.dataType === "protobuf"
       ? m.payload
       : m.dataType === "text"
         ? m.payload.toString("utf8")

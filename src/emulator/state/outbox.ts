@@ -11,7 +11,7 @@ const pollMs = 20;
 const sweepMs = 250;
 
 interface Waiting {
-  data: string | Buffer;
+  data: string | Uint8Array;
   binary: boolean;
   expiresAt: number | undefined;
 }
@@ -28,7 +28,7 @@ export class Outbox {
   constructor(readonly socket: WebSocket) {}
 
   /** Sends now when the socket has room and nothing waits before it; otherwise queues in order. */
-  send(data: string | Buffer, binary: boolean, expiresAt: number | undefined): void {
+  send(data: string | Uint8Array, binary: boolean, expiresAt: number | undefined): void {
     if (this.#waiting.length === 0 && this.socket.bufferedAmount <= highWaterBytes) {
       this.socket.send(data, { binary });
       return;

@@ -1,4 +1,5 @@
 import { createHmac, randomUUID } from "node:crypto";
+import { readWebBody } from "../../internal/body";
 import type { ClientConnection } from "../state/connection";
 import type { Observation } from "../liveview/observe";
 import { resolveUrlTemplate } from "../config/template";
@@ -64,21 +65,8 @@ async function readLimited(response: Response, limit: number): Promise<Buffer | 
     await response.body?.cancel();
     return undefined;
   }
-  if (response.body === null) return Buffer.alloc(0);
-  const reader = response.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > limit) {
-      await reader.cancel();
-      return undefined;
-    }
-    chunks.push(value);
-  }
-  return Buffer.concat(chunks);
+  const bytes = await readWebBody(response.body, limit);
+  return bytes === undefined ? undefined : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
 
 /** Sends CloudEvents (binary mode) to one event handler, signed with the emulator's key. */

@@ -1,4 +1,5 @@
 import { ValidationError } from "../../errors";
+import { readWebBody } from "../body";
 import {
   TransportFailure,
   type AttemptControl,
@@ -85,32 +86,12 @@ export class FetchTransport implements Transport {
 
 /** Reads the whole body, refreshing the idle timer per chunk; fails past `maxResponseBytes`. */
 async function readBody(response: Response, control: AttemptControl): Promise<Uint8Array> {
-  if (response.body === null) return new Uint8Array(0);
-  const reader = response.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    control.progress();
-    if (size + value.byteLength > control.maxResponseBytes) {
-      await reader.cancel().catch(() => undefined);
-      throw new TransportFailure(`The response is larger than ${control.maxResponseBytes} bytes.`, {
-        code: "ERR_RESPONSE_TOO_LARGE",
-        requestSent: true,
-      });
-    }
-    chunks.push(value);
-    size += value.byteLength;
-  }
-  if (chunks.length === 1) return chunks[0] as Uint8Array;
-  const out = new Uint8Array(size);
-  let offset = 0;
-  for (const chunk of chunks) {
-    out.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
-  return out;
+  const bytes = await readWebBody(response.body, control.maxResponseBytes, () => control.progress());
+  if (bytes !== undefined) return bytes;
+  throw new TransportFailure(`The response is larger than ${control.maxResponseBytes} bytes.`, {
+    code: "ERR_RESPONSE_TOO_LARGE",
+    requestSent: true,
+  });
 }
 
 function toReadableStream(source: AsyncIterable<Uint8Array>, control: AttemptControl): ReadableStream<Uint8Array> {

@@ -1,56 +1,66 @@
-// Return codes (MQTT 3.1.1 §3.2.2.3) and reason codes (MQTT 5.0 §2.4) the emulator sends.
+// The MQTT codes the emulator sends, by the names its MQTT code uses. Every value comes from the one set in
+// src/internal/mqttCodes.ts (shared with the event handler); this file only names them for the emulator.
+import {
+  MqttAckCode as Ack,
+  MqttDisconnectReasonCode as Reason,
+  MqttV311ConnectReturnCode as V311,
+  MqttV500ConnectReasonCode as V500,
+} from "../../../internal/mqttCodes";
 
-/** CONNACK return codes of MQTT 3.1.1. */
-export const V4 = {
-  accepted: 0,
-  unacceptableProtocolVersion: 1,
-  identifierRejected: 2,
-  serverUnavailable: 3,
-  badUsernameOrPassword: 4,
-  notAuthorized: 5,
+/** The codes as plain numbers: they are compared with the numbers packets carry. */
+function numbers<T extends Record<string, number>>(codes: T): { readonly [K in keyof T]: number } {
+  return codes;
+}
+
+/** CONNACK return codes of MQTT 3.1.1 (and its SUBACK failure). */
+export const V4 = numbers({
+  accepted: Ack.Success,
+  unacceptableProtocolVersion: V311.UnacceptableProtocolVersion,
+  identifierRejected: V311.IdentifierRejected,
+  serverUnavailable: V311.ServerUnavailable,
+  badUsernameOrPassword: V311.BadUsernameOrPassword,
+  notAuthorized: V311.NotAuthorized,
   /** SUBACK: the subscription was refused. */
-  subscribeFailure: 0x80,
-} as const;
+  subscribeFailure: Ack.V311SubscribeFailure,
+});
 
 /** Reason codes of MQTT 5.0. */
-export const V5 = {
-  success: 0x00,
-  disconnectWithWill: 0x04,
-  noSubscriptionExisted: 0x11,
-  unspecifiedError: 0x80,
-  malformedPacket: 0x81,
-  protocolError: 0x82,
-  implementationSpecificError: 0x83,
-  unsupportedProtocolVersion: 0x84,
-  clientIdentifierNotValid: 0x85,
-  badUserNameOrPassword: 0x86,
-  notAuthorized: 0x87,
-  serverUnavailable: 0x88,
-  serverBusy: 0x89,
-  banned: 0x8a,
-  serverShuttingDown: 0x8b,
-  badAuthenticationMethod: 0x8c,
-  keepAliveTimeout: 0x8d,
-  sessionTakenOver: 0x8e,
-  topicFilterInvalid: 0x8f,
-  topicNameInvalid: 0x90,
-  receiveMaximumExceeded: 0x93,
-  topicAliasInvalid: 0x94,
-  packetTooLarge: 0x95,
-  quotaExceeded: 0x97,
-  administrativeAction: 0x98,
-  payloadFormatInvalid: 0x99,
-  retainNotSupported: 0x9a,
-  sharedSubscriptionsNotSupported: 0x9e,
-  wildcardSubscriptionsNotSupported: 0xa2,
-} as const;
+export const V5 = numbers({
+  success: Ack.Success,
+  disconnectWithWill: Reason.DisconnectWithWillMessage,
+  noSubscriptionExisted: Ack.NoSubscriptionExisted,
+  unspecifiedError: Reason.UnspecifiedError,
+  malformedPacket: Reason.MalformedPacket,
+  protocolError: Reason.ProtocolError,
+  implementationSpecificError: Reason.ImplementationSpecificError,
+  unsupportedProtocolVersion: V500.UnsupportedProtocolVersion,
+  clientIdentifierNotValid: V500.ClientIdentifierNotValid,
+  badUserNameOrPassword: V500.BadUserNameOrPassword,
+  notAuthorized: Reason.NotAuthorized,
+  serverUnavailable: V500.ServerUnavailable,
+  serverBusy: Reason.ServerBusy,
+  banned: V500.Banned,
+  serverShuttingDown: Reason.ServerShuttingDown,
+  badAuthenticationMethod: V500.BadAuthenticationMethod,
+  keepAliveTimeout: Reason.KeepAliveTimeout,
+  sessionTakenOver: Reason.SessionTakenOver,
+  topicFilterInvalid: Reason.TopicFilterInvalid,
+  topicNameInvalid: Reason.TopicNameInvalid,
+  receiveMaximumExceeded: Reason.ReceiveMaximumExceeded,
+  topicAliasInvalid: Reason.TopicAliasInvalid,
+  packetTooLarge: Reason.PacketTooLarge,
+  quotaExceeded: Reason.QuotaExceeded,
+  administrativeAction: Reason.AdministrativeAction,
+  payloadFormatInvalid: Reason.PayloadFormatInvalid,
+  retainNotSupported: Reason.RetainNotSupported,
+  sharedSubscriptionsNotSupported: Reason.SharedSubscriptionsNotSupported,
+  wildcardSubscriptionsNotSupported: Reason.WildcardSubscriptionsNotSupported,
+});
 
-/** CONNACK failure codes a connect handler may answer with, per protocol version (others become "unspecified"). */
-const v4ConnackFailures = new Set([1, 2, 3, 4, 5]);
-const v5ConnackFailures = new Set([
-  0x80, 0x81, 0x82, 0x83, 0x84, 0x85, 0x86, 0x87, 0x88, 0x89, 0x8a, 0x8c, 0x90, 0x95, 0x97, 0x99, 0x9a, 0x9b, 0x9c,
-  0x9d, 0x9f,
-]);
+/** The CONNACK failure codes a connect handler may answer with, per protocol version (others become "unspecified"). */
+const enumValues = (e: object): Set<number> => new Set(Object.values(e).filter((v) => typeof v === "number"));
+const v4ConnackFailures = enumValues(V311);
+const v5ConnackFailures = enumValues(V500);
 
 /**
  * The CONNACK code for a connect handler's failure answer: its `mqtt.code` when valid for the client's

@@ -5,15 +5,15 @@ import type { Packet, Parser } from "mqtt-packet";
 export type { Packet } from "mqtt-packet";
 
 export interface PacketLibrary {
-  parser(options?: object): Parser;
-  generate(packet: Packet, options?: object): Buffer;
+  parser(this: void, options?: object): Parser;
+  generate(this: void, packet: Packet, options?: object): Buffer;
 }
 
 let loading: Promise<PacketLibrary> | undefined;
 
 export function loadPacketLibrary(): Promise<PacketLibrary> {
   loading ??= import("mqtt-packet").then((m) => {
-    const lib = ((m as { default?: PacketLibrary }).default ?? m) as PacketLibrary;
+    const lib: PacketLibrary = (m as { default?: PacketLibrary }).default ?? m;
     return { parser: lib.parser, generate: lib.generate };
   });
   return loading;

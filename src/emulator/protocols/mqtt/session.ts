@@ -220,6 +220,7 @@ function contentTypeOf(m: OutgoingMessage): string {
     json: "application/json",
     text: "text/plain",
     binary: "application/octet-stream",
+    protobuf: "application/x-protobuf",
   };
   return types[m.dataType];
 }

@@ -3,10 +3,12 @@ import { randomBytes } from "node:crypto";
 import type { IncomingMessage } from "node:http";
 import type { Duplex } from "node:stream";
 import { WebSocketServer, type RawData, type WebSocket } from "ws";
-import { ClientConnection, maxUnackedBytes, maxUnackedMessages } from "../../state/connection";
+import { ClientConnection, maxUnackedBytes, maxUnackedMessages, type ClientProtocol } from "../../state/connection";
 import type { EmulatorCore } from "../../state/core";
 import { FrameHandler } from "../json/frames";
+import { loadProtobuf, type ProtobufModule } from "../protobuf/load";
 import { authorizeUpgrade, newConnectionId, refuse, type Pending } from "./handshake";
+import { Requests } from "./requests";
 import { KeepAlive } from "./keepalive";
 import { defaultKeepAliveSeconds } from "../../config/resolved";
 
@@ -18,13 +20,17 @@ const maxFrameBytes = 1024 * 1024;
 export class ClientEndpoint {
   readonly #wss: WebSocketServer;
   readonly #sockets = new Set<WebSocket>();
+  readonly #requests: Requests;
   readonly #frames: FrameHandler;
+  /** The protobuf modules, once a protobuf client has connected (see protobuf/load.ts). */
+  #protobuf: { module: ProtobufModule; frames: InstanceType<ProtobufModule["ProtobufFrames"]> } | undefined;
   readonly #answers = new WeakMap<IncomingMessage, string>();
   /** Pings every client at its hub's `webSocketKeepAliveIntervalInSeconds`. */
   readonly keepAlive: KeepAlive;
 
   constructor(private readonly core: EmulatorCore) {
-    this.#frames = new FrameHandler(core, (connection, reason) => this.close(connection, reason));
+    this.#requests = new Requests(core, (connection, reason) => this.close(connection, reason));
+    this.#frames = new FrameHandler(this.#requests);
     this.keepAlive = new KeepAlive((hub) => core.hubSettings(hub)?.keepAliveSeconds ?? defaultKeepAliveSeconds);
     this.#wss = new WebSocketServer({
       noServer: true,
@@ -45,27 +51,32 @@ export class ClientEndpoint {
 
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
     socket.on("error", () => socket.destroy());
-    authorizeUpgrade(this.core, req).then(
-      (pending) => {
-        if (typeof pending === "object" && "status" in pending) {
-          refuse(socket, pending.status, pending.message);
-          this.core.log(`ws refused (${pending.status}): ${pending.message}`);
-          this.core.observation.emit?.({
-            kind: "refused",
-            path: (req.url ?? "/").replace(/\?.*$/s, ""),
-            status: pending.status,
-            reason: pending.message,
-          });
-          return;
-        }
-        if (pending.answer !== undefined) this.#answers.set(req, pending.answer);
-        this.#wss.handleUpgrade(req, socket, head, (ws) => this.#open(ws, pending));
-      },
-      (error: unknown) => {
-        this.core.log(`ws upgrade failed: ${(error as Error).message}`);
-        refuse(socket, 500, "internal error");
-      },
-    );
+    authorizeUpgrade(this.core, req)
+      .then(async (pending) => {
+        if ("protocol" in pending && isProtobuf(pending.protocol)) await this.#loadProtobuf();
+        return pending;
+      })
+      .then(
+        (pending) => {
+          if (typeof pending === "object" && "status" in pending) {
+            refuse(socket, pending.status, pending.message);
+            this.core.log(`ws refused (${pending.status}): ${pending.message}`);
+            this.core.observation.emit?.({
+              kind: "refused",
+              path: (req.url ?? "/").replace(/\?.*$/s, ""),
+              status: pending.status,
+              reason: pending.message,
+            });
+            return;
+          }
+          if (pending.answer !== undefined) this.#answers.set(req, pending.answer);
+          this.#wss.handleUpgrade(req, socket, head, (ws) => this.#open(ws, pending));
+        },
+        (error: unknown) => {
+          this.core.log(`ws upgrade failed: ${(error as Error).message}`);
+          refuse(socket, 500, "internal error");
+        },
+      );
   }
 
   #open(ws: WebSocket, pending: Pending): void {
@@ -95,18 +106,20 @@ export class ClientEndpoint {
     } else {
       const id = pending.id ?? newConnectionId();
       const hub = this.core.hub(pending.hub);
-      connection = new ClientConnection(
+      const Kind = isProtobuf(pending.protocol) ? this.#protobuf?.module.ProtobufConnection : ClientConnection;
+      const reliable = pending.protocol === "reliable" || pending.protocol === "protobufReliable";
+      connection = new (Kind ?? ClientConnection)(
         hub.name,
         id,
         pending.userId,
         pending.protocol,
         pending.roles,
-        pending.protocol === "reliable" ? randomBytes(18).toString("base64url") : undefined,
+        reliable ? randomBytes(18).toString("base64url") : undefined,
         this.core.recordMessages,
       );
       connection.state = pending.state;
       if (pending.protocol === "simple") connection.customSubprotocol = pending.answer;
-      if (pending.protocol === "reliable") connection.onBacklogFull = () => this.#backlogFull(connection);
+      if (reliable) connection.onBacklogFull = () => this.#backlogFull(connection);
       connection.socket = ws;
       this.core.observation.emit?.({
         kind: "connected",
@@ -138,18 +151,20 @@ export class ClientEndpoint {
         bytes: rawBytes(data),
         binary: isBinary,
       });
-      this.#frames
-        .onFrame(connection, data, isBinary)
-        .catch((error: unknown) =>
-          this.core.log(`ws ${connection.connectionId} frame failed: ${(error as Error).message}`),
-        );
+      const protobuf = isProtobuf(connection.protocol) ? this.#protobuf?.frames : undefined;
+      (protobuf !== undefined
+        ? protobuf.onFrame(connection, data)
+        : this.#frames.onFrame(connection, data, isBinary)
+      ).catch((error: unknown) =>
+        this.core.log(`ws ${connection.connectionId} frame failed: ${(error as Error).message}`),
+      );
     });
     ws.once("close", (code) => {
       this.#sockets.delete(ws);
       if (connection.socket !== ws) return;
       connection.socket = undefined;
       // A reliable client that dropped without a normal close may come back: keep its state for a while.
-      if (connection.protocol === "reliable" && !connection.closed && code !== 1000 && code !== 1001) {
+      if (connection.reliable && !connection.closed && code !== 1000 && code !== 1001) {
         connection.graceTimer = setTimeout(
           () => this.#drop(connection, "reconnection grace period ended"),
           this.core.reconnectionGraceMs,
@@ -167,6 +182,12 @@ export class ClientEndpoint {
       }
       this.#drop(connection, code === 1000 || code === 1001 ? "closed by the client" : `socket closed (${code})`);
     });
+  }
+
+  async #loadProtobuf(): Promise<void> {
+    if (this.#protobuf !== undefined) return;
+    const module = await loadProtobuf();
+    this.#protobuf ??= { module, frames: new module.ProtobufFrames(this.#requests) };
   }
 
   #drop(connection: ClientConnection, reason: string): void {
@@ -223,6 +244,10 @@ export class ClientEndpoint {
     this.#sockets.clear();
     this.#wss.close();
   }
+}
+
+function isProtobuf(protocol: ClientProtocol): boolean {
+  return protocol === "protobuf" || protocol === "protobufReliable";
 }
 
 function rawBytes(data: RawData): Buffer {

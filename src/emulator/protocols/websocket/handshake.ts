@@ -62,16 +62,20 @@ export async function authorizeUpgrade(core: EmulatorCore, req: IncomingMessage)
     const existing = core.existingHub(hubName)?.connections.get(resumeId);
     const tokenOk =
       existing !== undefined && existing.reconnectionToken === url.searchParams.get("awps_reconnection_token");
+    // The connection comes back in the subprotocol it had (json or protobuf reliable), which it must offer.
+    const name = existing?.subprotocol;
     const resumable =
       existing !== undefined &&
       tokenOk &&
-      existing.protocol === "reliable" &&
+      existing.reliable &&
+      name !== undefined &&
+      offered.includes(name) &&
       existing.socket === undefined &&
       !existing.closed;
     return {
       hub: hubName,
-      protocol: "reliable",
-      answer: offered.includes(reliableName) ? reliableName : offered[0],
+      protocol: resumable ? existing.protocol : "reliable",
+      answer: resumable ? name : offered.includes(reliableName) ? reliableName : offered[0],
       userId: existing?.userId ?? null,
       roles: [],
       groups: [],
@@ -95,12 +99,6 @@ export async function authorizeUpgrade(core: EmulatorCore, req: IncomingMessage)
   if (!("claims" in checked)) return checked;
   const { claims } = checked;
   const answer = defaultSubprotocol(offered);
-  if (answer === null)
-    return {
-      status: 400,
-      message:
-        "the protobuf subprotocols are not supported by the emulator; use json.webpubsub.azure.v1 or json.reliable.webpubsub.azure.v1",
-    };
   const pending: Pending = {
     hub: hubName,
     ...choose(answer),
@@ -169,19 +167,25 @@ export async function authorizeUpgrade(core: EmulatorCore, req: IncomingMessage)
 }
 
 const reliableName = "json.reliable.webpubsub.azure.v1";
-const jsonName = "json.webpubsub.azure.v1";
 
-/** Without a connect handler's choice: reliable, then json, then the first custom one; null for protobuf only. */
-function defaultSubprotocol(offered: string[]): string | undefined | null {
-  if (offered.includes(reliableName)) return reliableName;
-  if (offered.includes(jsonName)) return jsonName;
-  const custom = offered.find((p) => !p.startsWith("protobuf.") || !p.endsWith(".webpubsub.azure.v1"));
-  if (custom === undefined && offered.length > 0) return null;
-  return custom;
+/** The service's subprotocols, in the order the emulator prefers them when a client offers several. */
+const known: [string, ClientProtocol][] = [
+  [reliableName, "reliable"],
+  ["json.webpubsub.azure.v1", "json"],
+  ["protobuf.reliable.webpubsub.azure.v1", "protobufReliable"],
+  ["protobuf.webpubsub.azure.v1", "protobuf"],
+];
+
+/**
+ * Without a connect handler's choice: the first known subprotocol offered, else the first offered (a custom
+ * one: a simple client). client-spec 1.1: offering several is defined only with a connect handler choosing.
+ */
+function defaultSubprotocol(offered: string[]): string | undefined {
+  return known.find(([name]) => offered.includes(name))?.[0] ?? offered[0];
 }
 
 function choose(answer: string | undefined): { protocol: ClientProtocol; answer: string | undefined } {
-  return { protocol: answer === reliableName ? "reliable" : answer === jsonName ? "json" : "simple", answer };
+  return { protocol: known.find(([name]) => name === answer)?.[1] ?? "simple", answer };
 }
 
 function stringList(value: unknown): string[] {

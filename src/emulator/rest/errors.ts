@@ -1,7 +1,7 @@
+// The REST error responses, shaped as the service's: a JSON error body with `x-ms-error-code`, and for 400s
+// that name a parameter, application/problem+json with that parameter under `errors`.
 import type { IncomingMessage, ServerResponse } from "node:http";
-
-export const supportedApiVersions = ["2021-10-01", "2022-11-01", "2023-07-01", "2024-01-01", "2024-12-01"] as const;
-const supportedHeader = supportedApiVersions.join(", ");
+import { supportedHeader } from "./respond";
 
 /** A REST failure answered the way the service does. */
 export class HttpFailure extends Error {
@@ -14,20 +14,6 @@ export class HttpFailure extends Error {
   ) {
     super(message);
   }
-}
-
-export function send(res: ServerResponse, status: number, body?: unknown): void {
-  res.statusCode = status;
-  res.setHeader("api-supported-versions", supportedHeader);
-  if (body === undefined) {
-    res.setHeader("content-length", "0");
-    res.end();
-    return;
-  }
-  const text = JSON.stringify(body);
-  res.setHeader("content-type", "application/json; charset=utf-8");
-  res.setHeader("content-length", Buffer.byteLength(text));
-  res.end(text);
 }
 
 export function sendFailure(req: IncomingMessage, res: ServerResponse, failure: HttpFailure): void {
@@ -58,21 +44,7 @@ export function sendFailure(req: IncomingMessage, res: ServerResponse, failure: 
   res.end(text);
 }
 
-/** Reads a request body up to `limit` bytes (413 beyond). */
-export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on("data", (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > limit) {
-        reject(new HttpFailure(413, "Error.PayloadTooLarge", `The request body is larger than ${limit} bytes.`));
-        req.resume();
-        return;
-      }
-      chunks.push(chunk);
-    });
-    req.on("end", () => resolve(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks)));
-    req.on("error", reject);
-  });
+/** 400 Error.BadRequest naming the parameter at fault. */
+export function badRequest(message: string, parameter?: string): HttpFailure {
+  return new HttpFailure(400, "Error.BadRequest", message, parameter);
 }

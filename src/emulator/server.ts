@@ -1,0 +1,63 @@
+// The one node:http server every part is served on: HTTP requests go to the live view (when on) or REST,
+// WebSocket upgrades to the MQTT endpoint or the Web PubSub client endpoint, by path.
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo, Socket } from "node:net";
+import type { Duplex } from "node:stream";
+import { answerClientErrors } from "./auth/endpoint";
+
+export interface Handlers {
+  /** Answers a request when it is the live view's; false to leave it to REST. */
+  liveView(req: IncomingMessage, res: ServerResponse): boolean;
+  rest(req: IncomingMessage, res: ServerResponse): Promise<void>;
+  /** Whether an upgrade is an MQTT client's (`/clients/mqtt/hubs/{hub}`). */
+  isMqtt(url: string | undefined): boolean;
+  mqttUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void;
+  clientUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void;
+}
+
+export interface EmulatorServer {
+  server: Server;
+  /** Listens; resolves with the port (the one picked when 0 was asked). */
+  listen(port: number, host: string): Promise<number>;
+  /** Stops accepting, destroys every open socket; resolves once the server closed. */
+  close(): Promise<void>;
+}
+
+export function createEmulatorServer(requestTimeoutMs: number, handlers: Handlers): EmulatorServer {
+  // A request that trickles in is answered 408 (checked every second, not Node's default 30 s).
+  const serverOptions = {
+    keepAliveTimeout: 65_000,
+    requestTimeout: requestTimeoutMs,
+    headersTimeout: Math.min(60_000, requestTimeoutMs),
+    connectionsCheckingInterval: Math.min(1000, requestTimeoutMs),
+  };
+  const server = createServer(serverOptions, (req, res) => {
+    if (handlers.liveView(req, res)) return;
+    void handlers.rest(req, res);
+  });
+  const sockets = new Set<Socket>();
+  server.on("connection", (socket) => {
+    sockets.add(socket);
+    socket.once("close", () => sockets.delete(socket));
+  });
+  server.on("upgrade", (req, socket, head) =>
+    handlers.isMqtt(req.url) ? handlers.mqttUpgrade(req, socket, head) : handlers.clientUpgrade(req, socket, head),
+  );
+  answerClientErrors(server);
+  return {
+    server,
+    listen: (port, host) =>
+      new Promise<number>((resolve, reject) => {
+        server.once("error", reject);
+        server.listen(port, host, () => {
+          server.off("error", reject);
+          resolve((server.address() as AddressInfo).port);
+        });
+      }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        for (const socket of sockets) socket.destroy();
+      }),
+  };
+}
