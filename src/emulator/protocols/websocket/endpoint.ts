@@ -150,6 +150,7 @@ export class ClientEndpoint {
         subprotocol: connection.subprotocol,
         bytes: rawBytes(data),
         binary: isBinary,
+        decoded: isProtobuf(connection.protocol) ? this.#protobuf?.module.describeFrame(rawBytes(data)) : undefined,
       });
       const protobuf = isProtobuf(connection.protocol) ? this.#protobuf?.frames : undefined;
       (protobuf !== undefined

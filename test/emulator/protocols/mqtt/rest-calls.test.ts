@@ -3,9 +3,9 @@
 // subscriptions, existence means "a session exists", close ends the session (5.0: DISCONNECT first),
 // and permissions govern SUBSCRIBE / PUBLISH like joinGroup / sendToGroup.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { startEmulator, type Emulator } from "../../src/emulator/index";
-import { WebPubSubServiceClient } from "../../src/index";
-import { closeAllMqtt, connectMqtt } from "../helpers/mqtt";
+import { startEmulator, type Emulator } from "../../../../src/emulator/index";
+import { WebPubSubServiceClient } from "../../../../src/index";
+import { closeAllMqtt, connectMqtt } from "../../../helpers/mqtt";
 
 const HUB = "iotrest";
 let emulator: Emulator;

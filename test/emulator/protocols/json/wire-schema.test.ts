@@ -7,9 +7,9 @@ import { createServer, type Server } from "node:http";
 import { WebPubSubServiceClient as AzureServiceClient } from "@azure/web-pubsub";
 import { WebPubSubClient } from "@azure/web-pubsub-client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startEmulator, type Emulator } from "../../src/emulator/index";
-import { TestSocket } from "../helpers/ws";
-import { assertResponseFrame, isRequestFrame } from "./schema/validate";
+import { startEmulator, type Emulator } from "../../../../src/emulator/index";
+import { TestSocket } from "../../../helpers/ws";
+import { assertResponseFrame, isRequestFrame } from "../../schema/validate";
 
 let emulator: Emulator;
 let azure: AzureServiceClient;

@@ -3,10 +3,22 @@
 import type { ServerResponse } from "node:http";
 import { createHmac } from "node:crypto";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { startEmulator, type Emulator } from "../../src/emulator/index";
-import { WebPubSubServiceClient } from "../../src/index";
-import { closeAllMqtt, connectMqtt } from "../helpers/mqtt";
-import { startRecordingServer, type RecordedRequest } from "../helpers/recordingServer";
+import { startEmulator, type Emulator } from "../../../../src/emulator/index";
+import { WebPubSubServiceClient } from "../../../../src/index";
+import { closeAllMqtt, connectMqtt } from "../../../helpers/mqtt";
+import { startRecordingServer, type RecordedRequest } from "../../../helpers/recordingServer";
+
+/** The parts of the CloudEvents bodies these tests read (reference-mqtt-cloud-events). */
+interface ConnectBody {
+  mqtt: unknown;
+  subprotocols: unknown;
+  query: Record<string, unknown>;
+  claims: Record<string, unknown>;
+}
+interface DisconnectedBody {
+  mqtt: unknown;
+  reason: unknown;
+}
 
 const HUB = "mqttevents";
 const KEY = "mqtt-events-access-key-0123456789abcdef";
@@ -113,7 +125,7 @@ describe("MQTT events upstream", () => {
     expect(connect?.headers["ce-source"]).toBe(`/hubs/${HUB}/client/ev1/${physical}`);
     expect(connect?.headers["ce-sessionid"]).toBeUndefined();
     expect(connect?.headers["ce-signature"]).toBe(`sha256=${createHmac("sha256", KEY).update("ev1").digest("hex")}`);
-    const body = JSON.parse(connect?.body.toString() ?? "");
+    const body = JSON.parse(connect?.body.toString() ?? "") as ConnectBody;
     expect(body.mqtt).toEqual({
       protocolVersion: 5,
       cleanStart: true,
@@ -148,17 +160,17 @@ describe("MQTT events upstream", () => {
     await connectMqtt(await url(), { protocolVersion: 4, clientId: "ev2" });
     emulator.dropConnection("ev2");
     await expect.poll(() => events("ev2", "disconnected").length).toBe(1);
-    const body = JSON.parse(events("ev2", "disconnected")[0]?.body.toString() ?? "");
+    const body = JSON.parse(events("ev2", "disconnected")[0]?.body.toString() ?? "") as DisconnectedBody;
     expect(body.mqtt).toEqual({ initiatedByClient: false, disconnectPacket: null });
     expect(typeof body.reason).toBe("string");
     const c = await connectMqtt(await url(), { protocolVersion: 4, clientId: "ev3", username: "x" });
-    expect(JSON.parse(events("ev3", "connect")[0]?.body.toString() ?? "").mqtt).toMatchObject({
+    expect((JSON.parse(events("ev3", "connect")[0]?.body.toString() ?? "") as ConnectBody).mqtt).toMatchObject({
       protocolVersion: 4,
       userProperties: null,
     });
     await c.client.endAsync();
     await expect.poll(() => events("ev3", "disconnected").length).toBe(1);
-    expect(JSON.parse(events("ev3", "disconnected")[0]?.body.toString() ?? "").mqtt).toEqual({
+    expect((JSON.parse(events("ev3", "disconnected")[0]?.body.toString() ?? "") as DisconnectedBody).mqtt).toEqual({
       initiatedByClient: true,
       disconnectPacket: { code: 0, userProperties: null },
     });

@@ -5,8 +5,8 @@ import { WebPubSubServiceClient as AzureServiceClient } from "@azure/web-pubsub"
 import { WebPubSubClient } from "@azure/web-pubsub-client";
 import { SignJWT } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { defaultAccessKey, startEmulator, type Emulator } from "../../src/emulator/index";
-import { TestSocket, refusedStatus } from "../helpers/ws";
+import { defaultAccessKey, startEmulator, type Emulator } from "../../../../src/emulator/index";
+import { TestSocket, refusedStatus } from "../../../helpers/ws";
 
 let emulator: Emulator;
 let azure: AzureServiceClient;

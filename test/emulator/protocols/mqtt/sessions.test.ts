@@ -5,12 +5,12 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { startEmulator, type Emulator } from "../../src/emulator/index";
-import { WebPubSubServiceClient } from "../../src/index";
-import { closeAllMqtt, connectMqtt } from "../helpers/mqtt";
-import { runNode } from "../helpers/spawn";
+import { startEmulator, type Emulator } from "../../../../src/emulator/index";
+import { WebPubSubServiceClient } from "../../../../src/index";
+import { closeAllMqtt, connectMqtt } from "../../../helpers/mqtt";
+import { runNode } from "../../../helpers/spawn";
 
-const root = join(import.meta.dirname, "../..");
+const root = join(import.meta.dirname, "../../../..");
 
 const HUB = "sessions";
 const EXPIRY_MS = 1500;
@@ -56,10 +56,21 @@ describe("persistent sessions", () => {
   });
 
   it("clean start discards the old session; 3.1.1 clean sessions end with their connection", async () => {
+    const kept = await connectMqtt(await url(), { protocolVersion: 4, clientId: "clean4", clean: false });
+    await kept.client.subscribeAsync("cc", { qos: 1 });
+    emulator.dropConnection("clean4");
+    await emulator.waitForConnections(HUB, () => online("clean4") === false);
+    // Clean start: no session present, and the old subscription is gone.
     const c = await connectMqtt(await url(), { protocolVersion: 4, clientId: "clean4", clean: true });
-    await c.client.subscribeAsync("cc", { qos: 1 });
+    expect(c.connack?.sessionPresent).toBe(false);
+    await c.client.subscribeAsync("fresh", { qos: 1 });
+    await service.group("cc").sendToAll("to the old subscription", { contentType: "text/plain" });
+    await service.group("fresh").sendToAll("to the new one", { contentType: "text/plain" });
+    expect((await c.next()).payload.toString()).toBe("to the new one");
+    // A clean session ends with its connection.
     emulator.dropConnection("clean4");
     await emulator.waitForConnections(HUB, (l) => !l.some((x) => x.connectionId === "clean4"));
+    expect(await service.connectionExists("clean4")).toBe(false);
   });
 
   it("5.0 Session Expiry Interval: kept for the requested time, capped at the maximum (announced in CONNACK)", async () => {

@@ -2,8 +2,8 @@
 // clients holding tokens minted by Microsoft's SDK; the permission REST calls through Microsoft's SDK.
 import { WebPubSubServiceClient as AzureServiceClient } from "@azure/web-pubsub";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startEmulator, type Emulator } from "../../src/emulator/index";
-import { TestSocket } from "../helpers/ws";
+import { startEmulator, type Emulator } from "../../../src/emulator/index";
+import { TestSocket } from "../../helpers/ws";
 
 let emulator: Emulator;
 let azure: AzureServiceClient;

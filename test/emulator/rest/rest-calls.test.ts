@@ -1,9 +1,9 @@
 // Our SDK against the emulator, end to end, for every REST call, with real WebSocket clients.
 import { SignJWT } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { RestError, WebPubSubServiceClient, odata } from "../../src/index";
-import { startEmulator, type Emulator } from "../../src/emulator/index";
-import { TestSocket, refusedStatus } from "../helpers/ws";
+import { RestError, WebPubSubServiceClient, odata } from "../../../src/index";
+import { startEmulator, type Emulator } from "../../../src/emulator/index";
+import { TestSocket, refusedStatus } from "../../helpers/ws";
 
 let emulator: Emulator;
 let client: WebPubSubServiceClient;
@@ -230,12 +230,18 @@ describe("tokens the emulator refuses", () => {
 
   it("accepts a good token in the query or in an Authorization header", async () => {
     const token = await sign(`${emulator.endpoint}/client/hubs/e2e`, "5m");
-    const a = new TestSocket(ws(token));
-    await a.opened;
-    const b = new TestSocket(`${emulator.endpoint.replace("http", "ws")}/client/hubs/e2e`, undefined, {
+    // PubSub clients, so that acceptance is a `connected` frame (nextJson gives up after 3 s, naming it).
+    const a = new TestSocket(ws(token), "json.webpubsub.azure.v1");
+    const b = new TestSocket(`${emulator.endpoint.replace("http", "ws")}/client/hubs/e2e`, "json.webpubsub.azure.v1", {
       authorization: `Bearer ${token}`,
     });
-    await b.opened;
+    const connected = [await a.nextJson(), await b.nextJson()];
+    expect(connected).toEqual([
+      expect.objectContaining({ type: "system", event: "connected" }),
+      expect.objectContaining({ type: "system", event: "connected" }),
+    ]);
+    const ids = connected.map((frame) => frame["connectionId"]);
+    expect(emulator.connections("e2e").map((c) => c.connectionId)).toEqual(expect.arrayContaining(ids));
     a.close();
     b.close();
   });
@@ -248,8 +254,8 @@ describe("tokens the emulator refuses", () => {
     ],
     ["wrong hub", async () => ws(await sign(`${emulator.endpoint}/client/hubs/e2e`, "5m"), "other")],
     ["wrong audience", async () => ws(await sign("http://elsewhere/client/hubs/e2e", "5m"))],
-    ["missing token", async () => `${emulator.endpoint.replace("http", "ws")}/client/hubs/e2e`],
-    ["garbage token", async () => ws("not.a.jwt")],
+    ["missing token", () => Promise.resolve(`${emulator.endpoint.replace("http", "ws")}/client/hubs/e2e`)],
+    ["garbage token", () => Promise.resolve(ws("not.a.jwt"))],
   ])("refuses a WebSocket with a %s token (401)", async (_name, url) => {
     expect(await refusedStatus(await url())).toBe(401);
   });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { compileFilter, FilterSyntaxError, type FilterSubject } from "../../src/emulator/filter/compile";
+import { compileFilter, FilterSyntaxError, type FilterSubject } from "../../../src/emulator/filter/compile";
 
 const alice: FilterSubject = { userId: "alice", connectionId: "c1", groups: new Set(["g1", "g2"]) };
 const anon: FilterSubject = { userId: null, connectionId: "c2", groups: new Set() };

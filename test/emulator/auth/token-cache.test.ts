@@ -1,8 +1,8 @@
 // The emulator remembers tokens it has verified (many clients share one URL), but never past their expiry.
 import { SignJWT } from "jose";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
-import { startEmulator, type Emulator } from "../../src/emulator/index";
-import { TestSocket, refusedStatus } from "../helpers/ws";
+import { startEmulator, type Emulator } from "../../../src/emulator/index";
+import { TestSocket, refusedStatus } from "../../helpers/ws";
 
 const key = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789ABCDEFGH";
 let emulator: Emulator;

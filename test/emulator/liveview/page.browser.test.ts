@@ -7,11 +7,11 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { chromium, type Browser, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { WebPubSubServiceClient } from "../../src/index";
-import { startEmulator, type Emulator } from "../../src/emulator/index";
-import { chromiumArgs, chromiumBinary } from "../helpers/optionalBinary";
-import { startRecordingServer } from "../helpers/recordingServer";
-import { TestSocket } from "../helpers/ws";
+import { WebPubSubServiceClient } from "../../../src/index";
+import { startEmulator, type Emulator } from "../../../src/emulator/index";
+import { chromiumArgs, chromiumBinary } from "../../helpers/optionalBinary";
+import { startRecordingServer } from "../../helpers/recordingServer";
+import { TestSocket } from "../../helpers/ws";
 
 const chromiumBin = chromiumBinary();
 const key = "browser-liveview-key-ABCDEFGHIJKLMNOPQRSTUVWXYZ012345";
@@ -19,7 +19,7 @@ const key = "browser-liveview-key-ABCDEFGHIJKLMNOPQRSTUVWXYZ012345";
 // work tree clean; otherwise the picture goes to the temp folder.
 const screenshot =
   process.env["WEBPUBSUB_SCREENSHOT"] === "1"
-    ? fileURLToPath(new URL("../../docs/liveview.png", import.meta.url))
+    ? fileURLToPath(new URL("../../../docs/liveview.png", import.meta.url))
     : join(tmpdir(), "webpubsub-liveview.png");
 
 let emulator: Emulator;
@@ -220,7 +220,7 @@ describe("live view in a browser", () => {
 
       await page.evaluate(() => document.getElementById("actions-panel")?.scrollTo(0, 0));
       await page.waitForTimeout(300);
-      mkdirSync(new URL("../../docs/", import.meta.url), { recursive: true });
+      mkdirSync(new URL("../../../docs/", import.meta.url), { recursive: true });
       await page.screenshot({ path: screenshot });
     },
   );

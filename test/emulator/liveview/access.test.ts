@@ -7,11 +7,11 @@ import { connect, type AddressInfo } from "node:net";
 import { fileURLToPath } from "node:url";
 import { jwtVerify } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { WebPubSubServiceClient } from "../../src/index";
-import { startEmulator, type Emulator, type EmulatorEvent } from "../../src/emulator/index";
-import { Feed } from "../../src/emulator/liveview/feed";
-import { closeAllMqtt, connectMqtt } from "../helpers/mqtt";
-import { startNode } from "../helpers/spawn";
+import { WebPubSubServiceClient } from "../../../src/index";
+import { startEmulator, type Emulator, type EmulatorEvent } from "../../../src/emulator/index";
+import { Feed } from "../../../src/emulator/liveview/feed";
+import { closeAllMqtt, connectMqtt } from "../../helpers/mqtt";
+import { startNode } from "../../helpers/spawn";
 
 const key = "liveview-test-key-0123456789abcdefghijklmnopqrstuv";
 let emulator: Emulator;
@@ -280,7 +280,7 @@ describe("live view feed lifetime", () => {
 });
 
 describe("webpubsub emulator (CLI)", () => {
-  const cli = fileURLToPath(new URL("../../dist/cli.js", import.meta.url));
+  const cli = fileURLToPath(new URL("../../../dist/cli.js", import.meta.url));
 
   it("prints the live view URL with its token, and --no-ui turns the view off", async () => {
     const on = startNode([cli, "emulator", "--port", "0", "--quiet"]);

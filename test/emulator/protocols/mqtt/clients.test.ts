@@ -4,10 +4,10 @@
 import { WebPubSubServiceClient as AzureServiceClient } from "@azure/web-pubsub";
 import { WebPubSubClient } from "@azure/web-pubsub-client";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { startEmulator, type Emulator } from "../../src/emulator/index";
-import { WebPubSubServiceClient } from "../../src/index";
-import { closeAllMqtt, connectMqtt, refusedMqtt } from "../helpers/mqtt";
-import { refusedStatus } from "../helpers/ws";
+import { startEmulator, type Emulator } from "../../../../src/emulator/index";
+import { WebPubSubServiceClient } from "../../../../src/index";
+import { closeAllMqtt, connectMqtt, refusedMqtt } from "../../../helpers/mqtt";
+import { refusedStatus } from "../../../helpers/ws";
 
 const HUB = "iot";
 let emulator: Emulator;

@@ -1,10 +1,10 @@
 // Emulator.watch(): the event stream the live view is built on, driven by real clients, our SDK's REST
 // calls and a real event handler that fails on purpose.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { WebPubSubServiceClient } from "../../src/index";
-import { startEmulator, type Emulator, type EmulatorEvent } from "../../src/emulator/index";
-import { startRecordingServer } from "../helpers/recordingServer";
-import { TestSocket, refusedStatus } from "../helpers/ws";
+import { WebPubSubServiceClient } from "../../../src/index";
+import { startEmulator, type Emulator, type EmulatorEvent } from "../../../src/emulator/index";
+import { startRecordingServer } from "../../helpers/recordingServer";
+import { TestSocket, refusedStatus } from "../../helpers/ws";
 
 let emulator: Emulator;
 let client: WebPubSubServiceClient;
@@ -92,7 +92,7 @@ describe("Emulator.watch", () => {
       await until(
         (e): e is EmulatorEvent & { kind: "disconnected" } => e.kind === "disconnected" && e.connectionId === id,
       ),
-    ).toMatchObject({ reason: expect.stringContaining("500") });
+    ).toMatchObject({ reason: expect.stringContaining("500") as unknown });
   });
 
   it("reports refused upgrades without their query (which holds the token)", async () => {
