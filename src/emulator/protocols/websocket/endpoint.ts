@@ -9,6 +9,8 @@ import { FrameHandler } from "../json/frames";
 import { loadProtobuf, type ProtobufModule } from "../protobuf/load";
 import { authorizeUpgrade, newConnectionId, refuse, type Pending } from "./handshake";
 import { Requests } from "./requests";
+import { KeepAlive } from "./keepalive";
+import { defaultKeepAliveSeconds } from "../../config/resolved";
 
 export { newConnectionId } from "./handshake";
 
@@ -23,10 +25,13 @@ export class ClientEndpoint {
   /** The protobuf modules, once a protobuf client has connected (see protobuf/load.ts). */
   #protobuf: { module: ProtobufModule; frames: InstanceType<ProtobufModule["ProtobufFrames"]> } | undefined;
   readonly #answers = new WeakMap<IncomingMessage, string>();
+  /** Pings every client at its hub's `webSocketKeepAliveIntervalInSeconds`. */
+  readonly keepAlive: KeepAlive;
 
   constructor(private readonly core: EmulatorCore) {
     this.#requests = new Requests(core, (connection, reason) => this.close(connection, reason));
     this.#frames = new FrameHandler(this.#requests);
+    this.keepAlive = new KeepAlive((hub) => core.hubSettings(hub)?.keepAliveSeconds ?? defaultKeepAliveSeconds);
     this.#wss = new WebSocketServer({
       noServer: true,
       maxPayload: maxFrameBytes,
@@ -134,6 +139,7 @@ export class ClientEndpoint {
       connection.sendControl(connected);
       void this.#systemEvent(connection, "connected", "{}");
     }
+    this.keepAlive.add(ws, connection.hub);
     ws.on("message", (data, isBinary) => {
       connection.lastActivityAt = Date.now();
       this.core.observation.emit?.({
@@ -234,6 +240,7 @@ export class ClientEndpoint {
 
   /** Closes every socket at once (emulator shutdown). */
   closeAll(): void {
+    this.keepAlive.clear();
     for (const ws of this.#sockets) ws.terminate();
     this.#sockets.clear();
     this.#wss.close();
