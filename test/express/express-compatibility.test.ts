@@ -337,7 +337,7 @@ describe("drop-in for @azure/web-pubsub-express 1.1 (Express, same requests, sam
       ["hub", "/Custom/Events"],
     ] as const) {
       const options = path === undefined ? {} : { path };
-      const theirs = new AnchorHandler(hub, options).path;
+      const theirs = new AzureHandler(hub, options).path;
       expect(new WebPubSubEventHandler(hub, { ...options, verifySignature: false }).path).toBe(theirs);
     }
     expect(new WebPubSubEventHandler("hub", { path: "/custom", verifySignature: false }).path).toBe("/custom/");
@@ -353,7 +353,7 @@ describe("drop-in for @azure/web-pubsub-express 1.1 (Express, same requests, sam
       throw new Error("did not throw");
     };
     for (const bad of ["b.com", "https://", "not a url", "http://exa mple.com"]) {
-      const theirs = thrown(() => new AnchorHandler("hub", { allowedEndpoints: [bad] })) as TypeError & {
+      const theirs = thrown(() => new AzureHandler("hub", { allowedEndpoints: [bad] })) as TypeError & {
         code: string;
       };
       const mine = thrown(
@@ -368,7 +368,7 @@ describe("drop-in for @azure/web-pubsub-express 1.1 (Express, same requests, sam
       expect(mine.message).toContain(JSON.stringify(bad));
     }
     for (const good of ["https://contoso.webpubsub.azure.com", "http://localhost:8080/path"]) {
-      expect(() => new AnchorHandler("hub", { allowedEndpoints: [good] })).not.toThrow();
+      expect(() => new AzureHandler("hub", { allowedEndpoints: [good] })).not.toThrow();
       expect(
         () => new WebPubSubEventHandler("hub", { allowedEndpoints: [good], verifySignature: false }),
       ).not.toThrow();
