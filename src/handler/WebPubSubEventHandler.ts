@@ -12,7 +12,7 @@ import {
   type EventHttpResponse,
 } from "./message";
 import { fromNodeRequest, writeNodeResponse } from "./node";
-import { pathMatcher } from "./path";
+import { givenPaths, normalizePath, pathMatcher } from "./path";
 import { connectResponder, userEventResponder } from "./responders";
 import type { ConnectionContext, ConnectRequest, WebPubSubEventHandlerOptions } from "./types";
 
@@ -75,7 +75,8 @@ function checkOptions(hub: string, options: WebPubSubEventHandlerOptions): void 
 export class WebPubSubEventHandler {
   /**
    * The path served by `handleNodeRequest` and the framework adapters, with everything under it (so the
-   * service's `/eventhandler/{event}` URL template works with `path: "/eventhandler"`).
+   * service's `/eventhandler/{event}` URL template works with `path: "/eventhandler"`). Reads back lower case
+   * with a trailing slash, as in @azure/web-pubsub-express (`"/Custom"` → `"/custom/"`).
    */
   readonly path: string;
   readonly #hub: string;
@@ -90,7 +91,9 @@ export class WebPubSubEventHandler {
     this.#options = options;
     this.#allowedOrigin = compileAllowedOrigins(options.allowedEndpoints);
     this.#maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
-    this.path = options.path ?? `/api/webpubsub/hubs/${hub}/`;
+    const given = options.path ?? `/api/webpubsub/hubs/${hub}/`;
+    givenPaths.set(this, given.endsWith("/") ? given : `${given}/`);
+    this.path = normalizePath(given);
     this.#matches = pathMatcher(this.path);
   }
 

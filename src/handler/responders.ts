@@ -145,24 +145,25 @@ function encodeReply(
 
 /** Builds the user event responder. */
 export function userEventResponder(states: Record<string, any>): Responder<UserEventResponseHandler> {
+  // `success()` without data is 200 with an empty body in the content type `dataType` names, as in
+  // @azure/web-pubsub-express (code and tests written against it expect 200); the service sends nothing
+  // back to the client for an empty body, as it does for a 204.
+  const reply = (headers: Record<string, string>, data: unknown, dataType?: UserEventDataType): EventHttpResponse => {
+    const { contentType, body } = data === undefined ? encodeReply("", dataType) : encodeReply(data, dataType);
+    return { status: 200, headers: { ...headers, "content-type": contentType }, body };
+  };
   return createResponder<UserEventResponseHandler>(
     (settle, state) => ({
       setState: state.setState,
       success(data, dataType) {
-        const headers = state.headers();
-        if (data === undefined) {
-          // Nothing to send back to the client.
-          settle({ status: 204, headers });
-          return;
-        }
-        const { contentType, body } = encodeReply(data, dataType);
-        settle({ status: 200, headers: { ...headers, "content-type": contentType }, body });
+        settle(reply(state.headers(), data, dataType));
       },
       fail(code, detail) {
         settle(failResponse(code, detail));
       },
     }),
     states,
-    (headers) => ({ status: 204, headers }),
+    // A handler that resolves without replying answers as `success()` does.
+    (headers) => reply(headers, undefined),
   );
 }

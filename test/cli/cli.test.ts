@@ -170,7 +170,7 @@ describe("webpubsub emulator", () => {
     await c.sendToAll({ hi: 1 });
     expect(await c.groupExists("nobody")).toBe(false);
     await c.close();
-    await expect.poll(() => stdout.includes("/api/hubs/hub1/:send"), { timeout: 5000 }).toBe(true);
+    await expect.poll(() => stdout.includes("/api/hubs/hub1/:send"), { timeout: 10_000 }).toBe(true);
     child.kill("SIGINT");
     expect(await exited).toBe(0);
   });

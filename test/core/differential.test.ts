@@ -149,8 +149,11 @@ describe("client access tokens match @azure/web-pubsub 1.2.0", () => {
     { clientProtocol: "socketio" as const },
   ];
   it.each(variants)("%j", async (options) => {
+    const before = Date.now();
     const a = await ours.getClientAccessToken(options);
     const b = await anchor.getClientAccessToken(options);
+    // Minted moments apart; on a loaded machine the moment may be seconds: allow for it.
+    const apart = 2 + Math.ceil((Date.now() - before) / 1000);
     expect(a.baseUrl).toBe(b.baseUrl);
     expect(a.url).toBe(`${a.baseUrl}?access_token=${a.token}`);
     const secret = new TextEncoder().encode(key);
@@ -159,8 +162,8 @@ describe("client access tokens match @azure/web-pubsub 1.2.0", () => {
     const { iat: ia, exp: ea, ...restA } = pa;
     const { iat: ib, exp: eb, ...restB } = pb;
     expect(restA).toEqual(restB);
-    expect(Math.abs((ea as number) - (eb as number))).toBeLessThanOrEqual(2);
-    expect(Math.abs((ia as number) - (ib as number))).toBeLessThanOrEqual(2);
+    expect(Math.abs((ea as number) - (eb as number))).toBeLessThanOrEqual(apart);
+    expect(Math.abs((ia as number) - (ib as number))).toBeLessThanOrEqual(apart);
     expect(a.expiresOn.getTime()).toBe((ea as number) * 1000);
   });
 });

@@ -59,6 +59,15 @@ function callbacks(seen: Seen) {
     handleUserEvent: (req: any, res: any) => {
       record(req);
       if (req.context.eventName === "fail") return res.fail(400, "nope");
+      if (req.context.eventName === "empty") return res.success();
+      if (req.context.eventName === "emptyJson") return res.success(undefined, "json");
+      if (req.context.eventName === "emptyText") return res.success(undefined, "text");
+      if (req.context.eventName === "emptyState") {
+        res.setState("key1", "val1");
+        res.setState("key1", "val3");
+        res.setState("key2", "");
+        return res.success();
+      }
       if (req.dataType === "json") return res.success(JSON.stringify({ echo: req.data }), "json");
       if (req.dataType === "text") return res.success(`echo ${req.data}`, "text");
       res.success(req.data, "binary");
@@ -257,6 +266,30 @@ describe("drop-in for @azure/web-pubsub-express 1.1 (Express, same requests, sam
     ).toBe(400);
   });
 
+  it("user events: success() without data answers 200 with an empty body, whatever the data type and state", async () => {
+    for (const contentType of ["application/json", "text/plain", "application/octet-stream"]) {
+      for (const eventName of ["empty", "emptyJson", "emptyText", "emptyState"]) {
+        const body = contentType === "application/json" ? "{}" : "x";
+        const result = await both(
+          { type: `azure.webpubsub.user.${eventName}`, eventName, contentType, body },
+          "/eventhandler/message",
+        );
+        expect(result).toMatchObject({ status: 200, body: "" });
+      }
+    }
+    const plain = await both(
+      { type: "azure.webpubsub.user.empty", eventName: "empty", contentType: "text/plain", body: "x" },
+      "/eventhandler/message",
+    );
+    expect(plain.headers["content-type"]).toBe("application/octet-stream");
+    const withState = await both(
+      { type: "azure.webpubsub.user.emptyState", eventName: "emptyState", contentType: "text/plain", body: "x" },
+      "/eventhandler/message",
+    );
+    const state = JSON.parse(Buffer.from(withState.headers["ce-connectionstate"]!, "base64").toString("utf8"));
+    expect(state).toEqual({ key1: "val3", key2: "" });
+  });
+
   it("non-blocking events are answered 200 and delivered with their body", async () => {
     await both({ type: "azure.webpubsub.sys.connected", body: "{}" }, "/eventhandler/connected");
     await both({ type: "azure.webpubsub.gp.joined", body: JSON.stringify({ group: "g" }) }, "/eventhandler/joined");
@@ -292,6 +325,53 @@ describe("drop-in for @azure/web-pubsub-express 1.1 (Express, same requests, sam
     }
     for (const path of ["/eventhandlers", "/eventhandlerconnect", "/", "/other/eventhandler"]) {
       expect((await both(connect("accept"), path)).status).toBe(404);
+    }
+  });
+
+  it("reads path back as Microsoft's package normalises it: lower case, with a trailing slash", () => {
+    for (const [hub, path] of [
+      ["hub", undefined],
+      ["Chat", undefined],
+      ["hub", "/custom"],
+      ["hub", "/custom/"],
+      ["hub", "/Custom/Events"],
+    ] as const) {
+      const options = path === undefined ? {} : { path };
+      const theirs = new AnchorHandler(hub, options).path;
+      expect(new WebPubSubEventHandler(hub, { ...options, verifySignature: false }).path).toBe(theirs);
+    }
+    expect(new WebPubSubEventHandler("hub", { path: "/custom", verifySignature: false }).path).toBe("/custom/");
+  });
+
+  it("rejects an allowedEndpoints entry that is not a URL at construction, with the same kind of error", () => {
+    const thrown = (make: () => unknown): unknown => {
+      try {
+        make();
+      } catch (error) {
+        return error;
+      }
+      throw new Error("did not throw");
+    };
+    for (const bad of ["b.com", "https://", "not a url", "http://exa mple.com"]) {
+      const theirs = thrown(() => new AnchorHandler("hub", { allowedEndpoints: [bad] })) as TypeError & {
+        code: string;
+      };
+      const mine = thrown(
+        () =>
+          new WebPubSubEventHandler("hub", { allowedEndpoints: ["https://ok.example", bad], verifySignature: false }),
+      ) as TypeError & { code: string };
+      expect(mine).toBeInstanceOf(TypeError);
+      expect(theirs).toBeInstanceOf(TypeError);
+      expect(mine.code).toBe(theirs.code);
+      expect(mine.message.startsWith("Invalid URL")).toBe(true);
+      expect(theirs.message.startsWith("Invalid URL")).toBe(true);
+      expect(mine.message).toContain(JSON.stringify(bad));
+    }
+    for (const good of ["https://contoso.webpubsub.azure.com", "http://localhost:8080/path"]) {
+      expect(() => new AnchorHandler("hub", { allowedEndpoints: [good] })).not.toThrow();
+      expect(
+        () => new WebPubSubEventHandler("hub", { allowedEndpoints: [good], verifySignature: false }),
+      ).not.toThrow();
     }
   });
 

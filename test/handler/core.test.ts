@@ -305,11 +305,25 @@ describe.each(["node", "web"] as const)("WebPubSubEventHandler core (%s)", (mode
       expect(seen[0]!.dataType).toBe("binary");
     });
 
-    it("answers 204 when the handler replies with no data, and an empty 200 when there is no handler", async () => {
-      const server = await start(mode, { handleUserEvent: (_req, res) => res.success() });
-      expect(
-        (await server.send({ type: "azure.webpubsub.user.message", contentType: "text/plain", body: "x" })).status,
-      ).toBe(204);
+    it("answers an empty 200 when the handler replies with no data or none at all, as when there is no handler", async () => {
+      const server = await start(mode, {
+        handleUserEvent: async (req, res) => {
+          // An async handler that resolves without replying answers as success() does.
+          if (req.context.eventName !== "silent") res.success();
+          await Promise.resolve();
+        },
+      });
+      for (const eventName of ["message", "silent"]) {
+        const reply = await server.send({
+          type: `azure.webpubsub.user.${eventName}`,
+          eventName,
+          contentType: "text/plain",
+          body: "x",
+        });
+        expect(reply.status).toBe(200);
+        expect(reply.headers.get("content-type")).toBe("application/octet-stream");
+        expect(await reply.text()).toBe("");
+      }
       const bare = await start(mode, {});
       // Unhandled events are not even read: an empty JSON body is no reason for a 400.
       const unhandled = await bare.send({
@@ -504,6 +518,13 @@ describe("WebPubSubEventHandler options", () => {
     expect(() => new WebPubSubEventHandler("chat", { verifySignature: false })).not.toThrow();
     expect(() => new WebPubSubEventHandler("", { verifySignature: false })).toThrow(/hub/);
     expect(() => new WebPubSubEventHandler("chat", ["https://x"] as never)).toThrow(/options/);
+    // Every allowedEndpoints entry is checked, even next to "*"; the message names the bad one.
+    const endpoints = (allowedEndpoints: unknown[]) => () =>
+      new WebPubSubEventHandler("chat", { verifySignature: false, allowedEndpoints: allowedEndpoints as string[] });
+    expect(endpoints(["*", "contoso.webpubsub.azure.com"])).toThrow(/Invalid URL.*"contoso\.webpubsub\.azure\.com"/);
+    expect(endpoints([42])).toThrow(TypeError);
+    expect(endpoints(["mailto:ops@example.com"])).toThrow(/"mailto:ops@example\.com"/);
+    expect(endpoints(["*"])).not.toThrow();
   });
 
   it("defaults the path like @azure/web-pubsub-express and matches it loosely", () => {

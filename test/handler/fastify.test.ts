@@ -87,6 +87,18 @@ describe("webpubsub/fastify", () => {
     expect(await other.json()).toEqual({ parsed: { x: 2 } });
   });
 
+  it("a mixed-case path is served as given and as path reads it back, in a case-sensitive app", async () => {
+    const handler = new WebPubSubEventHandler("chat", { accessKeys: [KEY], path: "/EventHandler" });
+    expect(handler.path).toBe("/eventhandler/");
+    const app = Fastify();
+    await app.register(handler.getPlugin());
+    const url = await serve(app);
+    for (const path of ["/EventHandler/connect", "/EventHandler", "/eventhandler/connect"]) {
+      const reply = await fetch(`${url}${path}`, eventRequest({ type: "azure.webpubsub.sys.connect" }));
+      expect(reply.status).toBe(200);
+    }
+  });
+
   it("negotiate route answers { url } with the request's user", async () => {
     const client = new AzureClient(
       `Endpoint=https://contoso.webpubsub.azure.com;AccessKey=${KEY};Version=1.0;`,

@@ -4,9 +4,9 @@ import { WebPubSubServiceClient as AzureServiceClient } from "@azure/web-pubsub"
 import protobuf from "protobufjs";
 import WebSocket from "ws";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startEmulator, type Emulator } from "../../src/emulator/index";
-import { startRecordingServer, type RecordedRequest } from "../helpers/recordingServer";
-import { anyBytes, decodeAny, ProtobufClient, protobufName, type Down } from "../helpers/protobuf";
+import { startEmulator, type Emulator } from "../../../../src/emulator/index";
+import { startRecordingServer, type RecordedRequest } from "../../../helpers/recordingServer";
+import { anyBytes, decodeAny, ProtobufClient, protobufName, type Down } from "../../../helpers/protobuf";
 
 let emulator: Emulator;
 let azure: AzureServiceClient;
