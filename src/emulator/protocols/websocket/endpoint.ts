@@ -10,6 +10,8 @@ import { loadProtobuf, type ProtobufModule } from "../protobuf/load";
 import { refuseUpgrade } from "../../server";
 import { authorizeUpgrade, newConnectionId, type Pending } from "./handshake";
 import { Requests } from "./requests";
+import { KeepAlive } from "./keepalive";
+import { defaultKeepAliveSeconds } from "../../config/resolved";
 
 export { newConnectionId } from "./handshake";
 
@@ -24,10 +26,13 @@ export class ClientEndpoint {
   /** The protobuf modules, once a protobuf client has connected (see protobuf/load.ts). */
   #protobuf: { module: ProtobufModule; frames: InstanceType<ProtobufModule["ProtobufFrames"]> } | undefined;
   readonly #answers = new WeakMap<IncomingMessage, string>();
+  /** Pings every client at its hub's `webSocketKeepAliveIntervalInSeconds`. */
+  readonly keepAlive: KeepAlive;
 
   constructor(private readonly core: EmulatorCore) {
     this.#requests = new Requests(core, (connection, reason) => this.close(connection, reason));
     this.#frames = new FrameHandler(this.#requests);
+    this.keepAlive = new KeepAlive((hub) => core.hubSettings(hub)?.keepAliveSeconds ?? defaultKeepAliveSeconds);
     this.#wss = new WebSocketServer({
       noServer: true,
       maxPayload: maxFrameBytes,
@@ -85,11 +90,12 @@ export class ClientEndpoint {
       return;
     }
     const connection = pending.resume !== undefined ? this.#resume(ws, pending.resume) : this.#create(ws, pending);
+    this.keepAlive.add(ws, connection.hub);
     ws.on("message", (data, isBinary) => this.#onMessage(connection, data, isBinary));
     ws.once("close", (code) => this.#onClose(ws, connection, code));
   }
 
-  /** A reliable client back within its grace period: the same connection, and what it missed. */
+  /** A reliable client came back: the same connection, on the new socket, gets what it has not acknowledged. */
   #resume(ws: WebSocket, connection: ClientConnection): ClientConnection {
     if (connection.graceTimer !== undefined) clearTimeout(connection.graceTimer);
     connection.graceTimer = undefined;
@@ -106,7 +112,7 @@ export class ClientEndpoint {
     return connection;
   }
 
-  /** A new connection: into its hub and groups, told its id (PubSub clients), announced to the event handler. */
+  /** A new connection: in its hub and groups, told its id (and reconnection token), announced upstream. */
   #create(ws: WebSocket, pending: Pending): ClientConnection {
     const id = pending.id ?? newConnectionId();
     const hub = this.core.hub(pending.hub);
@@ -133,8 +139,9 @@ export class ClientEndpoint {
       subprotocol: connection.subprotocol,
     });
     hub.add(connection, pending.groups);
-    const as = pending.userId === null ? "" : ` as ${pending.userId}`;
-    this.core.log(`ws ${id} connected to hub ${hub.name}${as} (${pending.protocol})`);
+    this.core.log(
+      `ws ${id} connected to hub ${hub.name}${pending.userId === null ? "" : ` as ${pending.userId}`} (${pending.protocol})`,
+    );
     // The schema's `userId` is a string when the connection has one, and absent otherwise (never null).
     const connected: Record<string, unknown> = { type: "system", event: "connected", connectionId: id };
     if (pending.userId !== null) connected["userId"] = pending.userId;
@@ -146,6 +153,7 @@ export class ClientEndpoint {
 
   #onMessage(connection: ClientConnection, data: RawData, isBinary: boolean): void {
     connection.lastActivityAt = Date.now();
+    const protobuf = isProtobuf(connection.protocol) ? this.#protobuf : undefined;
     this.core.observation.emit?.({
       kind: "frame",
       hub: connection.hub,
@@ -154,10 +162,10 @@ export class ClientEndpoint {
       subprotocol: connection.subprotocol,
       bytes: rawBytes(data),
       binary: isBinary,
+      decoded: protobuf?.module.describeFrame(rawBytes(data)),
     });
-    const protobuf = isProtobuf(connection.protocol) ? this.#protobuf?.frames : undefined;
     (protobuf !== undefined
-      ? protobuf.onFrame(connection, data)
+      ? protobuf.frames.onFrame(connection, data)
       : this.#frames.onFrame(connection, data, isBinary)
     ).catch((error: unknown) =>
       this.core.log(`ws ${connection.connectionId} frame failed: ${(error as Error).message}`),
@@ -243,6 +251,7 @@ export class ClientEndpoint {
 
   /** Closes every socket at once (emulator shutdown). */
   closeAll(): void {
+    this.keepAlive.clear();
     for (const ws of this.#sockets) ws.terminate();
     this.#sockets.clear();
     this.#wss.close();

@@ -2,8 +2,8 @@
 // event handler) what the blocking `connect` event says. Nothing is created until the socket is open.
 import { randomBytes } from "node:crypto";
 import type { IncomingMessage } from "node:http";
-import type { JWTPayload } from "jose";
-import { bearer, TokenRejected, verifyToken } from "../../auth/token";
+import { clientClaims } from "../../auth/client";
+import { bearer } from "../../auth/token";
 import type { ClientConnection, ClientProtocol } from "../../state/connection";
 import type { EmulatorCore } from "../../state/core";
 import { validHostHeader } from "../../auth/endpoint";
@@ -119,16 +119,14 @@ function resumption(core: EmulatorCore, hubName: string, resumeId: string, url: 
   };
 }
 
-/** The client's token, verified: its claims, or why it is refused (401). */
+/** The client's token, verified: its claims (none for an anonymous client where allowed), or why it is refused. */
 async function verifyClient(
   core: EmulatorCore,
   req: IncomingMessage,
   url: URL,
   hubName: string,
-): Promise<{ claims: JWTPayload } | Refusal> {
+): Promise<{ claims: Record<string, unknown> } | Refusal> {
   const token = url.searchParams.get("access_token") ?? bearer(req.headers.authorization);
-  if (token === undefined || token === null)
-    return { status: 401, message: "missing access token (access_token query or Authorization: Bearer)" };
   // The audience is the client endpoint at the emulator's own origin (http or ws form), never the Host header.
   const audiences = core
     .origins()
@@ -137,12 +135,7 @@ async function verifyClient(
       `${origin}${url.pathname}`,
       `${origin}/client/?hub=${hubName}`,
     ]);
-  try {
-    return { claims: await verifyToken(token, core.keyBytes, audiences) };
-  } catch (error) {
-    if (error instanceof TokenRejected) return { status: 401, message: error.message };
-    throw error;
-  }
+  return clientClaims(core, hubName, token, audiences);
 }
 
 /** The blocking `connect` event, when the hub's event handler wants it: its answer completes `pending`. */
@@ -151,7 +144,7 @@ async function askConnectHandler(
   req: IncomingMessage,
   url: URL,
   offered: string[],
-  claims: JWTPayload,
+  claims: Record<string, unknown>,
   pending: Pending,
 ): Promise<Refusal | undefined> {
   const upstream = core.upstream(pending.hub);
