@@ -50,7 +50,13 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   });
   const port = await server.listen(settings.port, settings.host);
   const endpoint = settle(address, settings, port);
-  settings.log(`emulator listening on ${endpoint}`);
+  // Behind a proxy the connection string names the public endpoint; the proxy needs where we really listen.
+  const listeningAt = `http://${address.origin}`;
+  settings.log(
+    endpoint === listeningAt
+      ? `emulator listening on ${endpoint}`
+      : `emulator listening on ${listeningAt}; public endpoint (in the connection string) ${endpoint}`,
+  );
   if (initial.file !== undefined) configs.follow(initial.file);
   const connections = connectionLister(registry);
   if (settings.ui)
