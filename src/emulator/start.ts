@@ -47,6 +47,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     isMqtt: (url) => MqttEndpoint.serves(url),
     mqttUpgrade: (req, socket, head) => mqtt.handleUpgrade(req, socket, head),
     clientUpgrade: (req, socket, head) => clients.handleUpgrade(req, socket, head),
+    log: settings.log,
   });
   const port = await server.listen(settings.port, settings.host);
   const endpoint = settle(address, settings, port);

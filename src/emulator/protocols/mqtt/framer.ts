@@ -29,8 +29,7 @@ export class PacketFramer {
     if (bytes.length === 0) return;
     if (this.#end + bytes.length > this.#buffer.length) {
       const needed = this.buffered + bytes.length;
-      const target =
-        needed <= this.#buffer.length / 2 ? this.#buffer : Buffer.allocUnsafe(Math.max(64, needed * 2));
+      const target = needed <= this.#buffer.length / 2 ? this.#buffer : Buffer.allocUnsafe(Math.max(64, needed * 2));
       this.#buffer.copy(target, 0, this.#start, this.#end);
       this.#buffer = target;
       this.#end -= this.#start;

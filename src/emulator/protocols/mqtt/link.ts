@@ -128,6 +128,8 @@ export class MqttLink {
     if (packet.cmd === "publish" && bytes.length > this.clientMaximumPacketSize) return;
     this.#unsentPackets++;
     this.ws.send(bytes, { binary: true }, () => this.#unsentPackets--);
+    // Messages to a client that does not read are bounded too (and its input waits meanwhile).
+    this.#gate.check();
   }
 
   /** Ends the network connection (after any packet written just before). */

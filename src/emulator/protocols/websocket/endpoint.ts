@@ -8,6 +8,7 @@ import type { EmulatorCore } from "../../state/core";
 import { FrameHandler } from "../json/frames";
 import { loadProtobuf, type ProtobufModule } from "../protobuf/load";
 import { authorizeUpgrade, newConnectionId, refuse, type Pending } from "./handshake";
+import { ReadGate } from "./backpressure";
 import { Requests } from "./requests";
 import { KeepAlive } from "./keepalive";
 import { defaultKeepAliveSeconds } from "../../config/resolved";
@@ -140,27 +141,21 @@ export class ClientEndpoint {
       void this.#systemEvent(connection, "connected", "{}");
     }
     this.keepAlive.add(ws, connection.hub);
+    const slow = (reason: string) => this.#closeForError(connection, ws, reason, 1008);
+    connection.onSlowClient = slow;
+    // Replies (acks, pongs) the client leaves unread stop its input being read, then close it.
+    const gate = new ReadGate(ws, () => connection.unsentBytes, slow);
+    ws.on("ping", () => gate.check());
     ws.on("message", (data, isBinary) => {
-      connection.lastActivityAt = Date.now();
-      this.core.observation.emit?.({
-        kind: "frame",
-        hub: connection.hub,
-        connectionId: connection.connectionId,
-        userId: connection.userId,
-        subprotocol: connection.subprotocol,
-        bytes: rawBytes(data),
-        binary: isBinary,
-        decoded: isProtobuf(connection.protocol) ? this.#protobuf?.module.describeFrame(rawBytes(data)) : undefined,
-      });
-      const protobuf = isProtobuf(connection.protocol) ? this.#protobuf?.frames : undefined;
-      (protobuf !== undefined
-        ? protobuf.onFrame(connection, data)
-        : this.#frames.onFrame(connection, data, isBinary)
-      ).catch((error: unknown) =>
-        this.core.log(`ws ${connection.connectionId} frame failed: ${(error as Error).message}`),
-      );
+      try {
+        this.#onMessage(connection, data, isBinary);
+      } catch (error) {
+        this.#closeForError(connection, ws, `internal error handling a frame: ${(error as Error).message}`, 1011);
+      }
+      gate.check();
     });
     ws.once("close", (code) => {
+      gate.end();
       this.#sockets.delete(ws);
       if (connection.socket !== ws) return;
       connection.socket = undefined;
@@ -183,6 +178,37 @@ export class ClientEndpoint {
       }
       this.#drop(connection, code === 1000 || code === 1001 ? "closed by the client" : `socket closed (${code})`);
     });
+  }
+
+  #onMessage(connection: ClientConnection, data: RawData, isBinary: boolean): void {
+    connection.lastActivityAt = Date.now();
+    this.core.observation.emit?.({
+      kind: "frame",
+      hub: connection.hub,
+      connectionId: connection.connectionId,
+      userId: connection.userId,
+      subprotocol: connection.subprotocol,
+      bytes: rawBytes(data),
+      binary: isBinary,
+      decoded: isProtobuf(connection.protocol) ? this.#protobuf?.module.describeFrame(rawBytes(data)) : undefined,
+    });
+    const protobuf = isProtobuf(connection.protocol) ? this.#protobuf?.frames : undefined;
+    const ws = connection.socket;
+    (protobuf !== undefined
+      ? protobuf.onFrame(connection, data)
+      : this.#frames.onFrame(connection, data, isBinary)
+    ).catch((error: unknown) => {
+      if (ws !== undefined)
+        this.#closeForError(connection, ws, `internal error handling a frame: ${(error as Error).message}`, 1011);
+    });
+  }
+
+  /** Ends one connection for an error of its own (an exception handling its input, or a slow reader). */
+  #closeForError(connection: ClientConnection, ws: WebSocket, reason: string, code: number): void {
+    this.#drop(connection, reason);
+    ws.close(code, truncate(reason, 120));
+    // A client that reads nothing never completes the close handshake.
+    setTimeout(() => ws.terminate(), 1000).unref?.();
   }
 
   async #loadProtobuf(): Promise<void> {
