@@ -41,10 +41,10 @@ async function recording(statuses: number[]) {
 
 // The names @azure/web-pubsub passes to tracingClient.withSpan, read from its shipped code.
 const require = createRequire(import.meta.url);
-const anchorDir = require.resolve("@azure/web-pubsub").replace(/dist[/\\].*$/, "dist/esm/");
-const anchorNames = new Set(
+const azureDir = require.resolve("@azure/web-pubsub").replace(/dist[/\\].*$/, "dist/esm/");
+const azureNames = new Set(
   ["hubClient.js", "groupClient.js"].flatMap((file) =>
-    [...readFileSync(anchorDir + file, "utf8").matchAll(/withSpan\("([^"]+)"/g)].map((m) => m[1]!),
+    [...readFileSync(azureDir + file, "utf8").matchAll(/withSpan\("([^"]+)"/g)].map((m) => m[1]!),
   ),
 );
 
@@ -103,7 +103,7 @@ describe("tracing with the OpenTelemetry SDK", () => {
       "WebPubSubGroupClient.addConnection",
       "WebPubSubGroupClient.listConnections",
     ];
-    for (const name of expected) expect(anchorNames.has(name), name).toBe(true);
+    for (const name of expected) expect(azureNames.has(name), name).toBe(true);
     const operations = spans().filter((s) => !s.name.startsWith("HTTP "));
     expect(operations.map((s) => s.name)).toEqual(expected);
     for (const op of operations) {
@@ -171,7 +171,7 @@ describe("tracing with the OpenTelemetry SDK", () => {
       .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(RestError);
     const [op] = named("WebPubSubGroupClient.removeUser");
-    expect(anchorNames.has("WebPubSubGroupClient.removeUser")).toBe(true);
+    expect(azureNames.has("WebPubSubGroupClient.removeUser")).toBe(true);
     expect(op!.status).toEqual({ code: 2, message: (error as Error).message });
     expect(op!.events.filter((e) => e.name === "exception")).toHaveLength(1);
     expect(childrenOf(op!)).toHaveLength(1);
