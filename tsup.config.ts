@@ -89,12 +89,10 @@ const undiciBanner = [
   "const require = __webpubsubCreateRequire(import.meta.url);",
 ].join("\n");
 
-// `tsup --js-only` (what `npm run demo` runs first): the JavaScript without type declarations, and without
-// emptying dist/ (a full build's .d.ts files stay). Declarations take most of a build's time; a demo needs none.
-export default defineConfig((flags) => {
-  const full = (flags as { jsOnly?: boolean }).jsOnly !== true;
-  return configs(full);
-});
+// `tsup --env.WEBPUBSUB_BUILD js` (what `npm run demo` runs first): the JavaScript without type declarations,
+// and without emptying dist/ (a full build's .d.ts files stay). Declarations take most of a build's time; a demo
+// needs none.
+export default defineConfig((flags) => configs(flags.env?.["WEBPUBSUB_BUILD"] !== "js"));
 
 function configs(full: boolean): Options[] {
   return [

@@ -9,18 +9,20 @@ export const name = "fanout";
 export const title = "Emulator fan-out (one sendToAll to N WebSocket clients)";
 
 const BATCH = 500;
+const JSON_PROTOCOL = "json.webpubsub.azure.v1";
+const PROTOBUF = "protobuf.webpubsub.azure.v1";
 
-async function connectAll(url, n) {
+async function connectAll(url, n, subprotocol) {
   const sockets = [];
   const state = { round: -1, received: 0, target: n, done: null };
   const t0 = performance.now();
   for (let i = 0; i < n; i += BATCH) {
     const batch = [];
     for (let j = i; j < Math.min(n, i + BATCH); j++) {
-      const ws = new WebSocket(url);
+      const ws = subprotocol === undefined ? new WebSocket(url) : new WebSocket(url, subprotocol);
       sockets.push(ws);
       ws.on("message", (data) => {
-        // count only this round's message
+        // count only this round's message (JSON text inline: simple and json frames, protobuf json_data bytes)
         if (data.toString().includes(`"round":${state.round},`)) {
           if (++state.received === state.target) state.done?.();
         }
@@ -39,12 +41,12 @@ async function connectAll(url, n) {
   return { sockets, state, connectMs };
 }
 
-async function measureTarget({ label, proc, makeUrl, makeSend, n, rounds, log }) {
+async function measureTarget({ label, proc, makeUrl, makeSend, n, rounds, log, subprotocol }) {
   const child = await proc();
   const sender = await makeSend(child);
   try {
     const rssBefore = await child.rss();
-    const { sockets, state, connectMs } = await connectAll(await makeUrl(child), n);
+    const { sockets, state, connectMs } = await connectAll(await makeUrl(child), n, subprotocol);
     await sleep(300);
     const rssConnected = await child.rss();
     const times = await sendRounds({ label, sender, state, n, rounds, warmUp: true });
@@ -267,11 +269,39 @@ export async function run({ quick, log }) {
   };
 
   const rows = [];
+  const protocolRows = [];
   const memRows = [];
   const viewRows = [];
   for (const n of sizes) {
     const e = await measureTarget({ ...emulatorTarget, n, rounds, log });
     const f = await measureTarget({ ...floorTarget, n, rounds, log });
+    // The same send to PubSub clients: json.webpubsub.azure.v1 and protobuf.webpubsub.azure.v1, back to back.
+    const j = await measureTarget({
+      ...emulatorTarget,
+      label: "emulator json",
+      subprotocol: JSON_PROTOCOL,
+      n,
+      rounds,
+      log,
+    });
+    const p = await measureTarget({
+      ...emulatorTarget,
+      label: "emulator protobuf",
+      subprotocol: PROTOBUF,
+      n,
+      rounds,
+      log,
+    });
+    protocolRows.push([
+      fmt(n),
+      fmt(j.ms, 1),
+      fmt(p.ms, 1),
+      ratio(p.ms, j.ms),
+      fmt(j.connPerSec),
+      fmt(p.connPerSec),
+      fmtBytes(j.perConn),
+      fmtBytes(p.perConn),
+    ]);
     const v = await measureLiveView({ ...emulatorTarget, n, rounds: quick ? 3 : 5, cycles: quick ? 2 : 4, log });
     viewRows.push([
       fmt(n),
@@ -323,6 +353,22 @@ export async function run({ quick, log }) {
         ),
       },
       {
+        title: "Fan-out to PubSub clients by subprotocol (same sendToAll, same run)",
+        markdown: table(
+          [
+            "clients",
+            "json ms",
+            "protobuf ms",
+            "protobuf / json (time)",
+            "json connect/s",
+            "protobuf connect/s",
+            "json RSS per connection",
+            "protobuf RSS per connection",
+          ],
+          protocolRows,
+        ),
+      },
+      {
         title: "Server process RSS",
         markdown: table(
           [
@@ -360,6 +406,7 @@ export async function run({ quick, log }) {
     notes: [
       `Machine load (1-minute load average) at the start and end of this section: ${loadBefore.toFixed(1)} and ${os.loadavg()[0].toFixed(1)} on ${os.cpus().length} cores; times from a busy machine vary by tens of percent between runs, so compare figures within one run.`,
       `Clients are \`ws\` sockets in the bench process (opened ${BATCH} at a time, all sharing one client-access URL); servers run in their own child process, started fresh per measurement.`,
+      "By subprotocol: each client counts a round when the frame's bytes contain it (no decoding on the client side, as for simple clients): a json client gets a JSON envelope, a protobuf client a DataMessage with the JSON in json_data. The emulator encodes each message once per subprotocol.",
       "Emulator started with recordMessages: false. The emulator send is a webpubsub REST sendToAll; the floor send is an undici POST whose body the ws server broadcasts with ws.send() per client.",
       "Times include the REST round trip and the clients' own receive processing (same for both); the machine has 2 cores shared by clients and server.",
       `Live view: the emulator runs with ui: true; the page is opened the way the browser opens it (its event feed read as it arrives, and its state poll, which lists every connection: every 3 s, 10 s at 10k connections), from the bench process. The page is opened and closed ${quick ? 2 : 4} times (each opening replays the history); each median is over all rounds of its state.`,

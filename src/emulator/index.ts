@@ -2,6 +2,14 @@
 // development and tests. Never loaded by the main entry. This file only names the public exports.
 export { startEmulator } from "./start";
 export { defaultAccessKey } from "./options";
+export type {
+  EmulatorConfig,
+  EmulatorAppSettings,
+  EmulatorAppSettingsHandler,
+  HubProperties,
+  EventHandlerProperties,
+} from "./config/types";
+export { EmulatorConfigError } from "./config/error";
 export type { EmulatorOptions, ConnectionInfo, Emulator } from "./types";
 export type { HubSettings } from "./upstream/client";
 export type { ReceivedMessage, DataType } from "./state/messages";

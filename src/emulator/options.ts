@@ -1,7 +1,7 @@
 // startEmulator's options, checked up front (a clear TypeError naming the bad value) and with defaults filled in.
 import { parsePublicEndpoint } from "./auth/endpoint";
+import type { ResolvedConfig } from "./config/resolved";
 import type { EmulatorOptions } from "./types";
-import type { HubSettings } from "./upstream/client";
 
 /** The access key of Microsoft's local emulator, used by default so its connection string works here too. */
 export const defaultAccessKey = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789ABCDEFGH";
@@ -12,8 +12,6 @@ export interface Settings {
   port: number;
   accessKey: string;
   log: (line: string) => void;
-  /** Event handlers by lower-case hub name. */
-  hubs: Map<string, HubSettings>;
   reconnectionGraceMs: number;
   recordMessages: boolean;
   maxBodyBytes: number;
@@ -24,11 +22,12 @@ export interface Settings {
   mqttSessionExpiryMs: number;
 }
 
-export function resolveOptions(options: EmulatorOptions): Settings {
-  const port = options.port ?? 8080;
+/** The options win over a configuration's `host`, `port` and `accessKey`, which win over the defaults. */
+export function resolveOptions(options: EmulatorOptions, config?: ResolvedConfig): Settings {
+  const port = options.port ?? config?.port ?? 8080;
   if (!Number.isInteger(port) || port < 0 || port > 65535)
     throw new TypeError(`port ${String(port)} is not a port number (0–65535).`);
-  const accessKey = options.accessKey ?? defaultAccessKey;
+  const accessKey = options.accessKey ?? config?.accessKey ?? defaultAccessKey;
   if (typeof accessKey !== "string" || accessKey === "") throw new TypeError("accessKey must be a non-empty string.");
   const mqttSessionExpiryMs = options.mqttSessionExpiryMs ?? 30_000;
   if (!Number.isInteger(mqttSessionExpiryMs) || mqttSessionExpiryMs < 0)
@@ -43,11 +42,10 @@ export function resolveOptions(options: EmulatorOptions): Settings {
   if (!Number.isInteger(maxGroupsPerConnection) || maxGroupsPerConnection < 1)
     throw new TypeError(`maxGroupsPerConnection ${String(maxGroupsPerConnection)} must be a positive integer.`);
   return {
-    host: options.host ?? "127.0.0.1",
+    host: options.host ?? config?.host ?? "127.0.0.1",
     port,
     accessKey,
     log: options.log ?? (() => {}),
-    hubs: new Map(Object.entries(options.hubs ?? {}).map(([name, settings]) => [name.toLowerCase(), settings])),
     reconnectionGraceMs: options.reconnectionGraceMs ?? 30_000,
     recordMessages: options.recordMessages ?? true,
     maxBodyBytes: options.maxBodyBytes ?? 16 * 1024 * 1024,

@@ -12,6 +12,7 @@ import type { ClientConnection } from "./state/connection";
 import { HubRegistry, type EmulatorCore } from "./state/core";
 import type { ConnectionInfo, Emulator, EmulatorOptions } from "./types";
 import { Upstreams } from "./upstream/hubs";
+import { ConfigRuntime, readInitialConfig } from "./config/runtime";
 
 /**
  * Starts a local Web PubSub emulator.
@@ -25,13 +26,16 @@ import { Upstreams } from "./upstream/hubs";
  * ```
  */
 export async function startEmulator(options: EmulatorOptions = {}): Promise<Emulator> {
-  const settings = resolveOptions(options);
+  const initial = await readInitialConfig(options);
+  const settings = resolveOptions(options, initial.config);
   const observation = new Observation();
   const registry = new HubRegistry(observation);
   // Where the emulator is reachable; known once it listens (upstream clients and tokens are made after that).
   const address = { origin: `${settings.host}:${settings.port}`, origins: [] as string[] };
-  const upstreams = new Upstreams(settings.hubs, settings.accessKey, () => address.origin, settings.log, observation);
-  const core = createCore(settings, registry, observation, upstreams, address);
+  // Keep-alive timers pick up edited intervals when the configuration changes.
+  const configs = new ConfigRuntime(initial, options.hubs, settings.log, () => clients.keepAlive.reschedule());
+  const upstreams = new Upstreams(configs, settings.accessKey, () => address.origin, settings.log, observation);
+  const core = createCore(settings, registry, observation, upstreams, configs, address);
   const clients = new ClientEndpoint(core);
   // MQTT clients (/clients/mqtt/hubs/{hub}) have their own endpoint; their sessions live in the same hubs.
   const mqtt = new MqttEndpoint(core, { sessionExpiryMs: settings.mqttSessionExpiryMs });
@@ -47,6 +51,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   const port = await server.listen(settings.port, settings.host);
   const endpoint = settle(address, settings, port);
   settings.log(`emulator listening on ${endpoint}`);
+  if (initial.file !== undefined) configs.follow(initial.file);
   const connections = connectionLister(registry);
   if (settings.ui)
     ui = createLiveView(
@@ -62,6 +67,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     clients.closeAll();
     mqtt.closeAll();
     ui?.close();
+    configs.close();
   };
   return emulatorApi({
     settings,
@@ -71,6 +77,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     registry,
     observation,
     upstreams,
+    configs,
     server,
     stop,
   });
@@ -81,6 +88,7 @@ function createCore(
   registry: HubRegistry,
   observation: Observation,
   upstreams: Upstreams,
+  configs: ConfigRuntime,
   address: { origins: string[] },
 ): EmulatorCore {
   return {
@@ -97,6 +105,7 @@ function createCore(
     existingHub: (name) => registry.find(name),
     prune: (hub) => registry.prune(hub),
     upstream: (hub) => upstreams.get(hub),
+    hubSettings: (hub) => configs.store.get(hub),
   };
 }
 
@@ -137,6 +146,7 @@ interface Parts {
   registry: HubRegistry;
   observation: Observation;
   upstreams: Upstreams;
+  configs: ConfigRuntime;
   server: EmulatorServer;
   /** Closes every client endpoint and the live view. */
   stop(): void;
@@ -167,6 +177,7 @@ function emulatorApi(parts: Parts): Emulator {
       return Promise.reject(new Error(`no connection ${connectionId}`));
     },
     setHub: (hub, settings) => parts.upstreams.set(hub, settings),
+    setConfig: (config) => parts.configs.set(config),
     dropConnection(connectionId) {
       const socket = find(connectionId)?.socket;
       socket?.terminate();

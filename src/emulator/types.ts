@@ -2,6 +2,7 @@
 import type { ReceivedMessage } from "./state/messages";
 import type { EmulatorEvent } from "./liveview/observe";
 import type { HubSettings } from "./upstream/client";
+import type { EmulatorAppSettings, EmulatorConfig } from "./config/types";
 
 /** Options for {@link startEmulator}. */
 export interface EmulatorOptions {
@@ -22,8 +23,25 @@ export interface EmulatorOptions {
   accessKey?: string;
   /** Receives one line per connection and request (nothing is logged by default). Never given keys or tokens. */
   log?: (line: string) => void;
-  /** Event handlers per hub name, e.g. `{ chat: { url: "http://localhost:3000/eventhandler/{event}" } }`. */
+  /**
+   * One event handler per hub name, e.g. `{ chat: { url: "http://localhost:3000/eventhandler/{event}" } }`.
+   * For a hub also in {@link EmulatorOptions.config}, these handlers replace the configured ones.
+   */
   hubs?: Record<string, HubSettings>;
+  /**
+   * Hub settings as teams deploy them (`{ hubs: { chat: { eventHandlers: [...], anonymousConnectPolicy,
+   * webSocketKeepAliveIntervalInSeconds } } }`) or as Microsoft's emulator reads them (its appsettings.json
+   * object): several event handlers per hub, matched in order. Checked at start: an invalid one throws an
+   * `EmulatorConfigError` naming the field. Its `port`, `host` and `accessKey` apply where these options
+   * leave them out. See docs/emulator-config.md.
+   */
+  config?: EmulatorConfig | EmulatorAppSettings;
+  /**
+   * A file holding {@link EmulatorOptions.config} (JSON; comments and trailing commas allowed), read at start
+   * and followed while running: each valid edit applies without dropping connections, an invalid one is
+   * logged and the previous settings stay in force. The `webpubsub emulator --config` flag uses it.
+   */
+  configFile?: string;
   /**
    * How long a dropped `json.reliable.webpubsub.azure.v1` connection waits for its client to reconnect.
    * @default 30000
@@ -115,6 +133,13 @@ export interface Emulator {
    * event handler page would; new events use them at once.
    */
   setHub(hub: string, settings: HubSettings | undefined): void;
+  /**
+   * Replaces the hub settings (the same object {@link EmulatorOptions.config} takes) while running, as
+   * editing a `--config` file does: connections stay open and new events, connects and pings follow the new
+   * settings. An invalid configuration throws an `EmulatorConfigError` and the previous one stays in force.
+   * Per-hub handlers given by `hubs` or {@link Emulator.setHub} still win for their hub.
+   */
+  setConfig(config: EmulatorConfig | EmulatorAppSettings): void;
   /**
    * Cuts a connection's socket without a close frame, as a network failure would (reliable clients may
    * then recover it). Returns false when there is no such online connection.

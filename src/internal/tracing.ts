@@ -1,6 +1,6 @@
 // OpenTelemetry spans for each client operation and each HTTP attempt, shaped like @azure/web-pubsub's
-// (through @azure/core-tracing and core-rest-pipeline's tracingPolicy): an operation span named after the
-// anchor's `withSpan` name, with `az.namespace` = "Microsoft.WebPubSub", and one CLIENT span `HTTP <METHOD>`
+// (through @azure/core-tracing and core-rest-pipeline's tracingPolicy): an operation span named after
+// @azure/web-pubsub's `withSpan` name, with `az.namespace` = "Microsoft.WebPubSub", and one CLIENT span `HTTP <METHOD>`
 // per attempt, whose context goes out as the W3C `traceparent` header.
 // @opentelemetry/api is an optional peer: it is imported lazily, once per process, and only once an app has
 // registered a tracer provider (until then every span would be a no-op, and loading the API costs a fresh
@@ -21,7 +21,7 @@ export interface TracingContext {
   deleteValue(key: symbol): TracingContext;
 }
 
-/** The anchor's `OperationTracingOptions`. */
+/** @azure/web-pubsub's `OperationTracingOptions`. */
 export interface OperationTracingOptions {
   /** The parent of the call's operation span. Default: OpenTelemetry's active context. */
   tracingContext?: TracingContext | undefined;

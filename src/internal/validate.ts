@@ -1,7 +1,10 @@
 import { ValidationError } from "../errors";
 
-// The service's own rules (REFERENCE.md), checked before anything is sent so that a bad name is a typed
-// error naming the argument rather than a 400 (or worse, a request to the wrong path).
+// The service's own rules, checked before anything is sent so that a bad name is a typed error naming the
+// argument rather than a 400 (or worse, a request to the wrong path). Source: the REST API's OpenAPI document,
+// github.com/Azure/azure-rest-api-specs specification/webpubsub/data-plane/WebPubSub/stable/2024-12-01/
+// webpubsub.json (the `hub` path parameter's pattern; `group` 1–1024 characters), which @azure/web-pubsub's
+// generated parameters (src/generated/models/parameters.ts) carry too.
 
 const hubPattern = /^[A-Za-z][A-Za-z0-9_`,.[\]]{0,127}$/;
 

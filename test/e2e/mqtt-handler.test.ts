@@ -24,7 +24,7 @@ interface Running {
 
 async function start(lib: Lib, hub: string): Promise<Running> {
   const seen: string[] = [];
-  // Ours verifies ce-signature and so needs the key (the anchor does not check signatures).
+  // Ours verifies ce-signature and so needs the key (@azure/web-pubsub-express does not check signatures).
   const keys = (lib === ourExpress ? { accessKeys: [key] } : {}) as object;
   const handler = new lib.WebPubSubEventHandler(hub, {
     ...keys,

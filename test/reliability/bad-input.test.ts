@@ -93,7 +93,7 @@ describe("names at and past every limit", () => {
     expect(
       new WebPubSubServiceClient(`Endpoint=http://x;AccessKey=${key};`, `h${"a".repeat(127)}`).hubName,
     ).toHaveLength(128);
-    const { WebPubSubServiceClient: Anchor } = await import("@azure/web-pubsub");
+    const { WebPubSubServiceClient: AzureServiceClient } = await import("@azure/web-pubsub");
     const cs = `Endpoint=${server.url};AccessKey=${key};Version=1.0;`;
     for (const hub of [
       `h${"a".repeat(128)}`,
@@ -107,7 +107,7 @@ describe("names at and past every limit", () => {
       undefined as never,
     ]) {
       // Microsoft's own tests build clients eagerly (for "test-hub"): construction must not throw, for either form.
-      expect(() => new Anchor(cs, hub)).not.toThrow();
+      expect(() => new AzureServiceClient(cs, hub)).not.toThrow();
       // A non-string second argument selects the (endpoint, credential, hub) form, so those go only there.
       const clients = [new WebPubSubServiceClient(server.url, { key }, hub)];
       if (typeof hub === "string") clients.push(new WebPubSubServiceClient(cs, hub));

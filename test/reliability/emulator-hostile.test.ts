@@ -282,8 +282,12 @@ describe("WebSocket connect with bad tokens → 401", () => {
 
   it("the good token works (the bad cases differ only in the flaw)", async () => {
     const token = await sign(clientAud());
-    const socket = track(new TestSocket(`${wsBase()}/client/hubs/${HUB}?access_token=${token}`));
-    await socket.opened;
+    const url = `${wsBase()}/client/hubs/${HUB}?access_token=${token}`;
+    const socket = track(new TestSocket(url, "json.webpubsub.azure.v1"));
+    // Accepted means a `connected` frame (nextJson gives up after 3 s) and a connection the emulator lists.
+    const connected = await socket.nextJson();
+    expect(connected).toMatchObject({ type: "system", event: "connected" });
+    expect(emulator.connections(HUB).map((c) => c.connectionId)).toContain(connected["connectionId"]);
   });
 
   it("bad paths and hub names are refused with 404 / 400", async () => {

@@ -122,8 +122,23 @@ describe("filter syntax errors read like the service's", () => {
     });
   });
 
-  it("Microsoft's odata helper still builds filters the emulator understands", async () => {
-    await azure.sendToAll("x", { contentType: "text/plain", filter: odata`userId eq ${"o'k"} or 'g' in groups` });
+  it("a filter built by Microsoft's odata helper selects exactly the connections it names (quote escaped)", async () => {
+    const pubsub = async (userId: string, groups: string[] = []) => {
+      const { url } = await azure.getClientAccessToken({ userId, groups });
+      const socket = new TestSocket(url, "json.webpubsub.azure.v1");
+      expect(await socket.nextJson()).toMatchObject({ event: "connected", userId });
+      return socket;
+    };
+    const quoted = await pubsub("o'k");
+    const member = await pubsub("member", ["g"]);
+    const other = await pubsub("other");
+    await azure.sendToAll("picked", { contentType: "text/plain", filter: odata`userId eq ${"o'k"} or 'g' in groups` });
+    // Sent after the filtered message: the first frame `other` gets shows the filter left it out.
+    await azure.sendToUser("other", "after", { contentType: "text/plain" });
+    expect(await quoted.nextJson()).toMatchObject({ type: "message", data: "picked" });
+    expect(await member.nextJson()).toMatchObject({ type: "message", data: "picked" });
+    expect(await other.nextJson()).toMatchObject({ type: "message", data: "after" });
+    for (const socket of [quoted, member, other]) socket.close();
   });
 });
 

@@ -163,7 +163,7 @@ describe("oversized input", () => {
     expect((c.packets[1] as mqttPacket.IDisconnectPacket).reasonCode).toBe(0x95);
   });
 
-  it("a packet growing past the limit across many frames is cut off", async () => {
+  it("a packet announced past the limit and sent in 64 KiB frames is cut off (0x95, no session)", async () => {
     const c = await raw();
     c.ws.send(connect5("huge2"));
     await until(() => c.packets.length === 1);
@@ -172,7 +172,11 @@ describe("oversized input", () => {
     c.ws.send(header);
     const chunk = Buffer.alloc(64 * 1024, 0x61);
     for (let i = 0; i < 40 && c.ws.readyState === WebSocket.OPEN; i++) c.ws.send(chunk);
-    await c.closed;
+    // Cut off as the service does: DISCONNECT Packet too large (0x95), then a normal close, no session left.
+    expect(await c.closed).toBe(1000);
+    expect(c.packets.map((p) => p.cmd)).toEqual(["connack", "disconnect"]);
+    expect((c.packets[1] as mqttPacket.IDisconnectPacket).reasonCode).toBe(0x95);
+    await emulator.waitForConnections(HUB, (l) => !l.some((x) => x.connectionId === "huge2"), { timeoutMs: 3000 });
   });
 
   it("a single WebSocket frame larger than the packet limit closes with 1009", async () => {

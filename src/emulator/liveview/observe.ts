@@ -26,6 +26,8 @@ export interface FrameEvent {
   subprotocol: string | undefined;
   bytes: Buffer;
   binary: boolean;
+  /** What a binary-protocol frame asks for, decoded by its protocol (protobuf), in the json frames' terms. */
+  decoded?: Record<string, unknown> | undefined;
 }
 
 /** An event-handler (upstream) call: the CloudEvents type, its outcome and how long it took. */

@@ -42,7 +42,7 @@ export function summarise(event: EmulatorEvent, id: number, t: number): FeedEven
         connectionId: event.connectionId,
         userId: event.userId,
         size: event.bytes.length,
-        ...frameFields(event.subprotocol, event.bytes, event.binary),
+        ...(event.decoded ?? frameFields(event.subprotocol, event.bytes, event.binary)),
       };
     case "upstream":
       return {

@@ -63,22 +63,24 @@ function sendMessage(
       throw new HttpFailure(400, "Error.BadRequest", "The request body is not valid JSON.", "message");
     }
   }
-  checkTtl(call);
+  const expiresAt = checkTtl(call);
   const excludedList = call.url.searchParams.getAll("excluded");
   const excluded = allowed.excluded && excludedList.length > 0 ? new Set(excludedList) : undefined;
   const filter = filterParam(call, allowed.filter);
+  const ttlField = expiresAt === undefined ? {} : { expiresAt };
   const message =
     allowed.group === undefined
-      ? { dataType, payload, from: "server" as const }
-      : { dataType, payload, from: "group" as const, group: allowed.group };
+      ? { dataType, payload, from: "server" as const, ...ttlField }
+      : { dataType, payload, from: "group" as const, group: allowed.group, ...ttlField };
   const reached = call.hub.broadcast(targets, message, excluded, filter);
   if (call.hub.observation?.emit !== undefined) noteReach(call.res, reached);
   send(call.res, 202);
 }
 
-function checkTtl(call: Call): void {
+/** When the message expires (epoch ms), from `messageTtlSeconds`; undefined for none or 0 ("never expires"). */
+function checkTtl(call: Call): number | undefined {
   const ttl = call.url.searchParams.get("messageTtlSeconds");
-  if (ttl === null) return;
+  if (ttl === null) return undefined;
   requireVersion(call, "2023-07-01", "messageTtlSeconds");
   if (!/^\d+$/.test(ttl) || Number(ttl) > 300) {
     throw new HttpFailure(
@@ -88,4 +90,5 @@ function checkTtl(call: Call): void {
       "messageTtlSeconds",
     );
   }
+  return Number(ttl) === 0 ? undefined : Date.now() + Number(ttl) * 1000;
 }

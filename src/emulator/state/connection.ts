@@ -1,5 +1,6 @@
 import type WebSocket from "ws";
 import { decode, type EncodedMessage, type ReceivedMessage } from "./messages";
+import { Outbox } from "./outbox";
 
 /** What the service queues for a reliable client before it gives up on it (client-spec 3.2). */
 export const maxUnackedMessages = 1000;
@@ -31,7 +32,9 @@ export class ClientConnection {
   readonly reconnectionToken: string | undefined;
   /** Reliable: next sequence id, messages not yet acknowledged, and the grace timer after a drop. */
   #sequence = 0;
-  readonly #unacked: { id: number; frame: Frame }[] = [];
+  readonly #unacked: { id: number; frame: Frame; expiresAt: number | undefined }[] = [];
+  /** Frames waiting for this socket when the client reads slower than it is sent to. */
+  #outbox: Outbox | undefined;
   #unackedBytes = 0;
   /** Called when a reliable client's unacknowledged backlog passes the service's capacity. */
   onBacklogFull: (() => void) | undefined;
@@ -79,29 +82,54 @@ export class ClientConnection {
 
   /** Writes a message in this connection's wire protocol; other protocols (MQTT) override it. */
   protected transmit(message: EncodedMessage): void {
-    const socket = this.socket;
+    const { expiresAt } = message.message;
     if (this.protocol === "simple") {
-      if (socket?.readyState === 1) {
-        const { data, binary } = message.simple;
-        socket.send(data, { binary });
-      }
+      const { data, binary } = message.simple;
+      this.write(data, binary, expiresAt);
       return;
     }
     if (!this.reliable) {
-      if (socket?.readyState === 1) socket.send(this.frame(message));
+      const frame = this.frame(message);
+      this.write(frame, typeof frame !== "string", expiresAt);
       return;
     }
     const id = ++this.#sequence;
     const frame = this.frame(message, id);
-    this.#unacked.push({ id, frame });
+    this.#unacked.push({ id, frame, expiresAt });
     this.#unackedBytes += frame.length;
     // client-spec 3.2: the service queues at most 1000 messages or 16 MB not yet acknowledged, then closes
     // the connection for good. Without a hook (no endpoint to close it), keep the newest instead.
     if (this.#unacked.length > maxUnackedMessages || this.#unackedBytes > maxUnackedBytes) {
-      if (this.onBacklogFull !== undefined) return this.onBacklogFull();
-      this.#unackedBytes -= (this.#unacked.shift() as { frame: Frame }).frame.length;
+      // Messages past their TTL no longer count: they will never be sent again.
+      this.#forgetExpired();
+      if (this.#unacked.length > maxUnackedMessages || this.#unackedBytes > maxUnackedBytes) {
+        if (this.onBacklogFull !== undefined) return this.onBacklogFull();
+        this.#unackedBytes -= (this.#unacked.shift() as { frame: Frame }).frame.length;
+      }
     }
-    if (socket?.readyState === 1) socket.send(frame);
+    this.write(frame, typeof frame !== "string", expiresAt);
+  }
+
+  /** Writes to the current socket, in order, through the outbox that holds frames for a slow reader. */
+  protected write(data: Frame, binary: boolean, expiresAt: number | undefined): void {
+    const socket = this.socket;
+    if (socket?.readyState !== 1) return;
+    if (this.#outbox?.socket !== socket) {
+      this.#outbox?.discard();
+      this.#outbox = new Outbox(socket);
+    }
+    this.#outbox.send(data, binary, expiresAt);
+  }
+
+  /** Reliable: drops unacknowledged messages whose TTL has passed (they are not replayed). */
+  #forgetExpired(): void {
+    const now = Date.now();
+    let kept = 0;
+    for (const entry of this.#unacked) {
+      if (entry.expiresAt !== undefined && entry.expiresAt <= now) this.#unackedBytes -= entry.frame.length;
+      else this.#unacked[kept++] = entry;
+    }
+    this.#unacked.length = kept;
   }
 
   /** A message in this connection's subprotocol, with its sequence id on reliable ones (protobuf overrides). */
@@ -119,11 +147,11 @@ export class ClientConnection {
 
   /** Sends a protocol frame (ack, system, pong), in the json subprotocols' shape; protobuf translates it. */
   sendControl(frame: object): void {
-    if (this.protocol !== "simple" && this.socket?.readyState === 1) this.socket.send(JSON.stringify(frame));
+    if (this.protocol !== "simple") this.write(JSON.stringify(frame), false, undefined);
   }
 
   sendRaw(data: string | Buffer, binary: boolean): void {
-    if (this.socket?.readyState === 1) this.socket.send(data, { binary });
+    this.write(data, binary, undefined);
   }
 
   /** Reliable: the client has everything up to `sequenceId`. */
@@ -134,7 +162,9 @@ export class ClientConnection {
 
   /** Reliable: re-sends what the client has not acknowledged, after it reconnected. */
   replay(): void {
-    for (const { frame } of this.#unacked) this.socket?.send(frame);
+    // "messages that are not consumed by the client within the specified TTL will be dropped" (messageTtlSeconds)
+    this.#forgetExpired();
+    for (const { frame, expiresAt } of this.#unacked) this.write(frame, typeof frame !== "string", expiresAt);
   }
 
   /** False when this ackId was seen before on this connection (the service answers `Duplicate`). */
@@ -180,5 +210,6 @@ export class ClientConnection {
     this.#inbox.length = 0;
     this.#unacked.length = 0;
     this.#unackedBytes = 0;
+    this.#outbox?.discard();
   }
 }

@@ -1,6 +1,7 @@
 import { Hub } from "./hub";
 import type { Observation } from "../liveview/observe";
-import type { Upstream } from "../upstream/client";
+import type { ResolvedHub } from "../config/resolved";
+import type { EventRoute } from "../upstream/router";
 
 /** What the REST and WebSocket sides share: hubs, the key, settings and the log. */
 export interface EmulatorCore {
@@ -20,7 +21,10 @@ export interface EmulatorCore {
   publicOrigin(): string;
   hub(name: string): Hub;
   existingHub(name: string): Hub | undefined;
-  upstream(hub: string): Upstream | undefined;
+  /** The hub's event handlers, when it has any: `wants` tells whether one takes an event, `send` sends it there. */
+  upstream(hub: string): EventRoute | undefined;
+  /** The hub's configured settings (anonymous connect, keep-alive), when a configuration names it. */
+  hubSettings(hub: string): ResolvedHub | undefined;
   /** Removes a hub's state when it has nothing left in it. */
   prune(hub: Hub): void;
 }

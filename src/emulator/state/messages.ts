@@ -15,6 +15,11 @@ export interface OutgoingMessage {
   fromUserId?: string;
   /** Set when an MQTT client published it: its QoS and the MQTT properties other MQTT clients receive. */
   mqtt?: MqttOrigin;
+  /**
+   * When a REST send's `messageTtlSeconds` runs out (epoch ms): a copy still waiting for a slow client or
+   * for a reliable client's recovery is dropped then. Absent: never expires.
+   */
+  expiresAt?: number;
 }
 
 /** What a client connection received, as seen by `emulator.nextMessage()` (decoded, protocol-independent). */

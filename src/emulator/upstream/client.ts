@@ -2,6 +2,7 @@ import { createHmac, randomUUID } from "node:crypto";
 import { readWebBody } from "../../internal/body";
 import type { ClientConnection } from "../state/connection";
 import type { Observation } from "../liveview/observe";
+import { resolveUrlTemplate } from "../config/template";
 
 /** Where a hub's events go (like the service's event handler settings). */
 export interface HubSettings {
@@ -68,24 +69,18 @@ async function readLimited(response: Response, limit: number): Promise<Buffer | 
   return bytes === undefined ? undefined : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
 
-/** Sends CloudEvents (binary mode) to the configured event handler, signed with the emulator's key. */
+/** Sends CloudEvents (binary mode) to one event handler, signed with the emulator's key. */
 export class Upstream {
   readonly #validated = new Map<string, Promise<boolean>>();
 
   constructor(
-    private readonly settings: HubSettings,
+    /** One event handler: its URL template and how long to wait for it. */
+    private readonly settings: { readonly urlTemplate: string; readonly timeoutMs?: number | undefined },
     private readonly accessKey: string,
     private readonly origin: string,
     private readonly log: (line: string) => void,
     private readonly observation?: Observation,
   ) {}
-
-  wants(kind: "system" | "user", event: string): boolean {
-    if (kind === "system")
-      return (this.settings.systemEvents ?? ["connect", "connected", "disconnected"]).includes(event as "connect");
-    const user = this.settings.userEvents ?? "*";
-    return user === "*" || user.includes(event);
-  }
 
   async send(
     hub: string,
@@ -195,9 +190,7 @@ export class Upstream {
   }
 
   #url(hub: string, eventName: string): string {
-    return this.settings.url
-      .replace(/\{hub\}/g, encodeURIComponent(hub))
-      .replace(/\{event\}/g, encodeURIComponent(eventName));
+    return resolveUrlTemplate(this.settings.urlTemplate, hub, eventName);
   }
 
   /** CloudEvents abuse protection: the handler must allow this origin once per URL. */

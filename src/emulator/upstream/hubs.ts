@@ -1,38 +1,36 @@
-// Which hubs have an event handler, and one Upstream client per such hub, made on first use. Changing a hub's
-// settings (Emulator.setHub) drops its client, so the next event uses the new settings.
+// The event handlers of each hub, as the configuration and the per-hub overrides (the `hubs` option,
+// Emulator.setHub) say, and the upstream clients that reach them (one per handler URL, made on first use).
+import type { ConfigRuntime } from "../config/runtime";
+import { resolveLegacyHubs } from "../config/parse";
 import type { Observation } from "../liveview/observe";
 import { Upstream, type HubSettings } from "./client";
+import { UpstreamRouter, type EventRoute } from "./router";
 
 export class Upstreams {
-  readonly #clients = new Map<string, Upstream>();
+  readonly #router: UpstreamRouter;
 
   constructor(
-    /** Event-handler settings by lower-case hub name. */
-    private readonly settings: Map<string, HubSettings>,
-    private readonly accessKey: string,
+    private readonly configs: ConfigRuntime,
+    accessKey: string,
     /** The emulator's `host:port`, known once it listens. */
-    private readonly origin: () => string,
-    private readonly log: (line: string) => void,
-    private readonly observation: Observation,
-  ) {}
-
-  /** The hub's event-handler client; undefined when the hub has no event handler. */
-  get(hub: string): Upstream | undefined {
-    const key = hub.toLowerCase();
-    let upstream = this.#clients.get(key);
-    if (upstream === undefined) {
-      const settings = this.settings.get(key);
-      if (settings === undefined) return undefined;
-      upstream = new Upstream(settings, this.accessKey, this.origin(), this.log, this.observation);
-      this.#clients.set(key, upstream);
-    }
-    return upstream;
+    origin: () => string,
+    log: (line: string) => void,
+    observation: Observation,
+  ) {
+    this.#router = new UpstreamRouter((handler) => new Upstream(handler, accessKey, origin(), log, observation));
   }
 
+  /** The hub's event handlers; undefined when it has none. */
+  get(hub: string): EventRoute | undefined {
+    return this.#router.route(this.configs.store.get(hub));
+  }
+
+  /** Emulator.setHub: one event handler for the hub over the configured ones, or (undefined) back to them. */
   set(hub: string, settings: HubSettings | undefined): void {
-    const key = hub.toLowerCase();
-    this.#clients.delete(key);
-    if (settings === undefined) this.settings.delete(key);
-    else this.settings.set(key, settings);
+    const handlers =
+      settings === undefined
+        ? undefined
+        : (resolveLegacyHubs({ [hub]: settings }, "setHub").get(hub.toLowerCase())?.handlers ?? []);
+    this.configs.store.setHandlers(hub, handlers);
   }
 }

@@ -49,5 +49,5 @@ export function assertResponseFrame(frame: unknown): void {
 
 /** Whether `frame` is a valid client → service frame per the request schema. */
 export function isRequestFrame(frame: unknown): boolean {
-  return request(frame) as boolean;
+  return request(frame);
 }

@@ -5,7 +5,8 @@ import { STATUS_CODES, type IncomingMessage } from "node:http";
 import type { Duplex } from "node:stream";
 import type { IConnectPacket } from "mqtt-packet";
 import { WebSocketServer, type WebSocket } from "ws";
-import { bearer, TokenRejected, verifyToken } from "../../auth/token";
+import { bearer } from "../../auth/token";
+import { clientClaims } from "../../auth/client";
 import type { EmulatorCore } from "../../state/core";
 import { V5 } from "./codes";
 import { decideConnect, type MqttHandshake } from "./connect";
@@ -91,20 +92,15 @@ export class MqttEndpoint {
     }
     if (!hubPattern.test(hub)) return { status: 400, message: "invalid hub name" };
     const token = url.searchParams.get("access_token") ?? bearer(req.headers.authorization);
-    if (token === undefined || token === null)
-      return { status: 401, message: "missing access token (access_token query or Authorization: Bearer)" };
-    let claims;
-    try {
-      // The audience is the emulator's own endpoint, never the Host header (fidelity hook, issue 13 item 11).
-      claims = await verifyToken(
-        token,
-        this.core.keyBytes,
-        this.core.origins().flatMap((origin) => [`${origin}/clients/mqtt/hubs/${hub}`, `${origin}${url.pathname}`]),
-      );
-    } catch (error) {
-      if (error instanceof TokenRejected) return { status: 401, message: error.message };
-      throw error;
-    }
+    // The audience is the emulator's own endpoint, never the Host header (fidelity hook, issue 13 item 11).
+    const checked = await clientClaims(
+      this.core,
+      hub,
+      token,
+      this.core.origins().flatMap((origin) => [`${origin}/clients/mqtt/hubs/${hub}`, `${origin}${url.pathname}`]),
+    );
+    if (!("claims" in checked)) return checked;
+    const { claims } = checked;
     const lists = (value: unknown): string[] =>
       typeof value === "string"
         ? [value]

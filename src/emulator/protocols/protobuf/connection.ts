@@ -18,7 +18,7 @@ export class ProtobufConnection extends ClientConnection {
 
   override sendControl(frame: object): void {
     const bytes = controlFrame(frame as Record<string, unknown>);
-    if (bytes !== undefined && this.socket?.readyState === 1) this.socket.send(bytes);
+    if (bytes !== undefined) this.write(bytes, true, undefined);
   }
 }
 

@@ -66,3 +66,31 @@ function payload(data: MessageData | undefined): Payload {
   }
   return p;
 }
+
+const requestTypes = {
+  joinGroupMessage: "joinGroup",
+  leaveGroupMessage: "leaveGroup",
+  sendToGroupMessage: "sendToGroup",
+  eventMessage: "event",
+  sequenceAckMessage: "sequenceAck",
+} as const;
+
+/** What a frame asks for, for the live view, in the json frames' terms (type, group, event, data type, ids). */
+export function describeFrame(bytes: Buffer): Record<string, unknown> {
+  let message: UpstreamMessage["message"];
+  try {
+    message = decodeUpstream(bytes).message;
+  } catch {
+    return { type: "invalid protobuf" };
+  }
+  if (message.case === undefined) return { type: "unknown protobuf message" };
+  const out: Record<string, unknown> = { type: requestTypes[message.case] };
+  const v = message.value;
+  if ("group" in v) out["group"] = v.group.slice(0, 300);
+  if ("event" in v) out["event"] = v.event.slice(0, 300);
+  if ("data" in v) out["dataType"] = payloadOf(v.data)?.dataType ?? "none";
+  if ("ackId" in v && v.ackId !== undefined) out["ackId"] = Number(v.ackId);
+  if ("sequenceId" in v) out["sequenceId"] = Number(v.sequenceId);
+  if ("noEcho" in v && v.noEcho === true) out["noEcho"] = true;
+  return out;
+}

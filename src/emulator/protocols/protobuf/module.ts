@@ -2,4 +2,4 @@
 // a protobuf client connects or a json client sends protobuf data.
 export { isAny } from "./codec";
 export { ProtobufConnection } from "./connection";
-export { ProtobufFrames } from "./frames";
+export { describeFrame, ProtobufFrames } from "./frames";

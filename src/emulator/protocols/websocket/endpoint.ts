@@ -9,6 +9,8 @@ import { FrameHandler } from "../json/frames";
 import { loadProtobuf, type ProtobufModule } from "../protobuf/load";
 import { authorizeUpgrade, newConnectionId, refuse, type Pending } from "./handshake";
 import { Requests } from "./requests";
+import { KeepAlive } from "./keepalive";
+import { defaultKeepAliveSeconds } from "../../config/resolved";
 
 export { newConnectionId } from "./handshake";
 
@@ -23,10 +25,13 @@ export class ClientEndpoint {
   /** The protobuf modules, once a protobuf client has connected (see protobuf/load.ts). */
   #protobuf: { module: ProtobufModule; frames: InstanceType<ProtobufModule["ProtobufFrames"]> } | undefined;
   readonly #answers = new WeakMap<IncomingMessage, string>();
+  /** Pings every client at its hub's `webSocketKeepAliveIntervalInSeconds`. */
+  readonly keepAlive: KeepAlive;
 
   constructor(private readonly core: EmulatorCore) {
     this.#requests = new Requests(core, (connection, reason) => this.close(connection, reason));
     this.#frames = new FrameHandler(this.#requests);
+    this.keepAlive = new KeepAlive((hub) => core.hubSettings(hub)?.keepAliveSeconds ?? defaultKeepAliveSeconds);
     this.#wss = new WebSocketServer({
       noServer: true,
       maxPayload: maxFrameBytes,
@@ -83,99 +88,111 @@ export class ClientEndpoint {
       ws.once("close", () => this.#sockets.delete(ws));
       return;
     }
-    let connection: ClientConnection;
-    if (pending.resume !== undefined) {
-      connection = pending.resume;
-      if (connection.graceTimer !== undefined) clearTimeout(connection.graceTimer);
-      connection.graceTimer = undefined;
-      connection.socket = ws;
-      this.core.log(`ws ${connection.connectionId} recovered (hub ${connection.hub})`);
+    const connection = pending.resume !== undefined ? this.#resume(ws, pending.resume) : this.#create(ws, pending);
+    this.keepAlive.add(ws, connection.hub);
+    ws.on("message", (data, isBinary) => this.#onMessage(connection, data, isBinary));
+    ws.once("close", (code) => this.#onClose(ws, connection, code));
+  }
+
+  /** A reliable client came back: the same connection, on the new socket, gets what it has not acknowledged. */
+  #resume(ws: WebSocket, connection: ClientConnection): ClientConnection {
+    if (connection.graceTimer !== undefined) clearTimeout(connection.graceTimer);
+    connection.graceTimer = undefined;
+    connection.socket = ws;
+    this.core.log(`ws ${connection.connectionId} recovered (hub ${connection.hub})`);
+    this.core.observation.emit?.({
+      kind: "recovered",
+      hub: connection.hub,
+      connectionId: connection.connectionId,
+      userId: connection.userId,
+      subprotocol: connection.subprotocol,
+    });
+    connection.replay();
+    return connection;
+  }
+
+  /** A new connection: in its hub and groups, told its id (and reconnection token), announced upstream. */
+  #create(ws: WebSocket, pending: Pending): ClientConnection {
+    const id = pending.id ?? newConnectionId();
+    const hub = this.core.hub(pending.hub);
+    const Kind = isProtobuf(pending.protocol) ? this.#protobuf?.module.ProtobufConnection : ClientConnection;
+    const reliable = pending.protocol === "reliable" || pending.protocol === "protobufReliable";
+    const connection = new (Kind ?? ClientConnection)(
+      hub.name,
+      id,
+      pending.userId,
+      pending.protocol,
+      pending.roles,
+      reliable ? randomBytes(18).toString("base64url") : undefined,
+      this.core.recordMessages,
+    );
+    connection.state = pending.state;
+    if (pending.protocol === "simple") connection.customSubprotocol = pending.answer;
+    if (reliable) connection.onBacklogFull = () => this.#backlogFull(connection);
+    connection.socket = ws;
+    this.core.observation.emit?.({
+      kind: "connected",
+      hub: hub.name,
+      connectionId: id,
+      userId: pending.userId,
+      subprotocol: connection.subprotocol,
+    });
+    hub.add(connection, pending.groups);
+    this.core.log(
+      `ws ${id} connected to hub ${hub.name}${pending.userId === null ? "" : ` as ${pending.userId}`} (${pending.protocol})`,
+    );
+    // The schema's `userId` is a string when the connection has one, and absent otherwise (never null).
+    const connected: Record<string, unknown> = { type: "system", event: "connected", connectionId: id };
+    if (pending.userId !== null) connected["userId"] = pending.userId;
+    if (connection.reconnectionToken !== undefined) connected["reconnectionToken"] = connection.reconnectionToken;
+    connection.sendControl(connected);
+    void this.#systemEvent(connection, "connected", "{}");
+    return connection;
+  }
+
+  #onMessage(connection: ClientConnection, data: RawData, isBinary: boolean): void {
+    connection.lastActivityAt = Date.now();
+    const protobuf = isProtobuf(connection.protocol) ? this.#protobuf : undefined;
+    this.core.observation.emit?.({
+      kind: "frame",
+      hub: connection.hub,
+      connectionId: connection.connectionId,
+      userId: connection.userId,
+      subprotocol: connection.subprotocol,
+      bytes: rawBytes(data),
+      binary: isBinary,
+      decoded: protobuf?.module.describeFrame(rawBytes(data)),
+    });
+    (protobuf !== undefined
+      ? protobuf.frames.onFrame(connection, data)
+      : this.#frames.onFrame(connection, data, isBinary)
+    ).catch((error: unknown) =>
+      this.core.log(`ws ${connection.connectionId} frame failed: ${(error as Error).message}`),
+    );
+  }
+
+  #onClose(ws: WebSocket, connection: ClientConnection, code: number): void {
+    this.#sockets.delete(ws);
+    if (connection.socket !== ws) return;
+    connection.socket = undefined;
+    // A reliable client that dropped without a normal close may come back: keep its state for a while.
+    if (connection.reliable && !connection.closed && code !== 1000 && code !== 1001) {
+      connection.graceTimer = setTimeout(
+        () => this.#drop(connection, "reconnection grace period ended"),
+        this.core.reconnectionGraceMs,
+      );
+      connection.graceTimer.unref?.();
       this.core.observation.emit?.({
-        kind: "recovered",
+        kind: "offline",
         hub: connection.hub,
         connectionId: connection.connectionId,
         userId: connection.userId,
         subprotocol: connection.subprotocol,
+        reason: `socket closed (${code})`,
       });
-      connection.replay();
-    } else {
-      const id = pending.id ?? newConnectionId();
-      const hub = this.core.hub(pending.hub);
-      const Kind = isProtobuf(pending.protocol) ? this.#protobuf?.module.ProtobufConnection : ClientConnection;
-      const reliable = pending.protocol === "reliable" || pending.protocol === "protobufReliable";
-      connection = new (Kind ?? ClientConnection)(
-        hub.name,
-        id,
-        pending.userId,
-        pending.protocol,
-        pending.roles,
-        reliable ? randomBytes(18).toString("base64url") : undefined,
-        this.core.recordMessages,
-      );
-      connection.state = pending.state;
-      if (pending.protocol === "simple") connection.customSubprotocol = pending.answer;
-      if (reliable) connection.onBacklogFull = () => this.#backlogFull(connection);
-      connection.socket = ws;
-      this.core.observation.emit?.({
-        kind: "connected",
-        hub: hub.name,
-        connectionId: id,
-        userId: pending.userId,
-        subprotocol: connection.subprotocol,
-      });
-      hub.add(connection, pending.groups);
-      this.core.log(
-        `ws ${id} connected to hub ${hub.name}${pending.userId === null ? "" : ` as ${pending.userId}`} (${pending.protocol})`,
-      );
-      // The schema's `userId` is a string when the connection has one, and absent otherwise (never null).
-      const connected: Record<string, unknown> = { type: "system", event: "connected", connectionId: id };
-      if (pending.userId !== null) connected["userId"] = pending.userId;
-      if (connection.reconnectionToken !== undefined) connected["reconnectionToken"] = connection.reconnectionToken;
-      connection.sendControl(connected);
-      void this.#systemEvent(connection, "connected", "{}");
+      return;
     }
-    ws.on("message", (data, isBinary) => {
-      connection.lastActivityAt = Date.now();
-      this.core.observation.emit?.({
-        kind: "frame",
-        hub: connection.hub,
-        connectionId: connection.connectionId,
-        userId: connection.userId,
-        subprotocol: connection.subprotocol,
-        bytes: rawBytes(data),
-        binary: isBinary,
-      });
-      const protobuf = isProtobuf(connection.protocol) ? this.#protobuf?.frames : undefined;
-      (protobuf !== undefined
-        ? protobuf.onFrame(connection, data)
-        : this.#frames.onFrame(connection, data, isBinary)
-      ).catch((error: unknown) =>
-        this.core.log(`ws ${connection.connectionId} frame failed: ${(error as Error).message}`),
-      );
-    });
-    ws.once("close", (code) => {
-      this.#sockets.delete(ws);
-      if (connection.socket !== ws) return;
-      connection.socket = undefined;
-      // A reliable client that dropped without a normal close may come back: keep its state for a while.
-      if (connection.reliable && !connection.closed && code !== 1000 && code !== 1001) {
-        connection.graceTimer = setTimeout(
-          () => this.#drop(connection, "reconnection grace period ended"),
-          this.core.reconnectionGraceMs,
-        );
-        connection.graceTimer.unref?.();
-        this.core.observation.emit?.({
-          kind: "offline",
-          hub: connection.hub,
-          connectionId: connection.connectionId,
-          userId: connection.userId,
-          subprotocol: connection.subprotocol,
-          reason: `socket closed (${code})`,
-        });
-        return;
-      }
-      this.#drop(connection, code === 1000 || code === 1001 ? "closed by the client" : `socket closed (${code})`);
-    });
+    this.#drop(connection, code === 1000 || code === 1001 ? "closed by the client" : `socket closed (${code})`);
   }
 
   async #loadProtobuf(): Promise<void> {
@@ -233,6 +250,7 @@ export class ClientEndpoint {
 
   /** Closes every socket at once (emulator shutdown). */
   closeAll(): void {
+    this.keepAlive.clear();
     for (const ws of this.#sockets) ws.terminate();
     this.#sockets.clear();
     this.#wss.close();

@@ -3,7 +3,8 @@
 import { randomBytes } from "node:crypto";
 import { STATUS_CODES, type IncomingMessage } from "node:http";
 import type { Duplex } from "node:stream";
-import { bearer, TokenRejected, verifyToken } from "../../auth/token";
+import { bearer } from "../../auth/token";
+import { clientClaims } from "../../auth/client";
 import type { ClientConnection, ClientProtocol } from "../../state/connection";
 import type { EmulatorCore } from "../../state/core";
 import { validHostHeader } from "../../auth/endpoint";
@@ -85,8 +86,6 @@ export async function authorizeUpgrade(core: EmulatorCore, req: IncomingMessage)
   }
 
   const token = url.searchParams.get("access_token") ?? bearer(req.headers.authorization);
-  if (token === undefined || token === null)
-    return { status: 401, message: "missing access token (access_token query or Authorization: Bearer)" };
   // The audience is the client endpoint at the emulator's own origin (http or ws form), never the Host header.
   const name = hubName;
   const audiences = core
@@ -96,13 +95,9 @@ export async function authorizeUpgrade(core: EmulatorCore, req: IncomingMessage)
       `${origin}${url.pathname}`,
       `${origin}/client/?hub=${name}`,
     ]);
-  let claims;
-  try {
-    claims = await verifyToken(token, core.keyBytes, audiences);
-  } catch (error) {
-    if (error instanceof TokenRejected) return { status: 401, message: error.message };
-    throw error;
-  }
+  const checked = await clientClaims(core, hubName, token, audiences);
+  if (!("claims" in checked)) return checked;
+  const { claims } = checked;
   const answer = defaultSubprotocol(offered);
   const pending: Pending = {
     hub: hubName,
