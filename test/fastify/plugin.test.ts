@@ -3,7 +3,7 @@ import Fastify, { type FastifyInstance } from "fastify";
 import { jwtVerify } from "jose";
 import { afterEach, describe, expect, it } from "vitest";
 import { negotiate, WebPubSubEventHandler } from "../../src/fastify";
-import { eventRequest, KEY, sign } from "./helpers";
+import { eventRequest, KEY, sign } from "../helpers/cloudEvents";
 
 const apps: FastifyInstance[] = [];
 afterEach(async () => {

@@ -2,7 +2,7 @@
 // x-ms-retry-after-ms) is never cut short, as in @azure/web-pubsub; when it would pass the call's deadline
 // (or maxRetryAfterInMs) the call fails at once with the service's RestError, retryable, carrying the wait.
 import type { ServerResponse } from "node:http";
-import { WebPubSubServiceClient as AnchorClient } from "@azure/web-pubsub";
+import { WebPubSubServiceClient as AzureClient } from "@azure/web-pubsub";
 import { afterEach, describe, expect, it } from "vitest";
 import { RestError, WebPubSubServiceClient, type WebPubSubServiceClientOptions } from "../../src/index";
 import { startRecordingServer } from "../helpers/recordingServer";
@@ -47,7 +47,7 @@ describe("Retry-After is honoured in full", () => {
     expect(mine.gap()).toBeGreaterThanOrEqual(995);
 
     const theirs = await scripted([status(429, { "retry-after": "1" }), status(202)]);
-    await new AnchorClient(theirs.cs, "hub", {
+    await new AzureClient(theirs.cs, "hub", {
       allowInsecureConnection: true,
       retryOptions: { maxRetryDelayInMs: 200, retryDelayInMs: 10 },
     }).sendToAll("x");

@@ -9,7 +9,16 @@ import {
   type UserEventRequest,
   type WebPubSubEventHandlerOptions,
 } from "../../src/handler";
-import { eventRequest, KEY, listen, SECOND_KEY, sign, webServer, type EventInit, type Listening } from "./helpers";
+import {
+  eventRequest,
+  KEY,
+  listen,
+  SECOND_KEY,
+  sign,
+  webServer,
+  type EventInit,
+  type Listening,
+} from "../helpers/cloudEvents";
 
 const servers: Listening[] = [];
 afterEach(async () => {
@@ -191,7 +200,7 @@ describe.each(["node", "web"] as const)("WebPubSubEventHandler core (%s)", (mode
         states: {},
         clientProtocol: "default",
       });
-      // The signature is there for code written against the anchor, but never serialised.
+      // The signature is there for code written against @azure/web-pubsub-express, but never serialised.
       expect(seen?.context.signature).toBe(sign("conn-1", KEY));
       expect(JSON.stringify(seen)).not.toContain("sha256=");
     });
@@ -398,7 +407,7 @@ describe.each(["node", "web"] as const)("WebPubSubEventHandler core (%s)", (mode
   });
 
   describe("lenient connection state", () => {
-    it("handles an event whose ce-connectionState is not base64 JSON as having no state, like the anchor", async () => {
+    it("handles an event whose ce-connectionState is not base64 JSON as having no state, like @azure/web-pubsub-express", async () => {
       const seen: Record<string, unknown>[] = [];
       const server = await start(mode, {
         handleConnect: (req, res) => {
@@ -486,7 +495,7 @@ describe.each(["node", "web"] as const)("WebPubSubEventHandler core (%s)", (mode
       expect((await server.fetch({ method: "GET" })).status).toBe(405);
       // Hub names are case-insensitive.
       expect((await server.send({ type: "azure.webpubsub.sys.connect", hub: "CHAT" })).status).toBe(204);
-      // An event type this version does not know is not ours either (the anchor passes it on too).
+      // An event type this version does not know is not ours either (@azure/web-pubsub-express passes it on too).
       expect((await server.send({ type: "azure.webpubsub.sys.unknown" })).status).toBe(400);
     });
 
