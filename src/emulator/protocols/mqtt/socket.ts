@@ -41,7 +41,7 @@ export class MqttSocket {
       ws,
       lib,
       (packet) => this.#onPacket(packet),
-      (message, tooLarge) => this.#violation(tooLarge ? V5.packetTooLarge : V5.malformedPacket, message),
+      (code, message) => this.#violation(code, message),
       (bytes) => this.#observe(bytes),
     );
     this.#connectTimer = setTimeout(() => {
@@ -109,7 +109,7 @@ export class MqttSocket {
   #violation(code: number, reason: string): void {
     const { link } = this;
     const session = this.#session;
-    this.parts.core.log(`mqtt ${session?.connectionId ?? "(connecting)"} protocol violation: ${reason}`);
+    this.parts.core.log(`mqtt ${session?.connectionId ?? "(connecting)"} connection closed: ${reason}`);
     if (session !== undefined)
       session.lastDisconnect = {
         reason,
