@@ -47,10 +47,17 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     isMqtt: (url) => MqttEndpoint.serves(url),
     mqttUpgrade: (req, socket, head) => mqtt.handleUpgrade(req, socket, head),
     clientUpgrade: (req, socket, head) => clients.handleUpgrade(req, socket, head),
+    log: settings.log,
   });
   const port = await server.listen(settings.port, settings.host);
   const endpoint = settle(address, settings, port);
-  settings.log(`emulator listening on ${endpoint}`);
+  // Behind a proxy the connection string names the public endpoint; the proxy needs where we really listen.
+  const listeningAt = `http://${address.origin}`;
+  settings.log(
+    endpoint === listeningAt
+      ? `emulator listening on ${endpoint}`
+      : `emulator listening on ${listeningAt}; public endpoint (in the connection string) ${endpoint}`,
+  );
   if (initial.file !== undefined) configs.follow(initial.file);
   const connections = connectionLister(registry);
   if (settings.ui)
