@@ -105,7 +105,7 @@ describe("backpressure", () => {
     // 24 messages of 1 MiB: more than the 16 MiB a connection may leave unread.
     const payload = Buffer.alloc(1024 * 1024, 1);
     for (let i = 0; i < 24; i++) {
-      await service.group("firehose").sendToAll(payload, { contentType: "application/octet-stream" });
+      await service.group("firehose").sendToAll(payload);
     }
     ws.resume();
     expect(await closed).toBeGreaterThan(0);
@@ -121,7 +121,7 @@ describe("backpressure", () => {
         e.connectionId === "slow-reader" &&
         /slow client/.test(e.reason ?? ""),
     );
-    expect(gone, JSON.stringify(events.filter((e) => e.connectionId === "slow-reader"))).toBeDefined();
+    expect(gone).toBeDefined();
   }, 60_000);
 
   it("one packet sent one byte per WebSocket frame costs no buffer per frame, and arrives whole", async () => {
