@@ -13,6 +13,8 @@ export interface Handlers {
   isMqtt(url: string | undefined): boolean;
   mqttUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void;
   clientUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void;
+  /** Answers an upgrade an injected fault refuses; false to go on. */
+  refuseUpgrade(req: IncomingMessage, socket: Duplex, mqtt: boolean): boolean;
 }
 
 export interface EmulatorServer {
@@ -40,9 +42,12 @@ export function createEmulatorServer(requestTimeoutMs: number, handlers: Handler
     sockets.add(socket);
     socket.once("close", () => sockets.delete(socket));
   });
-  server.on("upgrade", (req, socket, head) =>
-    handlers.isMqtt(req.url) ? handlers.mqttUpgrade(req, socket, head) : handlers.clientUpgrade(req, socket, head),
-  );
+  server.on("upgrade", (req, socket, head) => {
+    const mqtt = handlers.isMqtt(req.url);
+    if (handlers.refuseUpgrade(req, socket, mqtt)) return;
+    if (mqtt) handlers.mqttUpgrade(req, socket, head);
+    else handlers.clientUpgrade(req, socket, head);
+  });
   answerClientErrors(server);
   return {
     server,
