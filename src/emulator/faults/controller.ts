@@ -58,8 +58,12 @@ export class FaultController {
     return Object.values(this.rules).flat();
   }
 
+  /** The rules in force, oldest first. */
   list(): ActiveFault[] {
-    return this.all().map((r) => r.view());
+    const order = (r: ActiveRule): number => Number(r.id.slice("fault-".length));
+    return this.all()
+      .sort((a, b) => order(a) - order(b))
+      .map((r) => r.view());
   }
 
   /** The first rule of a kind that covers this match and hits it this time. */
