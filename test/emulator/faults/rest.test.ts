@@ -60,7 +60,10 @@ describe("REST faults", () => {
       totalTimeoutInMs: 1500,
     });
     const t0 = performance.now();
-    const error = await client.group("g").sendToAll("x").catch((e: unknown) => e);
+    const error = await client
+      .group("g")
+      .sendToAll("x")
+      .catch((e: unknown) => e);
     const ms = performance.now() - t0;
     expect(error).toBeInstanceOf(TimeoutError);
     expect(ms).toBeGreaterThanOrEqual(350);
@@ -92,7 +95,14 @@ describe("REST faults", () => {
   it("sendMany pauses the whole batch for a throttle and resumes: every item sent, once", async () => {
     const hub = "batch";
     const client = new WebPubSubServiceClient(emulator.connectionString, hub);
-    using _ = emulator.faults.add({ kind: "rest", hub, operation: "sendToUser", status: 429, retryAfterSeconds: 1, count: 4 });
+    using _ = emulator.faults.add({
+      kind: "rest",
+      hub,
+      operation: "sendToUser",
+      status: 429,
+      retryAfterSeconds: 1,
+      count: 4,
+    });
     const sends: string[] = [];
     const stop = emulator.watch((e) => {
       if (e.kind === "rest" && e.hub === hub && e.status === 202) sends.push(e.path);
@@ -112,7 +122,13 @@ describe("REST faults", () => {
       using _ = emulator.faults.add({ kind: "rest", hub: "dice", status: 503, probability: 0.5, seed: 1234 });
       const client = new WebPubSubServiceClient(emulator.connectionString, "dice", { retryOptions: { maxRetries: 0 } });
       const out: boolean[] = [];
-      for (let i = 0; i < 16; i++) out.push(await client.sendToAll("x").then(() => true, () => false));
+      for (let i = 0; i < 16; i++)
+        out.push(
+          await client.sendToAll("x").then(
+            () => true,
+            () => false,
+          ),
+        );
       return out;
     };
     const first = await pattern();
