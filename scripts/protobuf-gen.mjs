@@ -1,6 +1,6 @@
 // Generates the emulator's protobuf codec (src/emulator/protocols/protobuf/webpubsub.v1_pb.ts) from the
 // .proto beside it, with buf and protoc-gen-es (devDependencies). `npm run protobuf:gen` after editing the
-// .proto; test/emulator/protobuf-codec.test.ts fails while the committed file differs from a fresh one.
+// .proto; test/emulator/protocols/protobuf/codec.test.ts fails while the committed file differs from a fresh one.
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";

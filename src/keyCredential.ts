@@ -1,6 +1,6 @@
 /**
  * A shared access key that can be rotated in place: calls made after `update()` sign with the new key.
- * Interchangeable with `AzureKeyCredential` from `@azure/core-auth` (the anchor re-exports that one).
+ * Interchangeable with `AzureKeyCredential` from `@azure/core-auth` (@azure/web-pubsub re-exports that one).
  *
  * @example
  * ```ts

@@ -15,7 +15,7 @@ export interface GroupListConnectionsOptions extends CallOptions {
 /** One page of members; `continuationToken` resumes after it (absent on the last page). */
 export type MemberPage = WebPubSubGroupMember[] & { continuationToken?: string };
 
-/** Members of a group: `for await` over members, or `byPage()` over pages. Also awaitable, like the anchor's. */
+/** Members of a group: `for await` over members, or `byPage()` over pages. Also awaitable, like @azure/web-pubsub's. */
 export interface PagedGroupMembers
   extends AsyncIterableIterator<WebPubSubGroupMember>, PromiseLike<PagedGroupMembersIterator> {
   byPage(settings?: { continuationToken?: string; maxPageSize?: number }): AsyncIterableIterator<MemberPage>;

@@ -57,10 +57,17 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     mqttUpgrade: (req, socket, head) => mqtt.handleUpgrade(req, socket, head),
     clientUpgrade: (req, socket, head) => clients.handleUpgrade(req, socket, head),
     refuseUpgrade: (req, socket, mqtt) => faults.rules.refuse.length !== 0 && refuseUpgrade(faults, req, socket, mqtt),
+    log: settings.log,
   });
   const port = await server.listen(settings.port, settings.host);
   const endpoint = settle(address, settings, port);
-  settings.log(`emulator listening on ${endpoint}`);
+  // Behind a proxy the connection string names the public endpoint; the proxy needs where we really listen.
+  const listeningAt = `http://${address.origin}`;
+  settings.log(
+    endpoint === listeningAt
+      ? `emulator listening on ${endpoint}`
+      : `emulator listening on ${listeningAt}; public endpoint (in the connection string) ${endpoint}`,
+  );
   if (initial.file !== undefined) configs.follow(initial.file);
   const connections = connectionLister(registry);
   if (settings.ui)

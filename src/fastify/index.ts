@@ -3,6 +3,7 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from "fastify";
 import { WebPubSubEventHandler as CoreEventHandler } from "../handler/WebPubSubEventHandler";
 import { BodyTooLargeError } from "../handler/message";
+import { givenPaths } from "../handler/path";
 import { checkNegotiate, negotiateUrl, type NegotiateClient, type NegotiateOptions } from "../handler/negotiate";
 
 export * from "../handler/publicTypes";
@@ -66,8 +67,13 @@ export class WebPubSubEventHandler extends CoreEventHandler {
       };
       // The path and everything under it (the service's `/eventhandler/{event}` URL template), as the Express
       // middleware and @azure/web-pubsub-express serve.
-      const withSlash = this.path.endsWith("/") ? this.path : `${this.path}/`;
-      const urls = new Set([withSlash, withSlash.length > 1 ? withSlash.slice(0, -1) : withSlash, `${withSlash}*`]);
+      // Both the path as given and as `path` reads it back (lower case), for apps with case-sensitive routes.
+      const urls = new Set<string>();
+      for (const withSlash of [givenPaths.get(this) ?? this.path, this.path]) {
+        for (const url of [withSlash, withSlash.length > 1 ? withSlash.slice(0, -1) : withSlash, `${withSlash}*`]) {
+          urls.add(url);
+        }
+      }
       for (const url of urls) instance.route({ method: ["OPTIONS", "POST"], url, handler });
     };
   }

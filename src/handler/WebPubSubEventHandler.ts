@@ -12,7 +12,7 @@ import {
   type EventHttpResponse,
 } from "./message";
 import { fromNodeRequest, writeNodeResponse } from "./node";
-import { pathMatcher } from "./path";
+import { givenPaths, normalizePath, pathMatcher } from "./path";
 import { connectResponder, userEventResponder } from "./responders";
 import type { ConnectionContext, ConnectRequest, WebPubSubEventHandlerOptions } from "./types";
 
@@ -26,7 +26,7 @@ function checkOptions(hub: string, options: WebPubSubEventHandlerOptions): void 
     throw new ValidationError("hub must be a non-empty string", { argument: "hub" });
   }
   if (typeof options !== "object" || options === null || Array.isArray(options)) {
-    // The first versions of the anchor took allowedEndpoints as the second argument.
+    // The first versions of @azure/web-pubsub-express took allowedEndpoints as the second argument.
     throw new ValidationError("options must be an object (pass allowedEndpoints inside it)", { argument: "options" });
   }
   if (options.verifySignature ?? true) {
@@ -75,7 +75,8 @@ function checkOptions(hub: string, options: WebPubSubEventHandlerOptions): void 
 export class WebPubSubEventHandler {
   /**
    * The path served by `handleNodeRequest` and the framework adapters, with everything under it (so the
-   * service's `/eventhandler/{event}` URL template works with `path: "/eventhandler"`).
+   * service's `/eventhandler/{event}` URL template works with `path: "/eventhandler"`). Reads back lower case
+   * with a trailing slash, as in @azure/web-pubsub-express (`"/Custom"` → `"/custom/"`).
    */
   readonly path: string;
   readonly #hub: string;
@@ -90,7 +91,9 @@ export class WebPubSubEventHandler {
     this.#options = options;
     this.#allowedOrigin = compileAllowedOrigins(options.allowedEndpoints);
     this.#maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
-    this.path = options.path ?? `/api/webpubsub/hubs/${hub}/`;
+    const given = options.path ?? `/api/webpubsub/hubs/${hub}/`;
+    givenPaths.set(this, given.endsWith("/") ? given : `${given}/`);
+    this.path = normalizePath(given);
     this.#matches = pathMatcher(this.path);
   }
 
@@ -116,7 +119,7 @@ export class WebPubSubEventHandler {
    */
   async handleNodeRequest(req: IncomingMessage, res: ServerResponse, next?: (error?: unknown) => void): Promise<void> {
     try {
-      // Express mounts strip their prefix from `url` but not from `originalUrl`: the anchor matches the full
+      // Express mounts strip their prefix from `url` but not from `originalUrl`: @azure/web-pubsub-express matches the full
       // path, and users of mounts expect the mount-relative one, so either serves.
       const originalUrl = (req as { originalUrl?: unknown }).originalUrl;
       const url = req.url ?? "/";
@@ -178,7 +181,7 @@ export class WebPubSubEventHandler {
       if (headers.has("ce-awpsversion")) throw new BadRequest("Missing ce-type header");
       return undefined;
     }
-    // An event type this version does not know goes to the next route, as in the anchor.
+    // An event type this version does not know goes to the next route, as in @azure/web-pubsub-express.
     const kind = classify(type);
     if (kind === undefined) return undefined;
     const hub = headers.get("ce-hub");
@@ -194,7 +197,7 @@ export class WebPubSubEventHandler {
     const context = readContext(headers, hub, connectionId, kind);
     const options = this.#options;
     const report = (error: unknown, where: ConnectionContext) => this.#report(error, where);
-    // Nobody handles it: answer without reading the body, as the anchor does (a connect from an MQTT
+    // Nobody handles it: answer without reading the body, as @azure/web-pubsub-express does (a connect from an MQTT
     // client gets 204, which the contract requires of a bodiless accept).
     const read = (what: string) => request.readBody(this.#maxBodyBytes).then((body) => parseJsonBody(body, what));
 
@@ -204,7 +207,7 @@ export class WebPubSubEventHandler {
         if (!handleConnect) return context.clientProtocol === "mqtt" ? { status: 204, headers: {} } : UNHANDLED;
         const payload = await read("connect event");
         const connectRequest = { ...payload, context } as ConnectRequest;
-        // The service sends `query`; the anchor exposes it as `queries` too.
+        // The service sends `query`; @azure/web-pubsub-express exposes it as `queries` too.
         if (connectRequest.query !== undefined) connectRequest.queries = connectRequest.query;
         const mqtt =
           context.clientProtocol === "mqtt" ? { protocolVersion: payload["mqtt"]?.protocolVersion } : undefined;

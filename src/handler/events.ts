@@ -3,7 +3,7 @@ import { decodeConnectionState } from "./connectionState";
 import { isMqttRequest } from "./mqtt/status";
 import type { ConnectionContext, UserEventRequest } from "./types";
 
-/** The events the handler knows; other `azure.webpubsub.*` types are left to the next route, as the anchor does. */
+/** The events the handler knows; other `azure.webpubsub.*` types are left to the next route, as @azure/web-pubsub-express does. */
 export type EventKind = "connect" | "connected" | "disconnected" | "user" | "groupJoined" | "groupLeft";
 
 const SYSTEM_EVENTS: Record<string, EventKind> = {

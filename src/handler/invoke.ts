@@ -11,7 +11,7 @@ function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
 }
 
 /**
- * Runs a blocking handler. It replies through `res` (now or later, as in the anchor); an async handler
+ * Runs a blocking handler. It replies through `res` (now or later, as in @azure/web-pubsub-express); an async handler
  * that resolves without replying gets the default reply, and a throwing one a 500.
  */
 export async function runBlocking<T>(
@@ -41,7 +41,7 @@ export async function runBlocking<T>(
 }
 
 /**
- * Runs a non-blocking handler (connected, disconnected, group events). Awaited before replying (the anchor
+ * Runs a non-blocking handler (connected, disconnected, group events). Awaited before replying (@azure/web-pubsub-express
  * replies first) so serverless hosts do not freeze the work midway; the service does not hold the client
  * for these events.
  */

@@ -17,8 +17,8 @@ export interface Responder<T> {
 const FAIL_CODES = new Set([400, 401, 500]);
 
 function failResponse(code: number, detail: string | undefined): EventHttpResponse {
-  // The anchor accepts only these codes; anything else is a programming error we report as 500. Like the
-  // anchor, the detail goes out as a bare body with no content type.
+  // @azure/web-pubsub-express accepts only these codes; anything else is a programming error we report as 500.
+  // As there, the detail goes out as a bare body with no content type.
   return { status: FAIL_CODES.has(code) ? code : 500, headers: {}, body: detail ?? "" };
 }
 
@@ -87,7 +87,7 @@ export function connectResponder(
       setState: state.setState,
       success(response?: ConnectResponse) {
         const headers = state.headers();
-        // No body means "accept as is": 204, as the CloudEvents contract and the anchor have it.
+        // No body means "accept as is": 204, as the CloudEvents contract and @azure/web-pubsub-express have it.
         if (response === undefined) settle({ status: 204, headers });
         else
           settle({ status: 200, headers: { ...headers, "content-type": JSON_TYPE }, body: JSON.stringify(response) });
@@ -128,7 +128,7 @@ function encodeReply(
     case "json":
       return {
         contentType: "application/json; charset=utf-8",
-        // Strings and bytes are taken as already-serialised JSON, as in the anchor; other values are serialised.
+        // Strings and bytes are taken as already-serialised JSON, as in @azure/web-pubsub-express; other values are serialised.
         body: typeof data === "string" ? data : isBytes(data) ? toBytes(data) : JSON.stringify(data),
       };
     case "text":
@@ -145,24 +145,25 @@ function encodeReply(
 
 /** Builds the user event responder. */
 export function userEventResponder(states: Record<string, any>): Responder<UserEventResponseHandler> {
+  // `success()` without data is 200 with an empty body in the content type `dataType` names, as in
+  // @azure/web-pubsub-express (code and tests written against it expect 200); the service sends nothing
+  // back to the client for an empty body, as it does for a 204.
+  const reply = (headers: Record<string, string>, data: unknown, dataType?: UserEventDataType): EventHttpResponse => {
+    const { contentType, body } = data === undefined ? encodeReply("", dataType) : encodeReply(data, dataType);
+    return { status: 200, headers: { ...headers, "content-type": contentType }, body };
+  };
   return createResponder<UserEventResponseHandler>(
     (settle, state) => ({
       setState: state.setState,
       success(data, dataType) {
-        const headers = state.headers();
-        if (data === undefined) {
-          // Nothing to send back to the client.
-          settle({ status: 204, headers });
-          return;
-        }
-        const { contentType, body } = encodeReply(data, dataType);
-        settle({ status: 200, headers: { ...headers, "content-type": contentType }, body });
+        settle(reply(state.headers(), data, dataType));
       },
       fail(code, detail) {
         settle(failResponse(code, detail));
       },
     }),
     states,
-    (headers) => ({ status: 204, headers }),
+    // A handler that resolves without replying answers as `success()` does.
+    (headers) => reply(headers, undefined),
   );
 }

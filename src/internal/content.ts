@@ -50,7 +50,7 @@ export function encodeMessage(message: unknown, contentType: unknown): EncodedBo
   if (typeof Blob !== "undefined" && message instanceof Blob)
     return { contentType: "application/octet-stream", data: message, streamed: false };
   if (typeof message === "function") {
-    // The anchor accepts a factory returning a stream; calling it per attempt makes the body replayable.
+    // @azure/web-pubsub accepts a factory returning a stream; calling it per attempt makes the body replayable.
     const factory = message as () => unknown;
     return {
       contentType: "application/octet-stream",

@@ -12,6 +12,7 @@ import { withRetries } from "./retryLoop";
 import {
   loadTracing,
   tracedAttempt,
+  tracerProviderRegistered,
   tracingApi,
   withOperationSpan,
   type OperationTrace,
@@ -20,7 +21,7 @@ import {
 } from "./tracing";
 import type { Transport, TransportFactory, TransportRequest, TransportResponse } from "./transport/types";
 
-/** Options every call accepts (the anchor's `OperationOptions` plus our timeouts and retry override). */
+/** Options every call accepts (@azure/web-pubsub's `OperationOptions` plus our timeouts and retry override). */
 export interface CallOptions {
   /** Cancels the call: the request in flight and any wait before a retry. */
   abortSignal?: AbortSignal | undefined;
@@ -30,11 +31,11 @@ export interface CallOptions {
   totalTimeoutInMs?: number | undefined;
   /** Overrides the client's retry options for this call. */
   retryOptions?: RetryOptions | undefined;
-  /** Compatibility with the anchor's `OperationOptions.requestOptions`: `timeout` and `customHeaders` are honoured. */
+  /** Compatibility with @azure/web-pubsub's `OperationOptions.requestOptions`: `timeout` and `customHeaders` are honoured. */
   requestOptions?: { timeout?: number; customHeaders?: Record<string, string> } | undefined;
-  /** Called with the final response's status and headers (the anchor's `onResponse`, simplified). */
+  /** Called with the final response's status and headers (@azure/web-pubsub's `onResponse`, simplified). */
   onResponse?: ((response: { status: number; headers: Record<string, string> }) => void) | undefined;
-  /** The anchor's `tracingOptions`: `tracingContext` is the parent of the call's span (default: the active context). */
+  /** @azure/web-pubsub's `tracingOptions`: `tracingContext` is the parent of the call's span (default: the active context). */
   tracingOptions?: OperationTracingOptions | undefined;
 }
 
@@ -58,7 +59,7 @@ export interface RequestSpec {
    */
   nextLink?: string;
   options?: CallOptions | undefined;
-  /** The operation span's name, the anchor's (e.g. `WebPubSubServiceClient.sendToAll`). */
+  /** The operation span's name, @azure/web-pubsub's (e.g. `WebPubSubServiceClient.sendToAll`). */
   operation?: string | undefined;
 }
 
@@ -131,7 +132,7 @@ export class Pipeline {
       pipelining: config.pipelining,
       dispatcher: config.dispatcher,
     });
-    if (tracingApi() === undefined) void loadTracing();
+    if (tracingApi() === undefined && tracerProviderRegistered()) void loadTracing();
   }
 
   // Callers that pass the same retryOptions object on every call (batches do) validate it once.
@@ -157,7 +158,8 @@ export class Pipeline {
     this.#inFlight++;
     try {
       const operation = spec.operation;
-      if (operation === undefined) return await this.#request(spec, undefined);
+      // No tracer provider registered (yet): every span would be a no-op, so no span, header or API load.
+      if (operation === undefined || !tracerProviderRegistered()) return await this.#request(spec, undefined);
       let api = tracingApi();
       if (api === null) return await this.#request(spec, undefined);
       // Only calls made before the import settled wait for it.

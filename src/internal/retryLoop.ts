@@ -9,7 +9,7 @@ let pRetryModule: Promise<PRetry> | undefined;
  * Runs `attempt` until it succeeds, fails for good, or retries run out. p-retry drives the attempts,
  * their count and cancellation; the wait before each retry is ours, so it is exactly `@azure/web-pubsub`'s:
  * the service's wait (`Retry-After`, `retry-after-ms`, `x-ms-retry-after-ms` on 429/503) in full, never
- * shortened, else the anchor's backoff. When that wait would end past the call's deadline (or a service
+ * shortened, else @azure/web-pubsub's backoff. When that wait would end past the call's deadline (or a service
  * wait passes `maxRetryAfterInMs`), the call fails at once with the last error instead of sleeping into it.
  * The happy path costs one await: p-retry is loaded by the first retryable failure only.
  */

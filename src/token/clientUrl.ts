@@ -3,7 +3,7 @@ import { ValidationError } from "../errors";
 /** Which client endpoint a token is for. */
 export type ClientProtocol = "default" | "mqtt" | "socketio";
 
-/** Path of the client endpoint for a hub, without a leading slash (as the service and the anchor spell it). */
+/** Path of the client endpoint for a hub, without a leading slash (as the service and @azure/web-pubsub spell it). */
 export function clientPath(hub: string, clientProtocol: ClientProtocol | undefined): string {
   switch (clientProtocol) {
     case undefined:

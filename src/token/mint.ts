@@ -74,7 +74,7 @@ export async function mintClientAccessToken(options: MintClientAccessTokenOption
   const path = clientPath(hub, options.clientProtocol);
   const iat = Math.floor(Date.now() / 1000);
   const exp = iat + Math.floor(minutes * 60);
-  // Same claims as the anchor: role and webpubsub.group only when given, sub only for a non-empty userId.
+  // Same claims as @azure/web-pubsub: role and webpubsub.group only when given, sub only for a non-empty userId.
   const claims: Record<string, unknown> = {};
   if (roles !== undefined) claims["role"] = roles;
   if (groups !== undefined) claims["webpubsub.group"] = groups;

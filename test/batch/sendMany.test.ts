@@ -136,11 +136,10 @@ describe("sendMany against a throttling server", () => {
     expect(server.requests.length).toBe(41);
     const bodies = server.requests.slice(1).map((r) => JSON.parse(r.body.toString()).i as number);
     expect(new Set(bodies).size).toBe(40);
-    // Apart from the few requests already in flight when the 429 came back, nothing arrives during the pause.
+    // Apart from the few requests already in flight when the 429 came back (however late a loaded machine
+    // stamps them), nothing arrives during the pause: the pause starts after the 429 was stamped.
     const t = throttledAt as number;
-    const duringPause = seenAt.filter((at) => at > t + 50 && at < t + 280);
-    expect(duringPause).toEqual([]);
-    expect(seenAt.filter((at) => at <= t + 50).length).toBeLessThanOrEqual(4);
+    expect(seenAt.filter((at) => at < t + 280).length).toBeLessThanOrEqual(4);
     await client.close();
     await server.close();
   });
@@ -226,7 +225,8 @@ describe("sendMany against a throttling server", () => {
     setTimeout(() => controller.abort(), 100);
     const t0 = performance.now();
     await expect(pending).rejects.toBeInstanceOf(AbortError);
-    expect(performance.now() - t0).toBeLessThan(1000);
+    // Not held until timeoutInMs (30 s by default): a tenth of it is room for a loaded machine.
+    expect(performance.now() - t0).toBeLessThan(3_000);
     expect(read).toBe(5);
     await client.close();
     await server.close();

@@ -51,11 +51,16 @@ describe("sendMany against an endpoint that is down", () => {
       sourceExhausted: true,
     });
     expect(stopped.unreachableForMs).toBeGreaterThanOrEqual(1000);
-    expect(stopped.message).toMatch(/unreachable for 1(\.\d)? s.*0 sent, 0 failed, 5000 not tried/);
+    // The message rounds the outage to a tenth of a second (past 1 s by however late a loaded machine ran).
+    const seconds = Math.round(stopped.unreachableForMs / 100) / 10;
+    expect(stopped.message).toContain(
+      `unreachable for ${seconds} s, so the batch stopped: 0 sent, 0 failed, 5000 not tried`,
+    );
     expect(stopped.message).not.toContain(key);
     expect((stopped.cause as Error).message).toMatch(/ECONNREFUSED/);
-    // Bounded: about the outage limit, not 5,000 items each retrying alone.
-    expect(elapsed).toBeLessThan(5000);
+    // Bounded: about the outage limit (ten times it is room for a loaded machine), not 5,000 items each
+    // retrying alone (minutes).
+    expect(elapsed).toBeLessThan(10_000);
     // Only the first wave was read from the source: the batch paused instead of burning through it.
     expect(progress.at(-1)!.started).toBeLessThanOrEqual(16);
     await client.close();

@@ -13,7 +13,7 @@ import {
   type MqttDisconnectedRequest,
   type WebPubSubEventHandlerOptions,
 } from "../../src/handler";
-import { eventRequest, KEY, listen, webServer, type EventInit, type Listening } from "./helpers";
+import { eventRequest, KEY, listen, webServer, type EventInit, type Listening } from "../helpers/cloudEvents";
 
 const closers: (() => Promise<unknown>)[] = [];
 afterEach(async () => {
@@ -158,7 +158,7 @@ describe.each(["node", "web", "fastify"] as const)("MQTT clients (%s)", (mode) =
     expect(await plain.text()).toBe("");
   });
 
-  it("a subprotocol naming mqtt without ce-physicalConnectionId is not an MQTT client (the anchor's rule)", async () => {
+  it("a subprotocol naming mqtt without ce-physicalConnectionId is not an MQTT client (@azure/web-pubsub-express's rule)", async () => {
     const send = await start(mode, { handleConnect: (_req, res) => res.fail(401, "no") });
     const response = await send({ ...mqttConnect(5), extraHeaders: {} });
     expect(response.status).toBe(401);

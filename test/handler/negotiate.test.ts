@@ -3,7 +3,7 @@ import { jwtVerify } from "jose";
 import { afterEach, describe, expect, it } from "vitest";
 import { createNegotiateHandler } from "../../src/handler";
 import { mintClientAccessToken } from "../../src/token";
-import { KEY, listen, webServer, type Listening } from "./helpers";
+import { KEY, listen, webServer, type Listening } from "../helpers/cloudEvents";
 
 const servers: Listening[] = [];
 afterEach(async () => {

@@ -102,7 +102,8 @@ describe("overload", () => {
     const t0 = performance.now();
     controller.abort();
     const results = await Promise.allSettled(calls);
-    expect(performance.now() - t0).toBeLessThan(1000);
+    // Not held until timeoutInMs (30 s by default): a tenth of it is room for a loaded machine.
+    expect(performance.now() - t0).toBeLessThan(3_000);
     expect(results.every((r) => r.status === "rejected" && (r.reason as Error).name === "AbortError")).toBe(true);
     await new Promise((resolve) => setImmediate(resolve));
     process.off("warning", onWarning);

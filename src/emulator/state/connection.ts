@@ -43,6 +43,13 @@ export class ClientConnection {
   #unackedBytes = 0;
   /** Called when a reliable client's unacknowledged backlog passes the service's capacity. */
   onBacklogFull: (() => void) | undefined;
+  /** Set by the endpoint: how a client that leaves too much unread is closed (the reason says so). */
+  onSlowClient: ((reason: string) => void) | undefined;
+
+  /** Bytes waiting for this connection's socket besides the socket's own buffer. */
+  get unsentBytes(): number {
+    return this.#outbox?.waitingBytes ?? 0;
+  }
   graceTimer: NodeJS.Timeout | undefined;
   readonly #ackIds = new Set<number | bigint>();
   readonly #waiters: { resolve: (m: ReceivedMessage) => void; timer: NodeJS.Timeout }[] = [];
@@ -131,7 +138,7 @@ export class ClientConnection {
     if (socket?.readyState !== 1) return;
     if (this.#outbox?.socket !== socket) {
       this.#outbox?.discard();
-      this.#outbox = new Outbox(socket);
+      this.#outbox = new Outbox(socket, (reason) => this.onSlowClient?.(reason));
     }
     this.#outbox.send(data, binary, expiresAt);
   }

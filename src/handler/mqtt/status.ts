@@ -54,7 +54,7 @@ export function mqttCodeForStatus(status: number, protocolVersion: unknown): num
 }
 
 /**
- * Whether a request comes from an MQTT client: the anchor's test, a subprotocol naming mqtt plus the
+ * Whether a request comes from an MQTT client: @azure/web-pubsub-express's test, a subprotocol naming mqtt plus the
  * `ce-physicalConnectionId` header that only MQTT connections carry.
  */
 export function isMqttRequest(headers: Headers): boolean {

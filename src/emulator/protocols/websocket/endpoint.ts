@@ -8,6 +8,7 @@ import type { EmulatorCore } from "../../state/core";
 import { FrameHandler } from "../json/frames";
 import { loadProtobuf, type ProtobufModule } from "../protobuf/load";
 import { authorizeUpgrade, newConnectionId, refuse, type Pending } from "./handshake";
+import { ReadGate } from "./backpressure";
 import { Requests } from "./requests";
 import { KeepAlive } from "./keepalive";
 import { defaultKeepAliveSeconds } from "../../config/resolved";
@@ -88,101 +89,136 @@ export class ClientEndpoint {
       ws.once("close", () => this.#sockets.delete(ws));
       return;
     }
-    let connection: ClientConnection;
-    if (pending.resume !== undefined) {
-      connection = pending.resume;
-      if (connection.graceTimer !== undefined) clearTimeout(connection.graceTimer);
-      connection.graceTimer = undefined;
-      connection.socket = ws;
-      this.core.log(`ws ${connection.connectionId} recovered (hub ${connection.hub})`);
-      this.core.observation.emit?.({
-        kind: "recovered",
-        hub: connection.hub,
-        connectionId: connection.connectionId,
-        userId: connection.userId,
-        subprotocol: connection.subprotocol,
-      });
-      connection.replay();
-    } else {
-      const id = pending.id ?? newConnectionId();
-      const hub = this.core.hub(pending.hub);
-      const Kind = isProtobuf(pending.protocol) ? this.#protobuf?.module.ProtobufConnection : ClientConnection;
-      const reliable = pending.protocol === "reliable" || pending.protocol === "protobufReliable";
-      connection = new (Kind ?? ClientConnection)(
-        hub.name,
-        id,
-        pending.userId,
-        pending.protocol,
-        pending.roles,
-        reliable ? randomBytes(18).toString("base64url") : undefined,
-        this.core.recordMessages,
-      );
-      connection.state = pending.state;
-      if (pending.protocol === "simple") connection.customSubprotocol = pending.answer;
-      if (reliable) connection.onBacklogFull = () => this.#backlogFull(connection);
-      connection.socket = ws;
-      this.core.observation.emit?.({
-        kind: "connected",
-        hub: hub.name,
-        connectionId: id,
-        userId: pending.userId,
-        subprotocol: connection.subprotocol,
-      });
-      hub.add(connection, pending.groups);
-      this.core.log(
-        `ws ${id} connected to hub ${hub.name}${pending.userId === null ? "" : ` as ${pending.userId}`} (${pending.protocol})`,
-      );
-      // The schema's `userId` is a string when the connection has one, and absent otherwise (never null).
-      const connected: Record<string, unknown> = { type: "system", event: "connected", connectionId: id };
-      if (pending.userId !== null) connected["userId"] = pending.userId;
-      if (connection.reconnectionToken !== undefined) connected["reconnectionToken"] = connection.reconnectionToken;
-      connection.sendControl(connected);
-      void this.#systemEvent(connection, "connected", "{}");
-    }
+    const connection = pending.resume !== undefined ? this.#resume(ws, pending.resume) : this.#create(ws, pending);
     this.keepAlive.add(ws, connection.hub);
+    const slow = (reason: string) => this.#closeForError(connection, ws, reason, 1008);
+    connection.onSlowClient = slow;
+    // Replies (acks, pongs) the client leaves unread stop its input being read, then close it.
+    const gate = new ReadGate(ws, () => connection.unsentBytes, slow);
+    ws.on("ping", () => gate.check());
     ws.on("message", (data, isBinary) => {
-      connection.lastActivityAt = Date.now();
-      this.core.observation.emit?.({
-        kind: "frame",
-        hub: connection.hub,
-        connectionId: connection.connectionId,
-        userId: connection.userId,
-        subprotocol: connection.subprotocol,
-        bytes: rawBytes(data),
-        binary: isBinary,
-        decoded: isProtobuf(connection.protocol) ? this.#protobuf?.module.describeFrame(rawBytes(data)) : undefined,
-      });
-      const protobuf = isProtobuf(connection.protocol) ? this.#protobuf?.frames : undefined;
-      (protobuf !== undefined
-        ? protobuf.onFrame(connection, data)
-        : this.#frames.onFrame(connection, data, isBinary)
-      ).catch((error: unknown) =>
-        this.core.log(`ws ${connection.connectionId} frame failed: ${(error as Error).message}`),
-      );
+      try {
+        this.#onMessage(connection, data, isBinary);
+      } catch (error) {
+        this.#closeForError(connection, ws, `internal error handling a frame: ${(error as Error).message}`, 1011);
+      }
+      gate.check();
     });
     ws.once("close", (code) => {
-      this.#sockets.delete(ws);
-      if (connection.socket !== ws) return;
-      connection.socket = undefined;
-      // A reliable client that dropped without a normal close may come back: keep its state for a while.
-      if (connection.reliable && !connection.closed && code !== 1000 && code !== 1001) {
-        connection.graceTimer = setTimeout(
-          () => this.#drop(connection, "reconnection grace period ended"),
-          this.core.reconnectionGraceMs,
-        );
-        connection.graceTimer.unref?.();
-        this.core.observation.emit?.({
-          kind: "offline",
-          hub: connection.hub,
-          connectionId: connection.connectionId,
-          userId: connection.userId,
-          subprotocol: connection.subprotocol,
-          reason: `socket closed (${code})`,
-        });
-        return;
-      }
-      this.#drop(connection, code === 1000 || code === 1001 ? "closed by the client" : `socket closed (${code})`);
+      gate.end();
+      this.#onClose(ws, connection, code);
     });
+  }
+
+  /** A reliable client came back: the same connection, on the new socket, gets what it has not acknowledged. */
+  #resume(ws: WebSocket, connection: ClientConnection): ClientConnection {
+    if (connection.graceTimer !== undefined) clearTimeout(connection.graceTimer);
+    connection.graceTimer = undefined;
+    connection.socket = ws;
+    this.core.log(`ws ${connection.connectionId} recovered (hub ${connection.hub})`);
+    this.core.observation.emit?.({
+      kind: "recovered",
+      hub: connection.hub,
+      connectionId: connection.connectionId,
+      userId: connection.userId,
+      subprotocol: connection.subprotocol,
+    });
+    connection.replay();
+    return connection;
+  }
+
+  /** A new connection: in its hub and groups, told its id (and reconnection token), announced upstream. */
+  #create(ws: WebSocket, pending: Pending): ClientConnection {
+    const id = pending.id ?? newConnectionId();
+    const hub = this.core.hub(pending.hub);
+    const Kind = isProtobuf(pending.protocol) ? this.#protobuf?.module.ProtobufConnection : ClientConnection;
+    const reliable = pending.protocol === "reliable" || pending.protocol === "protobufReliable";
+    const connection = new (Kind ?? ClientConnection)(
+      hub.name,
+      id,
+      pending.userId,
+      pending.protocol,
+      pending.roles,
+      reliable ? randomBytes(18).toString("base64url") : undefined,
+      this.core.recordMessages,
+    );
+    connection.state = pending.state;
+    if (pending.protocol === "simple") connection.customSubprotocol = pending.answer;
+    if (reliable) connection.onBacklogFull = () => this.#backlogFull(connection);
+    connection.socket = ws;
+    this.core.observation.emit?.({
+      kind: "connected",
+      hub: hub.name,
+      connectionId: id,
+      userId: pending.userId,
+      subprotocol: connection.subprotocol,
+    });
+    hub.add(connection, pending.groups);
+    this.core.log(
+      `ws ${id} connected to hub ${hub.name}${pending.userId === null ? "" : ` as ${pending.userId}`} (${pending.protocol})`,
+    );
+    // The schema's `userId` is a string when the connection has one, and absent otherwise (never null).
+    const connected: Record<string, unknown> = { type: "system", event: "connected", connectionId: id };
+    if (pending.userId !== null) connected["userId"] = pending.userId;
+    if (connection.reconnectionToken !== undefined) connected["reconnectionToken"] = connection.reconnectionToken;
+    connection.sendControl(connected);
+    void this.#systemEvent(connection, "connected", "{}");
+    return connection;
+  }
+
+  #onMessage(connection: ClientConnection, data: RawData, isBinary: boolean): void {
+    connection.lastActivityAt = Date.now();
+    const protobuf = isProtobuf(connection.protocol) ? this.#protobuf : undefined;
+    this.core.observation.emit?.({
+      kind: "frame",
+      hub: connection.hub,
+      connectionId: connection.connectionId,
+      userId: connection.userId,
+      subprotocol: connection.subprotocol,
+      bytes: rawBytes(data),
+      binary: isBinary,
+      decoded: protobuf?.module.describeFrame(rawBytes(data)),
+    });
+    const ws = connection.socket;
+    (protobuf !== undefined
+      ? protobuf.frames.onFrame(connection, data)
+      : this.#frames.onFrame(connection, data, isBinary)
+    ).catch((error: unknown) => {
+      if (ws !== undefined)
+        this.#closeForError(connection, ws, `internal error handling a frame: ${(error as Error).message}`, 1011);
+    });
+  }
+
+  /** Ends one connection for an error of its own (an exception handling its input, or a slow reader). */
+  #closeForError(connection: ClientConnection, ws: WebSocket, reason: string, code: number): void {
+    this.#drop(connection, reason);
+    ws.close(code, truncate(reason, 120));
+    // A client that reads nothing never completes the close handshake.
+    setTimeout(() => ws.terminate(), 1000).unref?.();
+  }
+
+  #onClose(ws: WebSocket, connection: ClientConnection, code: number): void {
+    this.#sockets.delete(ws);
+    if (connection.socket !== ws) return;
+    connection.socket = undefined;
+    // A reliable client that dropped without a normal close may come back: keep its state for a while.
+    if (connection.reliable && !connection.closed && code !== 1000 && code !== 1001) {
+      connection.graceTimer = setTimeout(
+        () => this.#drop(connection, "reconnection grace period ended"),
+        this.core.reconnectionGraceMs,
+      );
+      connection.graceTimer.unref?.();
+      this.core.observation.emit?.({
+        kind: "offline",
+        hub: connection.hub,
+        connectionId: connection.connectionId,
+        userId: connection.userId,
+        subprotocol: connection.subprotocol,
+        reason: `socket closed (${code})`,
+      });
+      return;
+    }
+    this.#drop(connection, code === 1000 || code === 1001 ? "closed by the client" : `socket closed (${code})`);
   }
 
   async #loadProtobuf(): Promise<void> {

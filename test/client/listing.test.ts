@@ -2,7 +2,7 @@
 // the service's shape is a RestError with code PARSE_ERROR, as @azure/web-pubsub reports an unreadable body),
 // and a relative nextLink is resolved against the endpoint exactly as @azure/web-pubsub does.
 import type { ServerResponse } from "node:http";
-import { WebPubSubServiceClient as AnchorClient } from "@azure/web-pubsub";
+import { WebPubSubServiceClient as AzureClient } from "@azure/web-pubsub";
 import { jwtVerify } from "jose";
 import { afterEach, describe, expect, it } from "vitest";
 import { RestError, WebPubSubServiceClient, type RequestLogEvent } from "../../src/index";
@@ -128,19 +128,19 @@ describe("nextLink", () => {
       expect(await list(mine.client)).toEqual(["c0", "c1", "c2"]);
 
       const theirs = await serve(pages(link));
-      const anchor = new AnchorClient(theirs.cs, "hub", { allowInsecureConnection: true });
+      const azure = new AzureClient(theirs.cs, "hub", { allowInsecureConnection: true });
       const ids: string[] = [];
-      for await (const m of await anchor.group("g").listConnections()) ids.push(m.connectionId);
+      for await (const m of await azure.group("g").listConnections()) ids.push(m.connectionId);
       expect(ids).toEqual(["c0", "c1", "c2"]);
 
       expect(mine.server.requests.map((r) => r.url)).toEqual(theirs.server.requests.map((r) => r.url));
       const secret = new TextEncoder().encode(key);
       for (let i = 0; i < 3; i++) {
         const ours = await jwtVerify(String(mine.server.requests[i]?.headers.authorization).slice(7), secret);
-        const anchors = await jwtVerify(String(theirs.server.requests[i]?.headers.authorization).slice(7), secret);
+        const azureClaims = await jwtVerify(String(theirs.server.requests[i]?.headers.authorization).slice(7), secret);
         // The audience is the URL signed: the endpoint plus the resolved link, with the test server's own port.
         expect(ours.payload.aud?.toString().replace(/:\d+\//, ":P/")).toBe(
-          anchors.payload.aud?.toString().replace(/:\d+\//, ":P/"),
+          azureClaims.payload.aud?.toString().replace(/:\d+\//, ":P/"),
         );
       }
     },

@@ -357,7 +357,7 @@ describe("transport", () => {
     await expect(client.sendToAll("x")).rejects.toBeInstanceOf(ClosedError);
   });
 
-  it("pages with absolute nextLink, for await or byPage, and awaitable like the anchor", async () => {
+  it("pages with absolute nextLink, for await or byPage, and awaitable like @azure/web-pubsub", async () => {
     const { server, client } = await setup((req, res) => {
       res.setHeader("content-type", "application/json");
       const page = Number(new URLSearchParams(req.url.split("?")[1]).get("continuationToken") ?? "0");

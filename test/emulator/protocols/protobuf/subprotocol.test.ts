@@ -4,9 +4,11 @@ import { WebPubSubServiceClient as AzureServiceClient } from "@azure/web-pubsub"
 import protobuf from "protobufjs";
 import WebSocket from "ws";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startEmulator, type Emulator } from "../../src/emulator/index";
-import { startRecordingServer, type RecordedRequest } from "../helpers/recordingServer";
-import { anyBytes, decodeAny, ProtobufClient, protobufName, type Down } from "../helpers/protobuf";
+import { startEmulator, type Emulator } from "../../../../src/emulator/index";
+import { startRecordingServer, type RecordedRequest } from "../../../helpers/recordingServer";
+import { WebPubSubServiceClient } from "../../../../src/index";
+import { closeAllMqtt, connectMqtt } from "../../../helpers/mqtt";
+import { anyBytes, decodeAny, decodeDown, ProtobufClient, protobufName, type Down } from "../../../helpers/protobuf";
 
 let emulator: Emulator;
 let azure: AzureServiceClient;
@@ -21,6 +23,10 @@ beforeAll(async () => {
       res.setHeader("webhook-allowed-origin", "*");
       return void res.end();
     }
+    if (req.headers["ce-eventname"] === "connect") {
+      res.setHeader("content-type", "application/json");
+      return void res.end(JSON.stringify({ subprotocol: "protobuf.reliable.webpubsub.azure.v1" }));
+    }
     if (req.headers["ce-eventname"] === "echo") {
       res.setHeader("content-type", "application/json");
       return void res.end(JSON.stringify({ got: req.body.toString("base64") }));
@@ -28,7 +34,13 @@ beforeAll(async () => {
     res.statusCode = 204;
     res.end();
   });
-  emulator = await startEmulator({ port: 0, hubs: { pb: { url: `${handler.url}/{event}`, systemEvents: [] } } });
+  emulator = await startEmulator({
+    port: 0,
+    hubs: {
+      pb: { url: `${handler.url}/{event}`, systemEvents: [] },
+      pick: { url: `${handler.url}/{event}`, systemEvents: ["connect"] },
+    },
+  });
   azure = new AzureServiceClient(emulator.connectionString, "pb", {
     allowInsecureConnection: true,
     retryOptions: { maxRetries: 0 },
@@ -228,4 +240,36 @@ it("Microsoft's @azure/web-pubsub-client speaks json; the emulator still serves 
   json.send(JSON.stringify({ type: "sendToGroup", group: "mixed", dataType: "text", data: "from json" }));
   expect((await client.next()).dataMessage?.data?.textData).toBe("from json");
   json.terminate();
+});
+
+it("a connect handler may pick a protobuf subprotocol among those offered", async () => {
+  const picker = new AzureServiceClient(emulator.connectionString, "pick", { allowInsecureConnection: true });
+  const { url } = await picker.getClientAccessToken();
+  const socket = new WebSocket(url, ["json.webpubsub.azure.v1", "protobuf.reliable.webpubsub.azure.v1"]);
+  const first = await new Promise<Buffer>((resolve, reject) => {
+    socket.once("message", (data: Buffer) => resolve(data));
+    socket.once("error", reject);
+  });
+  expect(socket.protocol).toBe("protobuf.reliable.webpubsub.azure.v1");
+  expect(decodeDown(first).systemMessage?.connectedMessage?.reconnectionToken).toMatch(/\S/);
+  const connect = handler.requests.find((r) => r.headers["ce-eventname"] === "connect");
+  expect(JSON.parse(connect?.body.toString() ?? "{}")).toMatchObject({
+    subprotocols: ["json.webpubsub.azure.v1", "protobuf.reliable.webpubsub.azure.v1"],
+  });
+  socket.terminate();
+});
+
+it("protobuf data from MQTT that is not a google.protobuf.Any reaches protobuf clients as binary_data", async () => {
+  const { client } = await connect({ groups: ["iot"] });
+  const { url } = await new WebPubSubServiceClient(emulator.connectionString, "pb").getClientAccessToken({
+    clientProtocol: "mqtt",
+    roles: allRoles,
+  });
+  const mqtt = await connectMqtt(url, { protocolVersion: 5, clientId: "pbmqtt" });
+  const junk = Buffer.from([0x0a, 0x05, 0x41]);
+  await mqtt.client.publishAsync("iot", junk, { qos: 1, properties: { contentType: "application/x-protobuf" } });
+  const data = (await client.next()).dataMessage?.data;
+  expect(data?.data).toBe("binaryData");
+  expect(Buffer.from(data?.binaryData ?? [])).toEqual(junk);
+  await closeAllMqtt();
 });

@@ -3,7 +3,7 @@ import Fastify, { type FastifyInstance } from "fastify";
 import { jwtVerify } from "jose";
 import { afterEach, describe, expect, it } from "vitest";
 import { negotiate, WebPubSubEventHandler } from "../../src/fastify";
-import { eventRequest, KEY, sign } from "./helpers";
+import { eventRequest, KEY, sign } from "../helpers/cloudEvents";
 
 const apps: FastifyInstance[] = [];
 afterEach(async () => {
@@ -85,6 +85,18 @@ describe("webpubsub/fastify", () => {
       body: '{"x":2}',
     });
     expect(await other.json()).toEqual({ parsed: { x: 2 } });
+  });
+
+  it("a mixed-case path is served as given and as path reads it back, in a case-sensitive app", async () => {
+    const handler = new WebPubSubEventHandler("chat", { accessKeys: [KEY], path: "/EventHandler" });
+    expect(handler.path).toBe("/eventhandler/");
+    const app = Fastify();
+    await app.register(handler.getPlugin());
+    const url = await serve(app);
+    for (const path of ["/EventHandler/connect", "/EventHandler", "/eventhandler/connect"]) {
+      const reply = await fetch(`${url}${path}`, eventRequest({ type: "azure.webpubsub.sys.connect" }));
+      expect(reply.status).toBe(200);
+    }
   });
 
   it("negotiate route answers { url } with the request's user", async () => {

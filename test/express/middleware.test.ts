@@ -4,7 +4,7 @@ import express from "express";
 import { jwtVerify } from "jose";
 import { afterEach, describe, expect, it } from "vitest";
 import { negotiate, WebPubSubEventHandler } from "../../src/express";
-import { eventRequest, KEY, listen, sign, type Listening } from "./helpers";
+import { eventRequest, KEY, listen, sign, type Listening } from "../helpers/cloudEvents";
 
 const servers: Listening[] = [];
 afterEach(async () => {

@@ -1,6 +1,6 @@
 // The same call through `@azure/web-pubsub` 1.2.0 and through us, against one recording server: the
 // requests must match (method, path, query, content type, body), and both bearer JWTs must verify.
-import { WebPubSubServiceClient as AnchorClient } from "@azure/web-pubsub";
+import { WebPubSubServiceClient as AzureClient } from "@azure/web-pubsub";
 import { jwtVerify } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { WebPubSubServiceClient } from "../../src/index";
@@ -9,13 +9,13 @@ import { startRecordingServer, type RecordedRequest } from "../helpers/recording
 const key = "differential-test-key-0123456789";
 let server: Awaited<ReturnType<typeof startRecordingServer>>;
 let ours: WebPubSubServiceClient;
-let anchor: AnchorClient;
+let azure: AzureClient;
 
 beforeAll(async () => {
   server = await startRecordingServer();
   const cs = `Endpoint=${server.url};AccessKey=${key};Version=1.0;`;
   ours = new WebPubSubServiceClient(cs, "Hub_1", { retryOptions: { maxRetries: 0 } });
-  anchor = new AnchorClient(cs, "Hub_1", { allowInsecureConnection: true, retryOptions: { maxRetries: 0 } });
+  azure = new AzureClient(cs, "Hub_1", { allowInsecureConnection: true, retryOptions: { maxRetries: 0 } });
 });
 afterAll(async () => {
   await ours.close();
@@ -116,7 +116,7 @@ const cases: [string, Call][] = [
 
 describe("same request as @azure/web-pubsub 1.2.0", () => {
   it.each(cases)("%s", async (_name, call) => {
-    const theirs = await record(call, anchor);
+    const theirs = await record(call, azure);
     const mine = await record(call, ours);
     expect(mine.length).toBe(theirs.length);
     for (let i = 0; i < mine.length; i++) {
@@ -130,11 +130,11 @@ describe("same request as @azure/web-pubsub 1.2.0", () => {
   });
 
   it("returns the same answers", async () => {
-    expect(await ours.connectionExists("c1")).toBe(await anchor.connectionExists("c1"));
+    expect(await ours.connectionExists("c1")).toBe(await azure.connectionExists("c1"));
     const mine = [];
     for await (const m of ours.group("g1").listConnections()) mine.push(m);
     const theirs = [];
-    for await (const m of await anchor.group("g1").listConnections()) theirs.push(m);
+    for await (const m of await azure.group("g1").listConnections()) theirs.push(m);
     expect(mine).toEqual(theirs);
   });
 });
@@ -149,8 +149,11 @@ describe("client access tokens match @azure/web-pubsub 1.2.0", () => {
     { clientProtocol: "socketio" as const },
   ];
   it.each(variants)("%j", async (options) => {
+    const before = Date.now();
     const a = await ours.getClientAccessToken(options);
-    const b = await anchor.getClientAccessToken(options);
+    const b = await azure.getClientAccessToken(options);
+    // Minted moments apart; on a loaded machine the moment may be seconds: allow for it.
+    const apart = 2 + Math.ceil((Date.now() - before) / 1000);
     expect(a.baseUrl).toBe(b.baseUrl);
     expect(a.url).toBe(`${a.baseUrl}?access_token=${a.token}`);
     const secret = new TextEncoder().encode(key);
@@ -159,8 +162,8 @@ describe("client access tokens match @azure/web-pubsub 1.2.0", () => {
     const { iat: ia, exp: ea, ...restA } = pa;
     const { iat: ib, exp: eb, ...restB } = pb;
     expect(restA).toEqual(restB);
-    expect(Math.abs((ea as number) - (eb as number))).toBeLessThanOrEqual(2);
-    expect(Math.abs((ia as number) - (ib as number))).toBeLessThanOrEqual(2);
+    expect(Math.abs((ea as number) - (eb as number))).toBeLessThanOrEqual(apart);
+    expect(Math.abs((ia as number) - (ib as number))).toBeLessThanOrEqual(apart);
     expect(a.expiresOn.getTime()).toBe((ea as number) * 1000);
   });
 });

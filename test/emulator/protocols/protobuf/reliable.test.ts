@@ -3,9 +3,9 @@
 // protobuf wire and that recovery behaves the same. Client codec: protobufjs (test/helpers/protobuf.ts).
 import { WebPubSubServiceClient as AzureServiceClient } from "@azure/web-pubsub";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startEmulator, type Emulator } from "../../src/emulator/index";
-import { startRecordingServer } from "../helpers/recordingServer";
-import { ProtobufClient, protobufReliableName, type Down } from "../helpers/protobuf";
+import { startEmulator, type Emulator } from "../../../../src/emulator/index";
+import { startRecordingServer } from "../../../helpers/recordingServer";
+import { ProtobufClient, protobufReliableName, type Down } from "../../../helpers/protobuf";
 
 let emulator: Emulator;
 let azure: AzureServiceClient;

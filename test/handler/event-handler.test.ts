@@ -9,7 +9,16 @@ import {
   type UserEventRequest,
   type WebPubSubEventHandlerOptions,
 } from "../../src/handler";
-import { eventRequest, KEY, listen, SECOND_KEY, sign, webServer, type EventInit, type Listening } from "./helpers";
+import {
+  eventRequest,
+  KEY,
+  listen,
+  SECOND_KEY,
+  sign,
+  webServer,
+  type EventInit,
+  type Listening,
+} from "../helpers/cloudEvents";
 
 const servers: Listening[] = [];
 afterEach(async () => {
@@ -191,7 +200,7 @@ describe.each(["node", "web"] as const)("WebPubSubEventHandler core (%s)", (mode
         states: {},
         clientProtocol: "default",
       });
-      // The signature is there for code written against the anchor, but never serialised.
+      // The signature is there for code written against @azure/web-pubsub-express, but never serialised.
       expect(seen?.context.signature).toBe(sign("conn-1", KEY));
       expect(JSON.stringify(seen)).not.toContain("sha256=");
     });
@@ -305,11 +314,25 @@ describe.each(["node", "web"] as const)("WebPubSubEventHandler core (%s)", (mode
       expect(seen[0]!.dataType).toBe("binary");
     });
 
-    it("answers 204 when the handler replies with no data, and an empty 200 when there is no handler", async () => {
-      const server = await start(mode, { handleUserEvent: (_req, res) => res.success() });
-      expect(
-        (await server.send({ type: "azure.webpubsub.user.message", contentType: "text/plain", body: "x" })).status,
-      ).toBe(204);
+    it("answers an empty 200 when the handler replies with no data or none at all, as when there is no handler", async () => {
+      const server = await start(mode, {
+        handleUserEvent: async (req, res) => {
+          // An async handler that resolves without replying answers as success() does.
+          if (req.context.eventName !== "silent") res.success();
+          await Promise.resolve();
+        },
+      });
+      for (const eventName of ["message", "silent"]) {
+        const reply = await server.send({
+          type: `azure.webpubsub.user.${eventName}`,
+          eventName,
+          contentType: "text/plain",
+          body: "x",
+        });
+        expect(reply.status).toBe(200);
+        expect(reply.headers.get("content-type")).toBe("application/octet-stream");
+        expect(await reply.text()).toBe("");
+      }
       const bare = await start(mode, {});
       // Unhandled events are not even read: an empty JSON body is no reason for a 400.
       const unhandled = await bare.send({
@@ -384,7 +407,7 @@ describe.each(["node", "web"] as const)("WebPubSubEventHandler core (%s)", (mode
   });
 
   describe("lenient connection state", () => {
-    it("handles an event whose ce-connectionState is not base64 JSON as having no state, like the anchor", async () => {
+    it("handles an event whose ce-connectionState is not base64 JSON as having no state, like @azure/web-pubsub-express", async () => {
       const seen: Record<string, unknown>[] = [];
       const server = await start(mode, {
         handleConnect: (req, res) => {
@@ -472,7 +495,7 @@ describe.each(["node", "web"] as const)("WebPubSubEventHandler core (%s)", (mode
       expect((await server.fetch({ method: "GET" })).status).toBe(405);
       // Hub names are case-insensitive.
       expect((await server.send({ type: "azure.webpubsub.sys.connect", hub: "CHAT" })).status).toBe(204);
-      // An event type this version does not know is not ours either (the anchor passes it on too).
+      // An event type this version does not know is not ours either (@azure/web-pubsub-express passes it on too).
       expect((await server.send({ type: "azure.webpubsub.sys.unknown" })).status).toBe(400);
     });
 
@@ -504,6 +527,13 @@ describe("WebPubSubEventHandler options", () => {
     expect(() => new WebPubSubEventHandler("chat", { verifySignature: false })).not.toThrow();
     expect(() => new WebPubSubEventHandler("", { verifySignature: false })).toThrow(/hub/);
     expect(() => new WebPubSubEventHandler("chat", ["https://x"] as never)).toThrow(/options/);
+    // Every allowedEndpoints entry is checked, even next to "*"; the message names the bad one.
+    const endpoints = (allowedEndpoints: unknown[]) => () =>
+      new WebPubSubEventHandler("chat", { verifySignature: false, allowedEndpoints: allowedEndpoints as string[] });
+    expect(endpoints(["*", "contoso.webpubsub.azure.com"])).toThrow(/Invalid URL.*"contoso\.webpubsub\.azure\.com"/);
+    expect(endpoints([42])).toThrow(TypeError);
+    expect(endpoints(["mailto:ops@example.com"])).toThrow(/"mailto:ops@example\.com"/);
+    expect(endpoints(["*"])).not.toThrow();
   });
 
   it("defaults the path like @azure/web-pubsub-express and matches it loosely", () => {

@@ -10,7 +10,7 @@ import { startEmulator, type Emulator } from "../../src/emulator/index";
 import { WebPubSubEventHandler } from "../../src/express/index";
 import { WebPubSubServiceClient } from "../../src/index";
 import { TestSocket } from "../helpers/ws";
-import { KEY } from "./helpers";
+import { KEY } from "../helpers/cloudEvents";
 
 const hubName = "sample_draw";
 let emulator: Emulator;

@@ -3,10 +3,10 @@
 // must what the callbacks are given (apart from the signature, which ours keeps out of serialisation).
 import type { Server } from "node:http";
 import {
-  MqttV311ConnectReturnCode as AnchorV311,
-  MqttV500ConnectReasonCode as AnchorV500,
-  MqttDisconnectReasonCode as AnchorDisconnect,
-  WebPubSubEventHandler as AnchorHandler,
+  MqttV311ConnectReturnCode as AzureV311,
+  MqttV500ConnectReasonCode as AzureV500,
+  MqttDisconnectReasonCode as AzureDisconnect,
+  WebPubSubEventHandler as AzureHandler,
 } from "@azure/web-pubsub-express";
 import express from "express";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -17,7 +17,7 @@ import {
   WebPubSubEventHandler,
   type WebPubSubEventHandlerOptions,
 } from "../../src/express";
-import { eventRequest, KEY, listen, type EventInit, type Listening } from "./helpers";
+import { eventRequest, KEY, listen, type EventInit, type Listening } from "../helpers/cloudEvents";
 
 type Seen = Record<string, unknown>[];
 
@@ -25,7 +25,7 @@ type Seen = Record<string, unknown>[];
 function callbacks(seen: Seen) {
   const record = (request: { context: object }) => {
     const copy = JSON.parse(JSON.stringify(request)) as Record<string, any>;
-    // The anchor's context has an enumerable `signature`; ours hides it from serialisation. The anchor never
+    // @azure/web-pubsub-express's context has an enumerable `signature`; ours hides it from serialisation. @azure/web-pubsub-express never
     // fills `subprotocol` in though its type declares it; ours does (both listed in docs/migrating.md).
     delete copy["context"]["signature"];
     delete copy["context"]["subprotocol"];
@@ -59,6 +59,15 @@ function callbacks(seen: Seen) {
     handleUserEvent: (req: any, res: any) => {
       record(req);
       if (req.context.eventName === "fail") return res.fail(400, "nope");
+      if (req.context.eventName === "empty") return res.success();
+      if (req.context.eventName === "emptyJson") return res.success(undefined, "json");
+      if (req.context.eventName === "emptyText") return res.success(undefined, "text");
+      if (req.context.eventName === "emptyState") {
+        res.setState("key1", "val1");
+        res.setState("key1", "val3");
+        res.setState("key2", "");
+        return res.success();
+      }
       if (req.dataType === "json") return res.success(JSON.stringify({ echo: req.data }), "json");
       if (req.dataType === "text") return res.success(`echo ${req.data}`, "text");
       res.success(req.data, "binary");
@@ -75,11 +84,11 @@ function app(middleware: express.RequestHandler): express.Express {
   return application;
 }
 
-let anchor: Listening;
+let azure: Listening;
 let ours: Listening;
-let bareAnchor: Listening;
+let bareAzure: Listening;
 let bareOurs: Listening;
-const anchorSeen: Seen = [];
+const azureSeen: Seen = [];
 const oursSeen: Seen = [];
 
 async function serve(application: express.Express): Promise<Listening> {
@@ -89,15 +98,15 @@ async function serve(application: express.Express): Promise<Listening> {
 beforeAll(async () => {
   // Microsoft's whiteboard sample's configuration: `path: "/eventhandler"` behind `/eventhandler/{event}`.
   const path = "/eventhandler";
-  anchor = await serve(app(new AnchorHandler("chat", { path, ...callbacks(anchorSeen) }).getMiddleware()));
+  azure = await serve(app(new AzureHandler("chat", { path, ...callbacks(azureSeen) }).getMiddleware()));
   const options: WebPubSubEventHandlerOptions = { path, accessKeys: [KEY], ...(callbacks(oursSeen) as object) };
   ours = await serve(app(new WebPubSubEventHandler("chat", options).getMiddleware()));
   // No callbacks at all: how unhandled events are answered.
-  bareAnchor = await serve(app(new AnchorHandler("chat", { path }).getMiddleware()));
+  bareAzure = await serve(app(new AzureHandler("chat", { path }).getMiddleware()));
   bareOurs = await serve(app(new WebPubSubEventHandler("chat", { path, accessKeys: [KEY] }).getMiddleware()));
 });
 afterAll(async () => {
-  await Promise.all([anchor, ours, bareAnchor, bareOurs].map((s) => s?.close()));
+  await Promise.all([azure, ours, bareAzure, bareOurs].map((s) => s?.close()));
 });
 
 interface Answer {
@@ -120,11 +129,11 @@ async function answer(base: string, path: string, init: RequestInit): Promise<An
 async function both(init: EventInit, path = "/eventhandler/connect", bare = false): Promise<Answer> {
   const request = eventRequest({ connectionId: "conn-1", ...init });
   const [theirs, mine] = await Promise.all([
-    answer((bare ? bareAnchor : anchor).url, path, request),
+    answer((bare ? bareAzure : azure).url, path, request),
     answer((bare ? bareOurs : ours).url, path, request),
   ]);
   expect(mine).toEqual(theirs);
-  expect(oursSeen).toEqual(anchorSeen);
+  expect(oursSeen).toEqual(azureSeen);
   return mine;
 }
 
@@ -161,10 +170,10 @@ function connect(action: string): EventInit {
 }
 
 describe("drop-in for @azure/web-pubsub-express 1.1 (Express, same requests, same answers)", () => {
-  it("exports the MQTT code enums with the anchor's names and values", () => {
-    expect(MqttV311ConnectReturnCode).toEqual(AnchorV311);
-    expect(MqttV500ConnectReasonCode).toEqual(AnchorV500);
-    expect(MqttDisconnectReasonCode).toEqual(AnchorDisconnect);
+  it("exports the MQTT code enums with @azure/web-pubsub-express's names and values", () => {
+    expect(MqttV311ConnectReturnCode).toEqual(AzureV311);
+    expect(MqttV500ConnectReasonCode).toEqual(AzureV500);
+    expect(MqttDisconnectReasonCode).toEqual(AzureDisconnect);
   });
 
   it("connect: 200 with JSON and state, 204 for success() without payload, fail codes with their detail", async () => {
@@ -257,6 +266,30 @@ describe("drop-in for @azure/web-pubsub-express 1.1 (Express, same requests, sam
     ).toBe(400);
   });
 
+  it("user events: success() without data answers 200 with an empty body, whatever the data type and state", async () => {
+    for (const contentType of ["application/json", "text/plain", "application/octet-stream"]) {
+      for (const eventName of ["empty", "emptyJson", "emptyText", "emptyState"]) {
+        const body = contentType === "application/json" ? "{}" : "x";
+        const result = await both(
+          { type: `azure.webpubsub.user.${eventName}`, eventName, contentType, body },
+          "/eventhandler/message",
+        );
+        expect(result).toMatchObject({ status: 200, body: "" });
+      }
+    }
+    const plain = await both(
+      { type: "azure.webpubsub.user.empty", eventName: "empty", contentType: "text/plain", body: "x" },
+      "/eventhandler/message",
+    );
+    expect(plain.headers["content-type"]).toBe("application/octet-stream");
+    const withState = await both(
+      { type: "azure.webpubsub.user.emptyState", eventName: "emptyState", contentType: "text/plain", body: "x" },
+      "/eventhandler/message",
+    );
+    const state = JSON.parse(Buffer.from(withState.headers["ce-connectionstate"]!, "base64").toString("utf8"));
+    expect(state).toEqual({ key1: "val3", key2: "" });
+  });
+
   it("non-blocking events are answered 200 and delivered with their body", async () => {
     await both({ type: "azure.webpubsub.sys.connected", body: "{}" }, "/eventhandler/connected");
     await both({ type: "azure.webpubsub.gp.joined", body: JSON.stringify({ group: "g" }) }, "/eventhandler/joined");
@@ -292,6 +325,53 @@ describe("drop-in for @azure/web-pubsub-express 1.1 (Express, same requests, sam
     }
     for (const path of ["/eventhandlers", "/eventhandlerconnect", "/", "/other/eventhandler"]) {
       expect((await both(connect("accept"), path)).status).toBe(404);
+    }
+  });
+
+  it("reads path back as Microsoft's package normalises it: lower case, with a trailing slash", () => {
+    for (const [hub, path] of [
+      ["hub", undefined],
+      ["Chat", undefined],
+      ["hub", "/custom"],
+      ["hub", "/custom/"],
+      ["hub", "/Custom/Events"],
+    ] as const) {
+      const options = path === undefined ? {} : { path };
+      const theirs = new AzureHandler(hub, options).path;
+      expect(new WebPubSubEventHandler(hub, { ...options, verifySignature: false }).path).toBe(theirs);
+    }
+    expect(new WebPubSubEventHandler("hub", { path: "/custom", verifySignature: false }).path).toBe("/custom/");
+  });
+
+  it("rejects an allowedEndpoints entry that is not a URL at construction, with the same kind of error", () => {
+    const thrown = (make: () => unknown): unknown => {
+      try {
+        make();
+      } catch (error) {
+        return error;
+      }
+      throw new Error("did not throw");
+    };
+    for (const bad of ["b.com", "https://", "not a url", "http://exa mple.com"]) {
+      const theirs = thrown(() => new AzureHandler("hub", { allowedEndpoints: [bad] })) as TypeError & {
+        code: string;
+      };
+      const mine = thrown(
+        () =>
+          new WebPubSubEventHandler("hub", { allowedEndpoints: ["https://ok.example", bad], verifySignature: false }),
+      ) as TypeError & { code: string };
+      expect(mine).toBeInstanceOf(TypeError);
+      expect(theirs).toBeInstanceOf(TypeError);
+      expect(mine.code).toBe(theirs.code);
+      expect(mine.message.startsWith("Invalid URL")).toBe(true);
+      expect(theirs.message.startsWith("Invalid URL")).toBe(true);
+      expect(mine.message).toContain(JSON.stringify(bad));
+    }
+    for (const good of ["https://contoso.webpubsub.azure.com", "http://localhost:8080/path"]) {
+      expect(() => new AzureHandler("hub", { allowedEndpoints: [good] })).not.toThrow();
+      expect(
+        () => new WebPubSubEventHandler("hub", { allowedEndpoints: [good], verifySignature: false }),
+      ).not.toThrow();
     }
   });
 

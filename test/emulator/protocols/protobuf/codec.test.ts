@@ -11,11 +11,11 @@ import {
   encodeDisconnected,
   isAny,
   payloadOf,
-} from "../../src/emulator/protocols/protobuf/codec";
+} from "../../../../src/emulator/protocols/protobuf/codec";
 import Long from "long";
-import { anyBytes, decodeAny, decodeDown, encodeUp } from "../helpers/protobuf";
+import { anyBytes, decodeAny, decodeDown, encodeUp } from "../../../helpers/protobuf";
 // @ts-expect-error: a plain .mjs script without types
-import { generate, generatedName, protoDir } from "../../scripts/protobuf-gen.mjs";
+import { generate, generatedName, protoDir } from "../../../../scripts/protobuf-gen.mjs";
 
 const b64 = (bytes: Uint8Array) => Buffer.from(bytes).toString("base64");
 

@@ -41,10 +41,10 @@ async function recording(statuses: number[]) {
 
 // The names @azure/web-pubsub passes to tracingClient.withSpan, read from its shipped code.
 const require = createRequire(import.meta.url);
-const anchorDir = require.resolve("@azure/web-pubsub").replace(/dist[/\\].*$/, "dist/esm/");
-const anchorNames = new Set(
+const azureDir = require.resolve("@azure/web-pubsub").replace(/dist[/\\].*$/, "dist/esm/");
+const azureNames = new Set(
   ["hubClient.js", "groupClient.js"].flatMap((file) =>
-    [...readFileSync(anchorDir + file, "utf8").matchAll(/withSpan\("([^"]+)"/g)].map((m) => m[1]!),
+    [...readFileSync(azureDir + file, "utf8").matchAll(/withSpan\("([^"]+)"/g)].map((m) => m[1]!),
   ),
 );
 
@@ -59,6 +59,27 @@ describe("tracing with @opentelemetry/api but no SDK", () => {
       expect(request.headers["traceparent"]).toBeUndefined();
       expect(request.headers["tracestate"]).toBeUndefined();
     }
+  });
+
+  it("follows a provider registered after the client was built and used, and one disabled again", async () => {
+    const { server, client } = await recording([202]);
+    await client.sendToAll({ before: true });
+    const exporter = new InMemorySpanExporter();
+    trace.setGlobalTracerProvider(new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] }));
+    try {
+      await client.sendToAll({ registered: true });
+    } finally {
+      trace.disable();
+    }
+    await client.sendToAll({ after: true });
+    const traceparents = server.requests.map((request) => request.headers["traceparent"]);
+    expect(traceparents[0]).toBeUndefined();
+    expect(traceparents[1]).toMatch(/^00-[0-9a-f]{32}-[0-9a-f]{16}-01$/);
+    expect(traceparents[2]).toBeUndefined();
+    expect(exporter.getFinishedSpans().map((span) => span.name)).toEqual([
+      "HTTP POST",
+      "WebPubSubServiceClient.sendToAll",
+    ]);
   });
 });
 
@@ -103,7 +124,7 @@ describe("tracing with the OpenTelemetry SDK", () => {
       "WebPubSubGroupClient.addConnection",
       "WebPubSubGroupClient.listConnections",
     ];
-    for (const name of expected) expect(anchorNames.has(name), name).toBe(true);
+    for (const name of expected) expect(azureNames.has(name), name).toBe(true);
     const operations = spans().filter((s) => !s.name.startsWith("HTTP "));
     expect(operations.map((s) => s.name)).toEqual(expected);
     for (const op of operations) {
@@ -171,7 +192,7 @@ describe("tracing with the OpenTelemetry SDK", () => {
       .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(RestError);
     const [op] = named("WebPubSubGroupClient.removeUser");
-    expect(anchorNames.has("WebPubSubGroupClient.removeUser")).toBe(true);
+    expect(azureNames.has("WebPubSubGroupClient.removeUser")).toBe(true);
     expect(op!.status).toEqual({ code: 2, message: (error as Error).message });
     expect(op!.events.filter((e) => e.name === "exception")).toHaveLength(1);
     expect(childrenOf(op!)).toHaveLength(1);

@@ -5,9 +5,9 @@
 // rendered from `table` below and must match it.
 import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startEmulator, type Emulator } from "../../src/emulator/index";
-import { WebPubSubServiceClient } from "../../src/index";
-import { closeAllMqtt, connectMqtt, type TestMqtt } from "../helpers/mqtt";
+import { startEmulator, type Emulator } from "../../../src/emulator/index";
+import { WebPubSubServiceClient } from "../../../src/index";
+import { closeAllMqtt, connectMqtt, type TestMqtt } from "../../helpers/mqtt";
 import {
   anyBytes,
   decodeAny,
@@ -15,9 +15,9 @@ import {
   protobufName,
   protobufReliableName,
   type Down,
-} from "../helpers/protobuf";
-import { startRecordingServer } from "../helpers/recordingServer";
-import { TestSocket } from "../helpers/ws";
+} from "../../helpers/protobuf";
+import { startRecordingServer } from "../../helpers/recordingServer";
+import { TestSocket } from "../../helpers/ws";
 
 type DataType = "text" | "binary" | "json" | "protobuf";
 type Sender = "json" | "json.reliable" | "protobuf" | "protobuf.reliable" | "MQTT 5" | "MQTT 3.1.1" | "REST";
@@ -375,14 +375,14 @@ describe("cross-protocol delivery (docs/protocols.md)", () => {
 });
 
 it("docs/protocols.md carries this table", () => {
-  const docs = readFileSync(new URL("../../docs/protocols.md", import.meta.url), "utf8");
+  const docs = readFileSync(new URL("../../../docs/protocols.md", import.meta.url), "utf8");
   expect(docs).toContain(renderTable());
 });
 
 /** A REST token the way the service's REST API takes one (audience: the request URL). */
 async function restToken(): Promise<string> {
   const { SignJWT } = await import("jose");
-  const { defaultAccessKey } = await import("../../src/emulator/index");
+  const { defaultAccessKey } = await import("../../../src/emulator/index");
   return new SignJWT({})
     .setProtectedHeader({ alg: "HS256", typ: "JWT" })
     .setAudience(`${emulator.endpoint}/api/hubs/${hub}/groups/${group}/:send?api-version=2024-12-01`)

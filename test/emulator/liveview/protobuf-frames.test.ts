@@ -1,10 +1,10 @@
 // The live view shows protobuf frames decoded: what a protobuf client asked for, in the same terms as json
 // frames (type, group, event, data type, ack id), never the message body.
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { WebPubSubServiceClient } from "../../src/index";
-import { startEmulator, type Emulator, type EmulatorEvent } from "../../src/emulator/index";
-import { summarise } from "../../src/emulator/liveview/summary";
-import { ProtobufClient, protobufReliableName } from "../helpers/protobuf";
+import { WebPubSubServiceClient } from "../../../src/index";
+import { startEmulator, type Emulator, type EmulatorEvent } from "../../../src/emulator/index";
+import { summarise } from "../../../src/emulator/liveview/summary";
+import { ProtobufClient, protobufReliableName } from "../../helpers/protobuf";
 
 let emulator: Emulator;
 let service: WebPubSubServiceClient;
