@@ -43,7 +43,7 @@ const client = new WebPubSubClient(
   },
 );
 const clientDisconnects: (string | undefined)[] = [];
-client.on("disconnected", (e) => clientDisconnects.push(e.message));
+client.on("disconnected", (e) => clientDisconnects.push(e.message?.message));
 const { connectionId } = await new Promise<{ connectionId: string }>((resolve) => {
   client.on("connected", resolve);
   void client.start();

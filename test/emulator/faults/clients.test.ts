@@ -54,7 +54,7 @@ describe("connection faults with @azure/web-pubsub-client", () => {
     const connected: string[] = [];
     const disconnected: (string | undefined)[] = [];
     client.on("connected", (e) => connected.push(e.connectionId));
-    client.on("disconnected", (e) => disconnected.push(e.message));
+    client.on("disconnected", (e) => disconnected.push(e.message?.message));
     await client.start();
     emulator.faults.add({ kind: "drop", hub: "policy", closeCode: 1008 });
     await expect.poll(() => connected.length, { timeout: 10_000 }).toBe(2);
