@@ -3,12 +3,12 @@
 // client's queue). Real clients against the emulator on loopback.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
-import { startEmulator, type Emulator } from "../../src/emulator/index";
-import { WebPubSubServiceClient } from "../../src/index";
-import { startEventHandler, type EventHandlerServer } from "../helpers/eventHandler";
-import { closeAllMqtt, connectMqtt } from "../helpers/mqtt";
-import { RawWebSocket } from "../helpers/rawWebSocket";
-import { TestSocket, refusedStatus } from "../helpers/ws";
+import { startEmulator, type Emulator } from "../../../src/emulator/index";
+import { WebPubSubServiceClient } from "../../../src/index";
+import { startEventHandler, type EventHandlerServer } from "../../helpers/eventHandler";
+import { closeAllMqtt, connectMqtt } from "../../helpers/mqtt";
+import { RawWebSocket } from "../../helpers/rawWebSocket";
+import { TestSocket, refusedStatus } from "../../helpers/ws";
 
 const json = "json.webpubsub.azure.v1";
 const reliable = "json.reliable.webpubsub.azure.v1";
