@@ -94,7 +94,7 @@ export function createEmulatorServer(requestTimeoutMs: number, handlers: Handler
 }
 
 /** Answers a refused upgrade with a plain HTTP response and closes the socket. */
-export function refuseUpgrade(socket: Duplex, status: number, message: string): void {
+export function writeRefusal(socket: Duplex, status: number, message: string): void {
   const body = `${message}\n`;
   socket.end(
     `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? "Error"}\r\n` +

@@ -4,7 +4,7 @@ import type { IncomingMessage } from "node:http";
 import type { Duplex } from "node:stream";
 import type WebSocket from "ws";
 import type { MqttConnection } from "../protocols/mqtt/session";
-import { refuse } from "../protocols/websocket/handshake";
+import { writeRefusal } from "../server";
 import type { ClientConnection } from "../state/connection";
 import type { HubRegistry } from "../state/core";
 import type { ActiveRule } from "./active";
@@ -19,7 +19,7 @@ export function refuseUpgrade(faults: FaultController, req: IncomingMessage, soc
   if (active === undefined) return false;
   const status = (active.rule as RefuseFaultRule).status ?? 503;
   faults.report(active, hub, `${mqtt ? "MQTT" : "WebSocket"} connection refused with ${status}`);
-  refuse(socket, status, "The service is unavailable (injected fault).");
+  writeRefusal(socket, status, "The service is unavailable (injected fault).");
   return true;
 }
 

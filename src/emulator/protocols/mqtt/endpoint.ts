@@ -7,7 +7,7 @@ import type { IConnectPacket } from "mqtt-packet";
 import { WebSocketServer, type WebSocket } from "ws";
 import { clientClaims } from "../../auth/client";
 import { bearer } from "../../auth/token";
-import { refuseUpgrade } from "../../server";
+import { writeRefusal } from "../../server";
 import type { EmulatorCore } from "../../state/core";
 import { V5 } from "./codes";
 import { decideConnect, type MqttHandshake } from "./connect";
@@ -56,7 +56,7 @@ export class MqttEndpoint {
     Promise.all([this.#authorize(req), loadPacketLibrary()]).then(
       ([handshake]) => {
         if ("status" in handshake) {
-          refuseUpgrade(socket, handshake.status, handshake.message);
+          writeRefusal(socket, handshake.status, handshake.message);
           this.core.log(`mqtt refused (${handshake.status}): ${handshake.message}`);
           this.core.observation.emit?.({
             kind: "refused",
@@ -70,7 +70,7 @@ export class MqttEndpoint {
       },
       (error: unknown) => {
         this.core.log(`mqtt upgrade failed: ${(error as Error).message}`);
-        refuseUpgrade(socket, 500, "internal error");
+        writeRefusal(socket, 500, "internal error");
       },
     );
   }

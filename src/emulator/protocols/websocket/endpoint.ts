@@ -7,7 +7,7 @@ import { ClientConnection, maxUnackedBytes, maxUnackedMessages, type ClientProto
 import type { EmulatorCore } from "../../state/core";
 import { FrameHandler } from "../json/frames";
 import { loadProtobuf, type ProtobufModule } from "../protobuf/load";
-import { refuseUpgrade } from "../../server";
+import { writeRefusal } from "../../server";
 import { ReadGate } from "./backpressure";
 import { authorizeUpgrade, newConnectionId, type Pending } from "./handshake";
 import { Requests } from "./requests";
@@ -61,7 +61,7 @@ export class ClientEndpoint {
       .then(
         (pending) => {
           if (typeof pending === "object" && "status" in pending) {
-            refuseUpgrade(socket, pending.status, pending.message);
+            writeRefusal(socket, pending.status, pending.message);
             this.core.log(`ws refused (${pending.status}): ${pending.message}`);
             this.core.observation.emit?.({
               kind: "refused",
@@ -76,7 +76,7 @@ export class ClientEndpoint {
         },
         (error: unknown) => {
           this.core.log(`ws upgrade failed: ${(error as Error).message}`);
-          refuseUpgrade(socket, 500, "internal error");
+          writeRefusal(socket, 500, "internal error");
         },
       );
   }
