@@ -1,4 +1,5 @@
 import { existsSync, readFileSync } from "node:fs";
+import { constants as http2Constants } from "node:http2";
 import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Plugin } from "esbuild";
@@ -45,6 +46,49 @@ const vendoredMqttPacket: Plugin = {
   },
 };
 
+// undici's Pool is bundled once into dist/vendor/undici-pool.js (ESM, so the ESM and CommonJS builds both
+// import() it without a CommonJS export scan); the Node transport imports that file on its first request.
+const vendoredUndiciPool: Plugin = {
+  name: "webpubsub-vendored-undici-pool",
+  setup(build) {
+    build.onResolve({ filter: /\/vendor\/undici-pool$/ }, () => ({ path: "./vendor/undici-pool.js", external: true }));
+  },
+};
+// undici's HTTP/2 client loads node:http2 (a few milliseconds of every cold start) only to read a few protocol
+// constants when it loads; it connects over HTTP/2 only with `allowH2`, which webpubsub never sets. In the
+// bundle it gets those constants, copied from this Node's node:http2 at build time, and node:http2 itself on
+// first use of anything else.
+const lazyHttp2: Plugin = {
+  name: "webpubsub-lazy-http2",
+  setup(build) {
+    build.onResolve({ filter: /^node:http2$/ }, (args) =>
+      /[\\/]undici[\\/]lib[\\/]dispatcher[\\/]client-h2\.js$/.test(args.importer)
+        ? { path: args.importer, namespace: "webpubsub-lazy-http2" }
+        : undefined,
+    );
+    build.onLoad({ filter: /.*/, namespace: "webpubsub-lazy-http2" }, (args) => {
+      const all = http2Constants as Record<string, string | number>;
+      const used = new Set(readFileSync(args.path, "utf8").match(/\b(?:NGHTTP2|HTTP2)_[A-Z0-9_]+\b/g) ?? []);
+      const constants = Object.fromEntries([...used].filter((name) => name in all).map((name) => [name, all[name]]));
+      return {
+        loader: "js",
+        contents: [
+          `const constants = ${JSON.stringify(constants)};`,
+          "let http2;",
+          'module.exports = new Proxy({}, { get: (_, key) => key === "constants" ? constants : (http2 ??= require("node:http2"))[key] });',
+        ].join("\n"),
+      };
+    });
+  },
+};
+
+// undici is CommonJS: its require() calls of Node built-ins need a require in the ESM bundle.
+const undiciBanner = [
+  "// undici (https://github.com/nodejs/undici), MIT License, Copyright (c) Matteo Collina and Undici contributors.",
+  'import { createRequire as __webpubsubCreateRequire } from "node:module";',
+  "const require = __webpubsubCreateRequire(import.meta.url);",
+].join("\n");
+
 // `tsup --env.WEBPUBSUB_BUILD js` (what `npm run demo` runs first): the JavaScript without type declarations,
 // and without emptying dist/ (a full build's .d.ts files stay). Declarations take most of a build's time; a demo
 // needs none.
@@ -63,7 +107,7 @@ function configs(full: boolean): Options[] {
       target: "node20",
       platform: "node",
       define,
-      esbuildPlugins: [vendoredMqttPacket],
+      esbuildPlugins: [vendoredMqttPacket, vendoredUndiciPool],
     },
     {
       // jose 6 and p-retry 7 are ESM-only; Node 20.18 cannot require() them, so the CJS build carries its own copy.
@@ -76,7 +120,20 @@ function configs(full: boolean): Options[] {
       platform: "node",
       define,
       noExternal: ["jose", "p-retry", "is-network-error"],
-      esbuildPlugins: [vendoredMqttPacket],
+      esbuildPlugins: [vendoredMqttPacket, vendoredUndiciPool],
+    },
+    {
+      entry: { "vendor/undici-pool": "src/vendor/undici-pool.ts" },
+      format: ["esm"],
+      sourcemap: false,
+      target: "node20",
+      platform: "node",
+      noExternal: ["undici"],
+      // `node:sqlite` and friends exist only under the `node:` prefix.
+      removeNodeProtocol: false,
+      minify: true,
+      banner: { js: undiciBanner },
+      esbuildPlugins: [lazyHttp2],
     },
     {
       entry: { "vendor/mqtt-packet": "src/vendor/mqtt-packet.ts" },
@@ -106,7 +163,7 @@ function configs(full: boolean): Options[] {
       platform: "node",
       define,
       banner: { js: "#!/usr/bin/env node" },
-      esbuildPlugins: [vendoredMqttPacket],
+      esbuildPlugins: [vendoredMqttPacket, vendoredUndiciPool],
     },
   ];
 }

@@ -1,6 +1,6 @@
 // 4. Footprint: tarball size, then installed production size and package count (npm install --omit=dev).
 import { execFile } from "node:child_process";
-import { mkdtemp, readdir, lstat, rm, stat, readFile } from "node:fs/promises";
+import { mkdtemp, readdir, lstat, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { ROOT, fmt, fmtBytes, ratio, table } from "./util.mjs";
@@ -70,7 +70,7 @@ const bundleTargets = {
   worker: { platform: "browser", conditions: ["workerd", "worker"] },
 };
 
-/** Bytes of the minified bundle, or the bundler's first error (the anchor cannot be bundled for a Worker). */
+/** Bytes of the minified bundle, or the bundler's first error (@azure/web-pubsub cannot be bundled for a Worker). */
 async function bundleSize(dir, pkg, target) {
   const { build } = await import(path.join(ROOT, "node_modules", "esbuild", "lib", "main.js"));
   const entry = path.join(dir, "function.mjs");
@@ -143,13 +143,13 @@ export async function run({ log }) {
     try {
       const out = await npm(["pack", "--json", "--dry-run", "@azure/web-pubsub@1.2.0"], packDir);
       const info = JSON.parse(out)[0];
-      res.anchorTarball = { packed: info.size, unpacked: info.unpackedSize, files: info.entryCount };
+      res.azureTarball = { packed: info.size, unpacked: info.unpackedSize, files: info.entryCount };
     } catch (e) {
-      notes.push(`anchor tarball info failed: ${e.message}`);
+      notes.push(`@azure/web-pubsub tarball info failed: ${e.message}`);
     }
     for (const [label, spec] of [
       ["webpubsub", tarball],
-      ["anchor", "@azure/web-pubsub@1.2.0"],
+      ["azure", "@azure/web-pubsub@1.2.0"],
     ]) {
       if (!spec) continue;
       try {
@@ -163,7 +163,7 @@ export async function run({ log }) {
     await rm(packDir, { recursive: true, force: true });
   }
   const w = res.webpubsub;
-  const a = res.anchor;
+  const a = res.azure;
   const size = (v) => (typeof v === "number" ? fmtBytes(v) : v === undefined ? "n/a" : v);
   const bundleRow = (label, target) => {
     const ours = w?.bundle[target];
@@ -179,14 +179,14 @@ export async function run({ log }) {
     [
       "tarball (packed)",
       fmtBytes(res.tarball?.packed),
-      fmtBytes(res.anchorTarball?.packed),
-      ratio(res.anchorTarball?.packed, res.tarball?.packed),
+      fmtBytes(res.azureTarball?.packed),
+      ratio(res.azureTarball?.packed, res.tarball?.packed),
     ],
     [
       "tarball (unpacked)",
       fmtBytes(res.tarball?.unpacked),
-      fmtBytes(res.anchorTarball?.unpacked),
-      ratio(res.anchorTarball?.unpacked, res.tarball?.unpacked),
+      fmtBytes(res.azureTarball?.unpacked),
+      ratio(res.azureTarball?.unpacked, res.tarball?.unpacked),
     ],
     ["installed node_modules", fmtBytes(w?.bytes), fmtBytes(a?.bytes), ratio(a?.bytes, w?.bytes)],
     ["installed packages", w ? String(w.count) : "n/a", a ? String(a.count) : "n/a", ratio(a?.count, w?.count)],
@@ -199,13 +199,13 @@ export async function run({ log }) {
   notes.push(`webpubsub installs: ${list(w)}`);
   notes.push(`@azure/web-pubsub@1.2.0 installs: ${list(a)}`);
   notes.push(
-    "Sizes are the sum of regular-file bytes (not disk blocks). The webpubsub tarball is `npm pack` of this checkout (dist/ as built; source maps are not published). Each bundle is one `sendToAll` call with everything it imports. The anchor's conditions are the same (it has no export conditions for them); for a Worker its bundle fails on Node built-ins (`buffer`, `crypto`, ...), which a Worker lacks without nodejs_compat.",
+    "Sizes are the sum of regular-file bytes (not disk blocks). The webpubsub tarball is `npm pack` of this checkout (dist/ as built; source maps are not published). Each bundle is one `sendToAll` call with everything it imports. @azure/web-pubsub's conditions are the same (it has no export conditions for them); for a Worker its bundle fails on Node built-ins (`buffer`, `crypto`, ...), which a Worker lacks without nodejs_compat.",
   );
   return {
     tables: [
       {
         title: "Footprint",
-        markdown: table(["measure", "webpubsub", "@azure/web-pubsub 1.2.0", "anchor / webpubsub"], rows),
+        markdown: table(["measure", "webpubsub", "@azure/web-pubsub 1.2.0", "@azure/web-pubsub / webpubsub"], rows),
       },
     ],
     notes,

@@ -5,7 +5,7 @@ import {
   HUB,
   connectionStringFor,
   fmt,
-  importAnchor,
+  importAzure,
   importWebpubsub,
   median,
   ratio,
@@ -30,13 +30,13 @@ export async function run({ quick, log }) {
   const origin = `http://127.0.0.1:${port}`;
   const cs = connectionStringFor(port);
   const { WebPubSubServiceClient } = await importWebpubsub();
-  const Anchor = (await importAnchor()).WebPubSubServiceClient;
+  const Azure = (await importAzure()).WebPubSubServiceClient;
 
   const pool = new Pool(origin, { connections: 128 });
   const wps = new WebPubSubServiceClient(cs, HUB);
-  const anchor = new Anchor(cs, HUB, { allowInsecureConnection: true });
+  const azure = new Azure(cs, HUB, { allowInsecureConnection: true });
   const wpsGroup = wps.group("g");
-  const anchorGroup = anchor.group("g");
+  const azureGroup = azure.group("g");
 
   const rawSend = (path, body, contentType) => () =>
     pool
@@ -59,27 +59,27 @@ export async function run({ quick, log }) {
       n: (c) => (c === 1 ? 2000 : 20000),
       undici: rawSend(hubPath, SMALL_JSON, "application/json"),
       webpubsub: () => wps.sendToAll(SMALL),
-      anchor: () => anchor.sendToAll(SMALL),
+      azure: () => azure.sendToAll(SMALL),
     },
     {
       id: 'group("g").sendToAll small JSON',
       n: (c) => (c === 1 ? 2000 : 20000),
       undici: rawSend(groupPath, SMALL_JSON, "application/json"),
       webpubsub: () => wpsGroup.sendToAll(SMALL),
-      anchor: () => anchorGroup.sendToAll(SMALL),
+      azure: () => azureGroup.sendToAll(SMALL),
     },
     {
       id: "sendToAll 64 KB Uint8Array",
       n: () => 3000,
       undici: rawSend(hubPath, BIG, "application/octet-stream"),
       webpubsub: () => wps.sendToAll(BIG),
-      anchor: () => anchor.sendToAll(BIG),
+      azure: () => azure.sendToAll(BIG),
     },
   ];
   const concurrencies = quick ? [16, 64] : [1, 16, 64, 256];
   const rounds = quick ? 1 : 3;
-  const contenders = ["undici", "webpubsub", "anchor"];
-  const labels = { undici: "raw undici Pool", webpubsub: "webpubsub", anchor: "@azure/web-pubsub" };
+  const contenders = ["undici", "webpubsub", "azure"];
+  const labels = { undici: "raw undici Pool", webpubsub: "webpubsub", azure: "@azure/web-pubsub" };
 
   const tables = [];
   const summary = [];
@@ -87,11 +87,11 @@ export async function run({ quick, log }) {
     for (const sc of scenarios) {
       const rows = [];
       // one-off warm-up of every contender for this scenario, so the first timed run is not the JIT's
-      for (const who of contenders) await runConcurrent(sc[who], who === "anchor" ? 300 : 2000, 64);
+      for (const who of contenders) await runConcurrent(sc[who], who === "azure" ? 300 : 2000, 64);
       for (const c of concurrencies) {
         const base = Math.round(sc.n(c) / (quick ? 5 : 1));
-        const counts = { undici: base, webpubsub: base, anchor: Math.max(200, Math.round(base / 4)) };
-        const res = { undici: [], webpubsub: [], anchor: [] };
+        const counts = { undici: base, webpubsub: base, azure: Math.max(200, Math.round(base / 4)) };
+        const res = { undici: [], webpubsub: [], azure: [] };
         for (let r = 0; r < rounds; r++) {
           // alternate the order every round
           const order = contenders.map((_, i) => contenders[(i + r) % contenders.length]);
@@ -106,22 +106,22 @@ export async function run({ quick, log }) {
         }
         log(
           `  ${sc.id} c=${c}: undici ${fmt(m.undici.rate)} req/s, webpubsub ${fmt(m.webpubsub.rate)} req/s, ` +
-            `anchor ${fmt(m.anchor.rate)} req/s | cpu µs/req ${fmt(m.undici.cpu)} / ${fmt(m.webpubsub.cpu)} / ${fmt(m.anchor.cpu)} ` +
-            `| wps/undici ${ratio(m.webpubsub.rate, m.undici.rate)}, wps/anchor ${ratio(m.webpubsub.rate, m.anchor.rate)}`,
+            `@azure/web-pubsub ${fmt(m.azure.rate)} req/s | cpu µs/req ${fmt(m.undici.cpu)} / ${fmt(m.webpubsub.cpu)} / ${fmt(m.azure.cpu)} ` +
+            `| wps/undici ${ratio(m.webpubsub.rate, m.undici.rate)}, wps/@azure ${ratio(m.webpubsub.rate, m.azure.rate)}`,
         );
         rows.push([
           String(c),
-          `${fmt(counts.undici)} / ${fmt(counts.anchor)}`,
+          `${fmt(counts.undici)} / ${fmt(counts.azure)}`,
           fmt(m.undici.rate),
           fmt(m.webpubsub.rate),
-          fmt(m.anchor.rate),
+          fmt(m.azure.rate),
           ratio(m.webpubsub.rate, m.undici.rate),
-          ratio(m.webpubsub.rate, m.anchor.rate),
+          ratio(m.webpubsub.rate, m.azure.rate),
           fmt(m.undici.cpu, 1),
           fmt(m.webpubsub.cpu, 1),
-          fmt(m.anchor.cpu, 1),
+          fmt(m.azure.cpu, 1),
           ratio(m.webpubsub.cpu, m.undici.cpu),
-          ratio(m.anchor.cpu, m.webpubsub.cpu),
+          ratio(m.azure.cpu, m.webpubsub.cpu),
         ]);
         summary.push({ scenario: sc.id, c, ...m });
       }
@@ -130,17 +130,17 @@ export async function run({ quick, log }) {
         markdown: table(
           [
             "concurrency",
-            "N (others / anchor)",
+            "N (others / @azure/web-pubsub)",
             `${labels.undici} req/s`,
             "webpubsub req/s",
             "@azure/web-pubsub req/s",
             "webpubsub / undici",
-            "webpubsub / anchor",
+            "webpubsub / @azure/web-pubsub",
             "undici CPU µs/req",
             "webpubsub CPU µs/req",
-            "anchor CPU µs/req",
+            "@azure/web-pubsub CPU µs/req",
             "CPU webpubsub / undici",
-            "CPU anchor / webpubsub",
+            "CPU @azure/web-pubsub / webpubsub",
           ],
           rows,
         ),
@@ -154,7 +154,7 @@ export async function run({ quick, log }) {
   return {
     tables,
     notes: [
-      "Same server process for all three contenders, which alternate order each round. The anchor runs N/4 requests (it is slow); rates are per second.",
+      "Same server process for all three contenders, which alternate order each round. @azure/web-pubsub runs N/4 requests (it is slow); rates are per second.",
       "CPU is process.cpuUsage() (user+system) of the client process only, divided by requests.",
       "On this 2-core machine the single-process node:http target server saturates near 40k req/s, so at concurrency ≥ 16 the webpubsub/undici req/s ratio is server-bound; the CPU µs/request columns are the better client-overhead comparison.",
       "The raw undici contender uses Pool.request() (the convenient public API); webpubsub drives dispatch() directly, so it can beat this 'floor'.",

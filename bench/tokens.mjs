@@ -6,7 +6,7 @@ import {
   HUB,
   connectionStringFor,
   fmt,
-  importAnchor,
+  importAzure,
   importWebpubsub,
   median,
   ratio,
@@ -22,9 +22,9 @@ export async function run({ quick, log }) {
   const cs = connectionStringFor(8080);
   const endpoint = "http://127.0.0.1:8080";
   const { WebPubSubServiceClient } = await importWebpubsub();
-  const Anchor = (await importAnchor()).WebPubSubServiceClient;
+  const Azure = (await importAzure()).WebPubSubServiceClient;
   const wps = new WebPubSubServiceClient(cs, HUB);
-  const anchor = new Anchor(cs, HUB, { allowInsecureConnection: true });
+  const azure = new Azure(cs, HUB, { allowInsecureConnection: true });
   const opts = { userId: "user-1", roles: ["webpubsub.sendToGroup", "webpubsub.joinLeaveGroup"] };
 
   // Floor: what a token minimally costs — header.payload base64url + HMAC-SHA256, same claims.
@@ -45,7 +45,7 @@ export async function run({ quick, log }) {
   const contenders = {
     floor: () => floorToken(opts),
     webpubsub: () => wps.getClientAccessToken(opts),
-    anchor: () => anchor.getClientAccessToken(opts),
+    azure: () => azure.getClientAccessToken(opts),
   };
   // sanity: all produce a 3-part JWT
   for (const [k, f] of Object.entries(contenders)) {
@@ -97,10 +97,10 @@ export async function run({ quick, log }) {
     names.map((k) => [k, { lat: median(res[k].lat), rate: median(res[k].rate), cpu: median(res[k].cpu) }]),
   );
   log(
-    `  serial µs: floor ${fmt(m.floor.lat, 1)}, webpubsub ${fmt(m.webpubsub.lat, 1)}, anchor ${fmt(m.anchor.lat, 1)}; ` +
-      `tokens/s @256: floor ${fmt(m.floor.rate)}, webpubsub ${fmt(m.webpubsub.rate)}, anchor ${fmt(m.anchor.rate)}`,
+    `  serial µs: floor ${fmt(m.floor.lat, 1)}, webpubsub ${fmt(m.webpubsub.lat, 1)}, @azure/web-pubsub ${fmt(m.azure.lat, 1)}; ` +
+      `tokens/s @256: floor ${fmt(m.floor.rate)}, webpubsub ${fmt(m.webpubsub.rate)}, @azure/web-pubsub ${fmt(m.azure.rate)}`,
   );
-  const label = { floor: "node:crypto HMAC floor", webpubsub: "webpubsub", anchor: "@azure/web-pubsub" };
+  const label = { floor: "node:crypto HMAC floor", webpubsub: "webpubsub", azure: "@azure/web-pubsub" };
   const rows = names.map((k) => [
     label[k],
     fmt(m[k].lat, 1),
@@ -130,8 +130,8 @@ export async function run({ quick, log }) {
         markdown: table(
           ["ratio", "value"],
           [
-            ["anchor latency / webpubsub latency", ratio(m.anchor.lat, m.webpubsub.lat)],
-            ["webpubsub tokens/s / anchor tokens/s", ratio(m.webpubsub.rate, m.anchor.rate)],
+            ["@azure/web-pubsub latency / webpubsub latency", ratio(m.azure.lat, m.webpubsub.lat)],
+            ["webpubsub tokens/s / @azure/web-pubsub tokens/s", ratio(m.webpubsub.rate, m.azure.rate)],
             ["webpubsub latency / floor latency (overhead over raw HMAC)", ratio(m.webpubsub.lat, m.floor.lat)],
             ["webpubsub tokens/s / floor tokens/s", ratio(m.webpubsub.rate, m.floor.rate)],
           ],

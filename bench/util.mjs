@@ -30,15 +30,15 @@ export function checkDist() {
 export const importWebpubsub = () => import(pathToFileURL(DIST_INDEX).href);
 export const importEmulator = () => import(pathToFileURL(DIST_EMULATOR).href);
 
-/** Absolute path of the anchor's ESM entry, resolved from the project root. */
-export function anchorEntry() {
+/** Absolute path of @azure/web-pubsub's ESM entry, resolved from the project root. */
+export function azureEntry() {
   const require = createRequire(path.join(ROOT, "package.json"));
   const pkgJson = require.resolve("@azure/web-pubsub/package.json");
   const pkg = require(pkgJson);
   const rel = pkg.exports?.["."]?.import?.default ?? pkg.module ?? pkg.main;
   return path.join(path.dirname(pkgJson), rel);
 }
-export const importAnchor = () => import(pathToFileURL(anchorEntry()).href);
+export const importAzure = () => import(pathToFileURL(azureEntry()).href);
 
 export function median(values) {
   if (!values.length) return NaN;
@@ -106,7 +106,9 @@ export function startChild(script, args = [], { env, nodeArgs = [] } = {}) {
       let value = line;
       try {
         value = JSON.parse(line);
-      } catch {}
+      } catch {
+        // not JSON: handed on as the line itself
+      }
       if (first) {
         first = false;
         resolve(handle);

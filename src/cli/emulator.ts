@@ -133,7 +133,12 @@ export async function run(argv: string[]): Promise<number> {
     throw error;
   }
   // With logging on, the emulator has already said where it listens.
-  const listeningLine = values.quiet ? `Web PubSub emulator listening on ${emulator.endpoint}\n` : "";
+  // Behind a proxy (--public-endpoint) both matter: where the emulator listens, and what clients are told.
+  const hostPart = where.host.includes(":") ? `[${where.host}]` : where.host === "0.0.0.0" ? "127.0.0.1" : where.host;
+  const listeningAt = `http://${hostPart}:${emulator.port}`;
+  const publicLine =
+    emulator.endpoint === listeningAt ? "" : `Public endpoint (in the connection string): ${emulator.endpoint}\n`;
+  const listeningLine = values.quiet ? `Web PubSub emulator listening on ${listeningAt}\n${publicLine}` : "";
   const view = emulator.liveViewUrl === undefined ? "" : `Live view:\n  ${emulator.liveViewUrl}\n`;
   // Listen for the signals before saying we are ready: whoever reads the output may stop us at once.
   const stopped = new Promise<void>((resolve) => {

@@ -12,6 +12,7 @@ import { withRetries } from "./retryLoop";
 import {
   loadTracing,
   tracedAttempt,
+  tracerProviderRegistered,
   tracingApi,
   withOperationSpan,
   type OperationTrace,
@@ -140,7 +141,7 @@ export class Pipeline {
       pipelining: config.pipelining,
       dispatcher: config.dispatcher,
     });
-    if (tracingApi() === undefined) void loadTracing();
+    if (tracingApi() === undefined && tracerProviderRegistered()) void loadTracing();
   }
 
   // Callers that pass the same retryOptions object on every call (batches do) validate it once.
@@ -166,7 +167,8 @@ export class Pipeline {
     this.#inFlight++;
     try {
       const operation = spec.operation;
-      if (operation === undefined) return await this.#request(spec, undefined);
+      // No tracer provider registered (yet): every span would be a no-op, so no span, header or API load.
+      if (operation === undefined || !tracerProviderRegistered()) return await this.#request(spec, undefined);
       let api = tracingApi();
       if (api === null) return await this.#request(spec, undefined);
       // Only calls made before the import settled wait for it.

@@ -2,8 +2,9 @@
 // (through @azure/core-tracing and core-rest-pipeline's tracingPolicy): an operation span named after
 // @azure/web-pubsub's `withSpan` name, with `az.namespace` = "Microsoft.WebPubSub", and one CLIENT span `HTTP <METHOD>`
 // per attempt, whose context goes out as the W3C `traceparent` header.
-// @opentelemetry/api is an optional peer: it is imported lazily, once per process; when it is missing,
-// tracing stays off and each call pays one comparison.
+// @opentelemetry/api is an optional peer: it is imported lazily, once per process, and only once an app has
+// registered a tracer provider (until then every span would be a no-op, and loading the API costs a fresh
+// process tens of milliseconds); when it is missing, tracing stays off and each call pays one comparison.
 import type * as OtelApi from "@opentelemetry/api";
 import type { TransportResponse } from "./transport/types";
 import { packageVersion } from "./version";
@@ -35,8 +36,32 @@ const statusError = 2;
 
 // undefined: not loaded yet; null: not installed (tracing is off for good).
 let api: Api | null | undefined;
+// The tracer of the provider registered now. An app may disable its provider and register another: the tracer
+// of the old one would keep sending spans to it, so the tracer is fetched again when the provider changes.
 let tracer: OtelApi.Tracer | undefined;
+let tracerOf: OtelApi.TracerProvider | undefined;
+
+function currentTracer(loaded: Api): OtelApi.Tracer {
+  const provider = loaded.trace.getTracerProvider();
+  if (provider !== tracerOf || tracer === undefined) {
+    tracer = provider.getTracer("webpubsub", packageVersion);
+    tracerOf = provider;
+  }
+  return tracer;
+}
 let loading: Promise<void> | undefined;
+
+// @opentelemetry/api 1.x keeps what an app registers (tracer provider, context manager, ...) in one object on
+// globalThis under this key, shared by every copy of the API in the process; `trace` is set by
+// `trace.setGlobalTracerProvider()` (which every SDK's `register()` calls) and removed by `trace.disable()`.
+// The API itself checks that the registering copy's version is compatible once it is loaded.
+const otelGlobalKey = Symbol.for("opentelemetry.js.api.1");
+
+/** Whether an app has registered a global tracer provider: without one, no span is ever recorded. */
+export function tracerProviderRegistered(): boolean {
+  const registered = (globalThis as Record<symbol, { trace?: unknown } | undefined>)[otelGlobalKey];
+  return registered?.trace !== undefined;
+}
 
 /** Starts importing @opentelemetry/api (once); the promise settles when it is known whether it is there. */
 export function loadTracing(): Promise<void> {
@@ -50,8 +75,6 @@ export function loadTracing(): Promise<void> {
       const loaded = (module.trace === undefined ? (module as { default?: unknown }).default : module) as
         Api | undefined;
       api = loaded?.trace === undefined || loaded.context === undefined ? null : loaded;
-      // A ProxyTracer: it follows whichever provider is registered later.
-      tracer = api?.trace.getTracer("webpubsub", packageVersion);
     },
     () => {
       api = null;
@@ -68,6 +91,8 @@ export function tracingApi(): Api | null | undefined {
 /** The operation span's context, handed to each attempt. */
 export interface OperationTrace {
   api: Api;
+  /** The tracer of the operation span, for its attempts' spans. */
+  tracer: OtelApi.Tracer;
   context: OtelApi.Context;
   method: string;
   url: string;
@@ -85,7 +110,8 @@ export async function withOperationSpan<T>(
   describe: () => { method: string; url: string },
 ): Promise<T> {
   const parentContext = (parent as OtelApi.Context | undefined) ?? loaded.context.active();
-  const span = tracer!.startSpan(name, { kind: spanKindInternal }, parentContext);
+  const tracerNow = currentTracer(loaded);
+  const span = tracerNow.startSpan(name, { kind: spanKindInternal }, parentContext);
   if (!span.isRecording()) {
     span.end();
     return run(undefined);
@@ -93,7 +119,9 @@ export async function withOperationSpan<T>(
   span.setAttribute("az.namespace", namespace);
   const context = loaded.trace.setSpan(parentContext, span);
   try {
-    const result = await loaded.context.with(context, () => run({ api: loaded, context, ...describe() }));
+    const result = await loaded.context.with(context, () =>
+      run({ api: loaded, tracer: tracerNow, context, ...describe() }),
+    );
     span.setStatus({ code: statusOk });
     return result;
   } catch (error) {
@@ -118,7 +146,7 @@ export function tracedAttempt(
 ): () => Promise<TransportResponse> {
   const { api: loaded } = trace;
   return async () => {
-    const span = tracer!.startSpan(
+    const span = trace.tracer.startSpan(
       `HTTP ${trace.method}`,
       {
         kind: spanKindClient,

@@ -60,6 +60,27 @@ describe("tracing with @opentelemetry/api but no SDK", () => {
       expect(request.headers["tracestate"]).toBeUndefined();
     }
   });
+
+  it("follows a provider registered after the client was built and used, and one disabled again", async () => {
+    const { server, client } = await recording([202]);
+    await client.sendToAll({ before: true });
+    const exporter = new InMemorySpanExporter();
+    trace.setGlobalTracerProvider(new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] }));
+    try {
+      await client.sendToAll({ registered: true });
+    } finally {
+      trace.disable();
+    }
+    await client.sendToAll({ after: true });
+    const traceparents = server.requests.map((request) => request.headers["traceparent"]);
+    expect(traceparents[0]).toBeUndefined();
+    expect(traceparents[1]).toMatch(/^00-[0-9a-f]{32}-[0-9a-f]{16}-01$/);
+    expect(traceparents[2]).toBeUndefined();
+    expect(exporter.getFinishedSpans().map((span) => span.name)).toEqual([
+      "HTTP POST",
+      "WebPubSubServiceClient.sendToAll",
+    ]);
+  });
 });
 
 describe("tracing with the OpenTelemetry SDK", () => {

@@ -33,6 +33,13 @@ describe("a fresh clone and the shipped files", () => {
     expect(files.filter((f) => readFileSync(f, "utf8").includes("sourceMappingURL"))).toEqual([]);
   });
 
+  it("no shipped file names a path inside undici (Deno and some bundlers refuse deep imports)", () => {
+    const files = shippedJs(join(root, "dist")).filter((f) => !/\.d\.c?ts$/.test(f));
+    expect(files.filter((f) => /["']undici\/[^"']/.test(readFileSync(f, "utf8")))).toEqual([]);
+    // The Node transport's Pool comes pre-bundled in one file instead.
+    expect(files.some((f) => /vendor[\\/]undici-pool\.js$/.test(f))).toBe(true);
+  });
+
   it("without Chromium the browser test is skipped with a one-line notice; with CI=true it fails", async () => {
     const vitest = join(root, "node_modules", "vitest", "vitest.mjs");
     const args = [vitest, "run", "test/samples/chat.browser.test.ts"];

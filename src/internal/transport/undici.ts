@@ -9,8 +9,9 @@ import {
   type TransportResponse,
 } from "./types";
 
-// undici's full entry costs ~80 ms to load and its Pool module alone ~30 ms, so the Pool is loaded on the
-// first request (never at import time), and only when the user gave no dispatcher of their own.
+// undici's full entry costs ~80 ms to load, so only its Pool is loaded, pre-bundled into one file
+// (src/vendor/undici-pool.ts), on the first request (never at import time), and only when the user gave no
+// dispatcher of their own.
 let poolModule: Promise<typeof import("undici").Pool> | undefined;
 
 /** The Node default: undici's `dispatch()` with a callback handler (no stream objects per request). */
@@ -36,7 +37,7 @@ class UndiciTransport implements Transport {
   }
 
   #createPool(): Promise<Dispatcher> {
-    poolModule ??= import("undici/lib/dispatcher/pool.js").then((m) => m.default);
+    poolModule ??= import("../../vendor/undici-pool").then((m) => m.Pool);
     const pending = poolModule.then((Pool) => {
       const pool = new Pool(this.#origin, {
         connections: this.#options.connections ?? 128,

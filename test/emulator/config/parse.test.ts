@@ -2,12 +2,13 @@
 // the field and what is allowed (docs/emulator-config.md).
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { jsonErrorOffset } from "../../src/emulator/config/jsonError";
-import { EmulatorConfigError } from "../../src/emulator/index";
-import { parseConfigText } from "../../src/emulator/config/load";
-import { parseJsonc } from "../../src/emulator/config/jsonc";
-import { resolveConfig } from "../../src/emulator/config/parse";
-import { matchHandler } from "../../src/emulator/config/match";
+import { jsonErrorOffset } from "../../../src/emulator/config/jsonError";
+import { EmulatorConfigError } from "../../../src/emulator/index";
+import { parseConfigText } from "../../../src/emulator/config/load";
+import { parseJsonc } from "../../../src/emulator/config/jsonc";
+import { resolveConfig } from "../../../src/emulator/config/parse";
+import { matchHandler } from "../../../src/emulator/config/match";
+import { codeBlocks } from "../../helpers/markdown";
 
 const refusal = (value: unknown): EmulatorConfigError => {
   try {
@@ -349,5 +350,26 @@ describe("matching an event against a hub's handlers", () => {
   it("no handler takes an event none lists", () => {
     expect(matchHandler(handlers.slice(0, 1), "system", "connected")).toBeUndefined();
     expect(matchHandler(handlers.slice(2), "user", "chat")).toBeUndefined();
+  });
+});
+
+describe("docs/emulator-config.md", () => {
+  const examples = codeBlocks("docs/emulator-config.md").filter((b) => b.lang === "json");
+  it("has an example of each shape, and both load without a notice", () => {
+    expect(examples).toHaveLength(2);
+    for (const example of examples) expect(parseConfigText(example.code, "example").notices).toEqual([]);
+  });
+  it("routes the first example's events as its text says", () => {
+    const chat = parseConfigText((examples[0] as { code: string }).code, "example").hubs.get("chat");
+    const to = (kind: "system" | "user", event: string) => matchHandler(chat?.handlers ?? [], kind, event)?.urlTemplate;
+    expect(to("system", "connect")).toBe("http://localhost:3000/auth/{event}");
+    for (const [kind, event] of [
+      ["system", "connected"],
+      ["system", "disconnected"],
+      ["user", "message"],
+      ["user", "typing"],
+    ] as const)
+      expect(to(kind, event)).toBe("http://localhost:3000/chat/{hub}/{event}");
+    expect(to("user", "vote")).toBe("http://localhost:4000/audit");
   });
 });
