@@ -13,6 +13,8 @@ export interface Handlers {
   isMqtt(url: string | undefined): boolean;
   mqttUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void;
   clientUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void;
+  /** Answers an upgrade an injected fault refuses; false to go on. */
+  refuseUpgrade(req: IncomingMessage, socket: Duplex, mqtt: boolean): boolean;
   /** Where an error nothing else caught is reported (the request or socket it came from is ended). */
   log(line: string): void;
 }
@@ -64,7 +66,9 @@ export function createEmulatorServer(requestTimeoutMs: number, handlers: Handler
   });
   server.on("upgrade", (req, socket, head) => {
     try {
-      if (handlers.isMqtt(req.url)) handlers.mqttUpgrade(req, socket, head);
+      const mqtt = handlers.isMqtt(req.url);
+      if (handlers.refuseUpgrade(req, socket, mqtt)) return;
+      if (mqtt) handlers.mqttUpgrade(req, socket, head);
       else handlers.clientUpgrade(req, socket, head);
     } catch (error) {
       failed(req, error, () => socket.destroy());

@@ -19,6 +19,11 @@ const subprotocolNames: Record<ClientProtocol, string | undefined> = {
   mqtt: "mqtt",
 };
 
+/** Holds messages back before they reach a connection (fault injection); false lets them through now. */
+export interface DeliveryGate {
+  hold(connection: ClientConnection, message: EncodedMessage): boolean;
+}
+
 /** A frame on the wire: JSON text, or protobuf bytes (a string's length counts toward the backlog as is). */
 type Frame = string | Uint8Array;
 
@@ -80,8 +85,18 @@ export class ClientConnection {
     return this.protocol === "reliable" || this.protocol === "protobufReliable";
   }
 
+  /** Set by the hub: where delivery faults may hold messages back. */
+  gate: DeliveryGate | undefined;
+
   /** Delivers a message in this connection's protocol (and to anyone awaiting it in a test). */
   deliver(message: EncodedMessage): void {
+    if (this.closed) return;
+    if (this.gate?.hold(this, message) === true) return;
+    this.deliverNow(message);
+  }
+
+  /** Delivers without asking the gate (what the gate calls when it releases a held message). */
+  deliverNow(message: EncodedMessage): void {
     if (this.closed) return;
     this.#record(message);
     this.transmit(message);

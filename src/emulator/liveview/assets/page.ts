@@ -28,7 +28,7 @@ export const page = `<!doctype html>
   <section class="panel" id="traffic-panel">
     <div class="panel-head wrap"><h2>Traffic</h2>
       <div class="filters">
-        <select id="f-kind" aria-label="kind"><option value="">all kinds</option><option value="rest">REST calls</option><option value="frame">client frames</option><option value="upstream">event handler</option><option value="conn">connects</option><option value="group">groups</option></select>
+        <select id="f-kind" aria-label="kind"><option value="">all kinds</option><option value="rest">REST calls</option><option value="frame">client frames</option><option value="upstream">event handler</option><option value="conn">connects</option><option value="group">groups</option><option value="fault">injected faults</option></select>
         <input id="f-user" type="search" placeholder="user" aria-label="user">
         <input id="f-conn" type="search" placeholder="connection" aria-label="connection">
         <input id="f-group" type="search" placeholder="group" aria-label="group">

@@ -254,6 +254,17 @@ export class ClientEndpoint {
     ws?.close(1008, "Unacknowledged message backlog is full");
   }
 
+  /**
+   * Ends a connection for good with a close code (an injected 1008 policy close): PubSub clients are told why
+   * first, and a reliable client's recovery then fails, so it starts a new connection.
+   */
+  endWith(connection: ClientConnection, code: number, reason: string): void {
+    const ws = connection.socket;
+    connection.sendControl({ type: "system", event: "disconnected", message: reason });
+    this.#drop(connection, reason);
+    ws?.close(code, truncate(reason, 120));
+  }
+
   /** Closes a connection from the server side (REST close calls): PubSub clients are told why first. */
   close(connection: ClientConnection, reason: string | undefined): void {
     if (connection.closeByServer(reason)) return;

@@ -215,6 +215,13 @@ describe("the server side", () => {
     client.ws.socket.send(Buffer.from([0x0a, 0xff, 0xff]));
     expect((await client.ws.closed).code).toBe(1007);
   });
+
+  it("a message the reference pages do not define (a group-state request of the newest client preview) closes it too", async () => {
+    const { client } = await connect();
+    // setGroupState as @azure/web-pubsub-client-protobuf 1.0.0-beta.5 writes it (its test vectors): field 15.
+    client.ws.socket.send(Buffer.from("eg0KCWNoYXQtcm9vbRAC", "base64"));
+    expect((await client.ws.closed).code).toBe(1007);
+  });
 });
 
 it("an int32 ack id (the 2021 .proto of reference-protobuf-webpubsub-subprotocol) comes back as sent, negative too", async () => {
