@@ -26,7 +26,7 @@ export class SessionLifecycle {
 
   /** Creates or resumes the session for an accepted CONNECT and answers CONNACK. Undefined: refused. */
   establish(link: MqttLink, packet: IConnectPacket, decision: Accepted, hubName: string): MqttConnection | undefined {
-    const hub = this.core.hub(hubName);
+    let hub = this.core.hub(hubName);
     const existing = hub.connections.get(decision.clientId);
     if (existing !== undefined && !(existing instanceof MqttConnection)) {
       this.refuse(
@@ -53,6 +53,8 @@ export class SessionLifecycle {
     if (session !== undefined && (clean || otherUser)) {
       this.end(session, link.physicalId);
       session = undefined;
+      // Ending the last session of a hub prunes the hub: the new session goes into the hub as it is now.
+      hub = this.core.hub(hubName);
     }
     const present = session !== undefined;
     if (session === undefined) {
