@@ -30,6 +30,8 @@ export async function withRetries<T>(
   pRetryModule ??= import("p-retry").then((m) => m.default);
   const pRetry = await pRetryModule;
   try {
+    // The first attempt's failure goes to p-retry exactly as it was thrown (it decides what happens next).
+    // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors
     return await pRetry((attemptNumber) => (attemptNumber === 1 ? Promise.reject(first) : attempt()), {
       retries: retry.maxRetries,
       // p-retry's own backoff is off (0 ms): onFailedAttempt below sleeps the exact wait before p-retry goes on.

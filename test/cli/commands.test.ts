@@ -71,10 +71,13 @@ describe("webpubsub token", () => {
   });
 
   it("explains bad usage with exit status 2", async () => {
-    expect(await runCli(["token"])).toMatchObject({ code: 2, stderr: expect.stringContaining("--hub is required") });
+    expect(await runCli(["token"])).toMatchObject({
+      code: 2,
+      stderr: expect.stringContaining("--hub is required") as unknown,
+    });
     expect(await runCli(["token", "--hub", "h"])).toMatchObject({
       code: 2,
-      stderr: expect.stringContaining("no connection string"),
+      stderr: expect.stringContaining("no connection string") as unknown,
     });
     expect(
       await runCli(["token", "--hub", "h", "--protocol", "x"], {
@@ -82,11 +85,11 @@ describe("webpubsub token", () => {
       }),
     ).toMatchObject({
       code: 2,
-      stderr: expect.stringContaining('--protocol "x" is not one of default, mqtt, socketio'),
+      stderr: expect.stringContaining('--protocol "x" is not one of default, mqtt, socketio') as unknown,
     });
     expect(await runCli(["nope"])).toMatchObject({
       code: 2,
-      stderr: expect.stringContaining('unknown command "nope"'),
+      stderr: expect.stringContaining('unknown command "nope"') as unknown,
     });
   });
 
@@ -153,7 +156,7 @@ describe("webpubsub send", () => {
     });
     expect(r).toMatchObject({
       code: 2,
-      stderr: expect.stringContaining("at most one of --group, --user, --connection"),
+      stderr: expect.stringContaining("at most one of --group, --user, --connection") as unknown,
     });
   });
 });
@@ -218,6 +221,6 @@ describe("webpubsub emulator", () => {
     logged.kill("SIGINT");
     expect(await loggedExit).toBe(0);
     const bad = await runNode([cli, "emulator", "--port", "0", "--public-endpoint", "pubsub.example.com/x"]);
-    expect(bad).toMatchObject({ code: 2, stderr: expect.stringContaining("publicEndpoint") });
+    expect(bad).toMatchObject({ code: 2, stderr: expect.stringContaining("publicEndpoint") as unknown });
   });
 });

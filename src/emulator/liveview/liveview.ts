@@ -8,6 +8,8 @@ import type { ConnectionInfo } from "../types";
 import type { EmulatorEvent } from "./observe";
 import { Access } from "./access";
 import { assets } from "./assets/index";
+import type { FaultController } from "../faults/controller";
+import { faultRoutes } from "./faults";
 import { Feed, type FeedLimits } from "./feed";
 import { loginPage } from "./login";
 import { snapshot } from "./state";
@@ -17,6 +19,8 @@ export interface LiveViewSource {
   keyBytes: Uint8Array;
   connections(): ConnectionInfo[];
   watch(listener: (event: EmulatorEvent) => void): () => void;
+  /** The fault rules the panel lists, adds and removes. */
+  faults?: FaultController;
 }
 
 export interface LiveView {
@@ -87,6 +91,8 @@ class LiveViewRoutes {
     if (path === "/ui/api/state" && method === "GET") return this.#state(req, res);
     if (path === "/ui/api/events" && method === "GET") return this.#events(res);
     if (path === "/ui/api/sign" && method === "POST") return this.#sign(req, res);
+    const { faults } = this.source;
+    if (faults !== undefined && faultRoutes(faults, req, res, path)) return;
     const message = `No live view route for ${method} ${path}.`;
     return reply(res, 404, "application/json", json({ code: "NotFound", message }));
   }
