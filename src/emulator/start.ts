@@ -77,6 +77,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
         keyBytes: core.keyBytes,
         connections: () => connections(),
         watch: (listener) => observation.add(listener),
+        faults,
       },
       endpoint,
     );

@@ -36,7 +36,12 @@ export async function followFaultsFile(
   log: (line: string) => void,
 ): Promise<{ close(): void }> {
   const file = resolve(path);
-  let seen = await readFile(file, "utf8");
+  let seen: string;
+  try {
+    seen = await readFile(file, "utf8");
+  } catch (error) {
+    throw new FaultRuleError(path, `could not be read (${(error as NodeJS.ErrnoException).code ?? "error"})`);
+  }
   apply(faults, parseFaultsText(seen, file));
   log(`faults: ${faults.list().length} rule(s) from ${path}`);
   let timer: NodeJS.Timeout | undefined;
