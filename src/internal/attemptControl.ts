@@ -1,6 +1,6 @@
 import { AbortError, TimeoutError, type WebPubSubError } from "../errors";
 import { isRetryableFailure } from "./retry";
-import type { AttemptControl } from "./transport/types";
+import type { AttemptControl, AttemptEndListener } from "./transport/types";
 
 /** Limits and facts about the call that one attempt needs to end itself with the right typed error. */
 export interface AttemptLimits {
@@ -36,7 +36,9 @@ export class AttemptTimer implements AttemptControl {
   #bodyDeadline = Infinity;
   #timer: ReturnType<typeof setTimeout> | undefined;
   #ended: WebPubSubError | undefined;
-  #listeners: ((reason: Error) => void)[] | undefined;
+  // One listener (the transport's handler) is the rule; more go to a list.
+  #listener: AttemptEndListener | undefined;
+  #moreListeners: AttemptEndListener[] | undefined;
   #controller: AbortController | undefined;
   #unwatch: (() => void) | undefined;
 
@@ -74,9 +76,10 @@ export class AttemptTimer implements AttemptControl {
     return this.#controller.signal;
   }
 
-  onEnd(listener: (reason: Error) => void): void {
-    if (this.#ended !== undefined) listener(this.#ended);
-    else (this.#listeners ??= []).push(listener);
+  onEnd(listener: AttemptEndListener): void {
+    if (this.#ended !== undefined) listener.attemptEnded(this.#ended);
+    else if (this.#listener === undefined) this.#listener = listener;
+    else (this.#moreListeners ??= []).push(listener);
   }
 
   sent(): void {
@@ -155,9 +158,12 @@ export class AttemptTimer implements AttemptControl {
     this.#ended = reason;
     this.finish();
     this.#controller?.abort(reason);
-    const listeners = this.#listeners;
-    this.#listeners = undefined;
-    if (listeners !== undefined) for (const listener of listeners) listener(reason);
+    const listener = this.#listener;
+    const more = this.#moreListeners;
+    this.#listener = undefined;
+    this.#moreListeners = undefined;
+    listener?.attemptEnded(reason);
+    if (more !== undefined) for (const next of more) next.attemptEnded(reason);
   }
 }
 
