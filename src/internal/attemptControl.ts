@@ -1,5 +1,6 @@
 import { AbortError, TimeoutError, type WebPubSubError } from "../errors";
 import { isRetryableFailure } from "./retry";
+import { cancel, DueTask, schedule } from "./dueList";
 import type { AttemptControl, AttemptEndListener } from "./transport/types";
 
 /** Limits and facts about the call that one attempt needs to end itself with the right typed error. */
@@ -23,18 +24,18 @@ export interface AttemptLimits {
 const slackMs = 1;
 
 /**
- * One attempt's timers and cancellation, enforced the same way whatever the transport. One `setTimeout`
- * per attempt: progress only records a timestamp, and when the timer fires it either ends the attempt or
- * re-arms for the earliest limit still ahead, so progress never pushes the deadline or the body limit back.
+ * One attempt's timers and cancellation, enforced the same way whatever the transport. One timer per attempt
+ * (a task in the shared lists of ./dueList.ts): progress only records a timestamp, and when the timer fires it
+ * either ends the attempt or re-arms for the earliest limit still ahead, so progress never pushes the deadline
+ * or the body limit back.
  */
-export class AttemptTimer implements AttemptControl {
+export class AttemptTimer extends DueTask implements AttemptControl {
   readonly maxResponseBytes: number;
   readonly #limits: AttemptLimits;
   #requestSent = false;
   #lastProgress: number;
   /** When the response body's own time limit runs out (set by the first progress after `sent()`). */
   #bodyDeadline = Infinity;
-  #timer: ReturnType<typeof setTimeout> | undefined;
   #ended: WebPubSubError | undefined;
   // One listener (the transport's handler) is the rule; more go to a list.
   #listener: AttemptEndListener | undefined;
@@ -43,6 +44,7 @@ export class AttemptTimer implements AttemptControl {
   #unwatch: (() => void) | undefined;
 
   constructor(limits: AttemptLimits) {
+    super();
     this.#limits = limits;
     this.maxResponseBytes = limits.maxResponseBytes;
     const now = performance.now();
@@ -95,23 +97,17 @@ export class AttemptTimer implements AttemptControl {
 
   /** The attempt is over (settled by the transport): stop the timer and the abort watch. */
   finish(): void {
-    if (this.#timer !== undefined) clearTimeout(this.#timer);
-    this.#timer = undefined;
+    cancel(this);
     this.#unwatch?.();
     this.#unwatch = undefined;
   }
 
   #arm(ms: number): void {
-    this.#timer = setTimeout(AttemptTimer.#fire, Math.max(1, Math.ceil(ms)), this);
+    schedule(this, ms);
   }
 
-  // A static callback with the timer as argument: no closure allocated per attempt.
-  static #fire(timer: AttemptTimer): void {
-    timer.#check();
-  }
-
-  #check(): void {
-    this.#timer = undefined;
+  /** The timer fired: end the attempt if a limit has passed, else re-arm for the next one. */
+  due(): void {
     const limits = this.#limits;
     const now = performance.now() + slackMs;
     if (now >= limits.deadline) {
