@@ -49,7 +49,11 @@ async function measureTarget({ label, proc, makeUrl, makeSend, n, rounds, log, s
     const { sockets, state, connectMs } = await connectAll(await makeUrl(child), n, subprotocol);
     await sleep(300);
     const rssConnected = await child.rss();
+    // The server's own CPU time per send (emulator children only): steadier than wall time on a busy machine.
+    const cpu = async () => (subprotocol === undefined ? 0 : (await child.ask("cpu")).cpuUs);
+    const c0 = await cpu();
     const times = await sendRounds({ label, sender, state, n, rounds, warmUp: true });
+    const cpuMs = ((await cpu()) - c0) / 1000 / (rounds + 1);
     const rssAfter = await child.rss();
     const res = {
       n,
@@ -61,6 +65,7 @@ async function measureTarget({ label, proc, makeUrl, makeSend, n, rounds, log, s
       rssConnected,
       rssAfter,
       perConn: (rssConnected - rssBefore) / n,
+      cpuMs,
     };
     log(
       `  ${label} N=${fmt(n)}: fan-out ${fmt(res.ms, 1)} ms (rounds ${times.map((t) => t.toFixed(0)).join("/")}), ` +
@@ -297,6 +302,9 @@ export async function run({ quick, log }) {
       fmt(j.ms, 1),
       fmt(p.ms, 1),
       ratio(p.ms, j.ms),
+      fmt(j.cpuMs, 1),
+      fmt(p.cpuMs, 1),
+      ratio(p.cpuMs, j.cpuMs),
       fmt(j.connPerSec),
       fmt(p.connPerSec),
       fmtBytes(j.perConn),
@@ -360,6 +368,9 @@ export async function run({ quick, log }) {
             "json ms",
             "protobuf ms",
             "protobuf / json (time)",
+            "json emulator CPU ms per send",
+            "protobuf emulator CPU ms per send",
+            "protobuf / json (CPU)",
             "json connect/s",
             "protobuf connect/s",
             "json RSS per connection",

@@ -17,7 +17,7 @@ function connect(url: string, protocol?: string) {
   const received: string[] = [];
   const waiters: { n: number; resolve: () => void }[] = [];
   socket.on("message", (data, isBinary) => {
-    received.push(isBinary ? `<binary ${(data as Buffer).length} bytes>` : data.toString());
+    received.push(isBinary ? `<binary ${(data as Buffer).length} bytes>` : (data as Buffer).toString());
     for (const w of waiters.filter((w) => received.length >= w.n)) w.resolve();
   });
   const open = new Promise<void>((resolve, reject) => {

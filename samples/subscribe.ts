@@ -14,7 +14,7 @@ await service.close();
 
 const socket = new WebSocket(url);
 socket.on("open", () => console.log(`connected to hub ${hub}`));
-socket.on("message", (data) => console.log(`Message received: ${data.toString()}`));
+socket.on("message", (data) => console.log(`Message received: ${(data as Buffer).toString()}`));
 socket.on("close", (code) => console.log(`disconnected (${code})`));
 process.once("SIGINT", () => socket.close());
 process.once("SIGTERM", () => socket.close());

@@ -19,7 +19,9 @@ export interface RequestLogEvent {
   durationMs: number;
   /** The service's `x-ms-request-id`, when it answered with an error. */
   requestId?: string;
+  // The known codes document the type; `string` keeps codes of other versions assignable.
   /** The SDK error code of a failed attempt. */
+  // eslint-disable-next-line @typescript-eslint/no-redundant-type-constituents
   errorCode?: WebPubSubErrorCode | string;
   /** Whether the failure is one the client retries (attempts left permitting). */
   retryable?: boolean;

@@ -20,7 +20,11 @@ export function odata(strings: TemplateStringsArray, ...values: unknown[]): stri
     else if (typeof value === "string") {
       const escaped = value.replace(/'/g, "''");
       out += before.trimEnd().endsWith("'") ? escaped : `'${escaped}'`;
-    } else out += String(value);
+    } else {
+      // Numbers and booleans as they print; any other value as its own toString() says (the caller's choice).
+      // eslint-disable-next-line @typescript-eslint/no-base-to-string
+      out += String(value);
+    }
   }
   return out;
 }

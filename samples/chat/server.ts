@@ -37,7 +37,7 @@ export async function startChatServer(options: { connectionString?: string; port
 
   const handler = new WebPubSubEventHandler(hub, {
     path: "/eventhandler/",
-    accessKeys: [parseConnectionString(connectionString).accessKey as string],
+    accessKeys: [parseConnectionString(connectionString).accessKey],
     handleConnect: (request, response) => response.success({ groups: ["everyone"] }),
     onConnected: async ({ context }) => {
       await service.sendToAll({ system: true, text: `${context.userId ?? "someone"} joined` });

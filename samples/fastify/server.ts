@@ -19,7 +19,7 @@ export async function startFastifyServer(
 
   const handler = new WebPubSubEventHandler("chat", {
     path: "/eventhandler/",
-    accessKeys: [parseConnectionString(connectionString).accessKey as string],
+    accessKeys: [parseConnectionString(connectionString).accessKey],
     handleUserEvent: async (request, response) => {
       await service.sendToAll({ from: request.context.userId ?? "anonymous", text: String(request.data) });
       response.success();

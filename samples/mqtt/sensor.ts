@@ -43,7 +43,7 @@ const nextFrame = (match: (f: Record<string, unknown>) => boolean) =>
     };
     check();
   });
-dashboard.on("message", (data) => frames.push(JSON.parse(data.toString()) as Record<string, unknown>));
+dashboard.on("message", (data) => frames.push(JSON.parse((data as Buffer).toString()) as Record<string, unknown>));
 await new Promise((resolve) => dashboard.once("open", resolve));
 dashboard.send(JSON.stringify({ type: "joinGroup", group: "readings", ackId: 1 }));
 await nextFrame((f) => f["type"] === "ack" && f["ackId"] === 1);

@@ -134,7 +134,9 @@ export class WebPubSubGroup {
    *
    * @example
    * ```ts
-   * for await (const { connectionId, userId } of client.group("chat").listConnections()) console.log(connectionId, userId);
+   * for await (const { connectionId, userId } of client.group("chat").listConnections()) {
+   *   console.log(connectionId, userId);
+   * }
    * ```
    */
   listConnections(options?: GroupListConnectionsOptions): PagedGroupMembers {

@@ -130,7 +130,7 @@ export class WebPubSubServiceClient {
           return key;
         },
       };
-      this.hubName = credentialOrHub as string;
+      this.hubName = credentialOrHub;
       options = (hubOrOptions as WebPubSubServiceClientOptions | undefined) ?? {};
     } else {
       this.endpoint = normalizeEndpoint(endpointOrConnectionString);
@@ -452,7 +452,11 @@ export class WebPubSubServiceClient {
    *
    * @example
    * ```ts
-   * const { url } = await client.getClientAccessToken({ userId: "alice", roles: ["webpubsub.joinLeaveGroup.chat"], groups: ["chat"] });
+   * const { url } = await client.getClientAccessToken({
+   *   userId: "alice",
+   *   roles: ["webpubsub.joinLeaveGroup.chat"],
+   *   groups: ["chat"],
+   * });
    * ```
    */
   async getClientAccessToken(options?: GenerateClientTokenOptions): Promise<ClientTokenResponse> {

@@ -53,7 +53,9 @@ export interface WebPubSubServiceClientOptions {
    * Nothing is logged without it.
    * @example
    * ```ts
-   * new WebPubSubServiceClient(cs, "chat", { logger: (e) => console.log(`${e.method} ${e.url} ${e.status ?? e.errorCode} ${e.durationMs} ms`) });
+   * new WebPubSubServiceClient(cs, "chat", {
+   *   logger: (e) => console.log(`${e.method} ${e.url} ${e.status ?? e.errorCode} ${e.durationMs} ms`),
+   * });
    * ```
    */
   logger?: (event: RequestLogEvent) => void;

@@ -67,6 +67,7 @@ export function parseMemberPage(response: TransportResponse, what: string): Pars
 /** An absolute http(s) URL, or a path (with query) below the endpoint, percent-encoded correctly. */
 function isUsableLink(link: string): boolean {
   // Whitespace, controls, and characters a URL never carries raw would be silently re-encoded by URL parsing.
+  // eslint-disable-next-line no-control-regex -- the control characters are what this test looks for
   if (link.length > 8192 || /[\s\x00-\x1f\x7f"<>\\^`{|}]/.test(link)) return false;
   try {
     decodeURI(link);
@@ -80,7 +81,10 @@ function isUsableLink(link: string): boolean {
   return !link.startsWith("//");
 }
 
-/** Whether a continuation token is a service `nextLink` (absolute, or a path below the endpoint) rather than a bare token. */
+/**
+ * Whether a continuation token is a service `nextLink` (absolute, or a path below the endpoint) rather than a bare
+ * token.
+ */
 export function isNextLink(token: string): boolean {
   return /^https?:\/\//i.test(token) || token.startsWith("/") || /^api\//i.test(token);
 }

@@ -21,5 +21,20 @@ export type {
   ConnectionEvent,
   RefusedEvent,
   GroupEvent,
+  FaultEvent,
 } from "./liveview/observe";
+export type {
+  FaultRule,
+  FaultTrigger,
+  RestFaultRule,
+  RefuseFaultRule,
+  DropFaultRule,
+  DeliveryFaultRule,
+  EventHandlerFaultRule,
+  RestOperation,
+  ActiveFault,
+  FaultHandle,
+  EmulatorFaults,
+} from "./faults/types";
+export { FaultRuleError } from "./faults/error";
 export { compileFilter, FilterSyntaxError, type FilterSubject, type FilterPredicate } from "./filter/compile";

@@ -1,4 +1,5 @@
 // startEmulator's options, checked up front (a clear TypeError naming the bad value) and with defaults filled in.
+import { escapingLog } from "./log";
 import { parsePublicEndpoint } from "./auth/endpoint";
 import type { ResolvedConfig } from "./config/resolved";
 import type { EmulatorOptions } from "./types";
@@ -45,7 +46,7 @@ export function resolveOptions(options: EmulatorOptions, config?: ResolvedConfig
     host: options.host ?? config?.host ?? "127.0.0.1",
     port,
     accessKey,
-    log: options.log ?? (() => {}),
+    log: options.log === undefined ? () => {} : escapingLog(options.log),
     reconnectionGraceMs: options.reconnectionGraceMs ?? 30_000,
     recordMessages: options.recordMessages ?? true,
     maxBodyBytes: options.maxBodyBytes ?? 16 * 1024 * 1024,

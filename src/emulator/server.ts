@@ -13,6 +13,10 @@ export interface Handlers {
   isMqtt(url: string | undefined): boolean;
   mqttUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void;
   clientUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void;
+  /** Answers an upgrade an injected fault refuses; false to go on. */
+  refuseUpgrade(req: IncomingMessage, socket: Duplex, mqtt: boolean): boolean;
+  /** Where an error nothing else caught is reported (the request or socket it came from is ended). */
+  log(line: string): void;
 }
 
 export interface EmulatorServer {
@@ -31,18 +35,45 @@ export function createEmulatorServer(requestTimeoutMs: number, handlers: Handler
     headersTimeout: Math.min(60_000, requestTimeoutMs),
     connectionsCheckingInterval: Math.min(1000, requestTimeoutMs),
   };
+  // The last line of defence: an exception while serving one request or upgrade ends that request or
+  // socket with an error and a log line, never the process.
+  const failed = (req: IncomingMessage, error: unknown, end: () => void): void => {
+    handlers.log(
+      `internal error serving ${req.method ?? "?"} ${(req.url ?? "/").replace(/\?.*$/s, "")}: ${(error as Error)?.message ?? String(error)}`,
+    );
+    try {
+      end();
+    } catch {
+      // Ending it failed too: the socket is gone already.
+    }
+  };
+  const internalError = (res: ServerResponse) => () => {
+    if (res.headersSent) res.destroy();
+    else res.writeHead(500, { "content-type": "text/plain; charset=utf-8" }).end("internal error\n");
+  };
   const server = createServer(serverOptions, (req, res) => {
-    if (handlers.liveView(req, res)) return;
-    void handlers.rest(req, res);
+    try {
+      if (handlers.liveView(req, res)) return;
+      handlers.rest(req, res).catch((error: unknown) => failed(req, error, internalError(res)));
+    } catch (error) {
+      failed(req, error, internalError(res));
+    }
   });
   const sockets = new Set<Socket>();
   server.on("connection", (socket) => {
     sockets.add(socket);
     socket.once("close", () => sockets.delete(socket));
   });
-  server.on("upgrade", (req, socket, head) =>
-    handlers.isMqtt(req.url) ? handlers.mqttUpgrade(req, socket, head) : handlers.clientUpgrade(req, socket, head),
-  );
+  server.on("upgrade", (req, socket, head) => {
+    try {
+      const mqtt = handlers.isMqtt(req.url);
+      if (handlers.refuseUpgrade(req, socket, mqtt)) return;
+      if (mqtt) handlers.mqttUpgrade(req, socket, head);
+      else handlers.clientUpgrade(req, socket, head);
+    } catch (error) {
+      failed(req, error, () => socket.destroy());
+    }
+  });
   answerClientErrors(server);
   return {
     server,

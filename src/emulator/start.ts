@@ -13,6 +13,10 @@ import { HubRegistry, type EmulatorCore } from "./state/core";
 import type { ConnectionInfo, Emulator, EmulatorOptions } from "./types";
 import { Upstreams } from "./upstream/hubs";
 import { ConfigRuntime, readInitialConfig } from "./config/runtime";
+import { FaultController } from "./faults/controller";
+import { FaultDeliveryGate } from "./faults/delivery";
+import { followFaultsFile } from "./faults/file";
+import { dropOnStart, refuseUpgrade } from "./faults/sockets";
 
 /**
  * Starts a local Web PubSub emulator.
@@ -29,14 +33,19 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   const initial = await readInitialConfig(options);
   const settings = resolveOptions(options, initial.config);
   const observation = new Observation();
-  const registry = new HubRegistry(observation);
+  const faults = new FaultController(observation);
+  const registry = new HubRegistry(observation, new FaultDeliveryGate(faults));
   // Where the emulator is reachable; known once it listens (upstream clients and tokens are made after that).
   const address = { origin: `${settings.host}:${settings.port}`, origins: [] as string[] };
   // Keep-alive timers pick up edited intervals when the configuration changes.
   const configs = new ConfigRuntime(initial, options.hubs, settings.log, () => clients.keepAlive.reschedule());
-  const upstreams = new Upstreams(configs, settings.accessKey, () => address.origin, settings.log, observation);
-  const core = createCore(settings, registry, observation, upstreams, configs, address);
+  const upstreams = new Upstreams(configs, settings.accessKey, () => address.origin, settings.log, observation, faults);
+  const core = createCore(settings, registry, observation, upstreams, configs, address, faults);
   const clients = new ClientEndpoint(core);
+  dropOnStart(faults, registry, (connection, code, reason) => clients.endWith(connection, code, reason));
+  for (const [i, rule] of (options.faults ?? []).entries()) faults.add(rule, "api", `faults[${i}]`);
+  const faultsFile =
+    options.faultsFile === undefined ? undefined : await followFaultsFile(faults, options.faultsFile, settings.log);
   // MQTT clients (/clients/mqtt/hubs/{hub}) have their own endpoint; their sessions live in the same hubs.
   const mqtt = new MqttEndpoint(core, { sessionExpiryMs: settings.mqttSessionExpiryMs });
   const rest = new RestApi(core, clients, settings.maxBodyBytes);
@@ -47,10 +56,18 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     isMqtt: (url) => MqttEndpoint.serves(url),
     mqttUpgrade: (req, socket, head) => mqtt.handleUpgrade(req, socket, head),
     clientUpgrade: (req, socket, head) => clients.handleUpgrade(req, socket, head),
+    refuseUpgrade: (req, socket, mqtt) => faults.rules.refuse.length !== 0 && refuseUpgrade(faults, req, socket, mqtt),
+    log: settings.log,
   });
   const port = await server.listen(settings.port, settings.host);
   const endpoint = settle(address, settings, port);
-  settings.log(`emulator listening on ${endpoint}`);
+  // Behind a proxy the connection string names the public endpoint; the proxy needs where we really listen.
+  const listeningAt = `http://${address.origin}`;
+  settings.log(
+    endpoint === listeningAt
+      ? `emulator listening on ${endpoint}`
+      : `emulator listening on ${listeningAt}; public endpoint (in the connection string) ${endpoint}`,
+  );
   if (initial.file !== undefined) configs.follow(initial.file);
   const connections = connectionLister(registry);
   if (settings.ui)
@@ -60,6 +77,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
         keyBytes: core.keyBytes,
         connections: () => connections(),
         watch: (listener) => observation.add(listener),
+        faults,
       },
       endpoint,
     );
@@ -68,6 +86,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     mqtt.closeAll();
     ui?.close();
     configs.close();
+    faultsFile?.close();
+    faults.clear();
   };
   return emulatorApi({
     settings,
@@ -79,6 +99,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     upstreams,
     configs,
     server,
+    faults,
     stop,
   });
 }
@@ -90,6 +111,7 @@ function createCore(
   upstreams: Upstreams,
   configs: ConfigRuntime,
   address: { origins: string[] },
+  faults: FaultController,
 ): EmulatorCore {
   return {
     accessKey: settings.accessKey,
@@ -106,6 +128,7 @@ function createCore(
     prune: (hub) => registry.prune(hub),
     upstream: (hub) => upstreams.get(hub),
     hubSettings: (hub) => configs.store.get(hub),
+    faults,
   };
 }
 
@@ -148,6 +171,7 @@ interface Parts {
   upstreams: Upstreams;
   configs: ConfigRuntime;
   server: EmulatorServer;
+  faults: FaultController;
   /** Closes every client endpoint and the live view. */
   stop(): void;
 }
@@ -184,6 +208,7 @@ function emulatorApi(parts: Parts): Emulator {
       return socket !== undefined;
     },
     watch: (listener) => parts.observation.add(listener),
+    faults: parts.faults.api(),
     waitForConnections: (hub, predicate, opts) => waitFor(() => connections(hub), hub, predicate, opts?.timeoutMs),
     close() {
       closed ??= (async () => {

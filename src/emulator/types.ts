@@ -3,6 +3,7 @@ import type { ReceivedMessage } from "./state/messages";
 import type { EmulatorEvent } from "./liveview/observe";
 import type { HubSettings } from "./upstream/client";
 import type { EmulatorAppSettings, EmulatorConfig } from "./config/types";
+import type { EmulatorFaults, FaultRule } from "./faults/types";
 
 /** Options for {@link startEmulator}. */
 export interface EmulatorOptions {
@@ -88,6 +89,14 @@ export interface EmulatorOptions {
    * @default 30000
    */
   mqttSessionExpiryMs?: number;
+  /** Fault rules in force from the start (see {@link Emulator.faults}); a bad one throws a `FaultRuleError`. */
+  faults?: FaultRule[];
+  /**
+   * A JSON file of fault rules (`{ "faults": [ ...rules ] }`), read at start and followed while running: each
+   * valid edit replaces the file's rules, an invalid one is logged naming the field and the previous rules stay.
+   * The `webpubsub emulator --faults` flag uses it. See docs/testing-unhappy-paths.md.
+   */
+  faultsFile?: string;
 }
 
 /** A client connection, as the emulator sees it. */
@@ -159,6 +168,17 @@ export interface Emulator {
    * ```
    */
   watch(listener: (event: EmulatorEvent) => void): () => void;
+  /**
+   * Fault injection: REST calls throttled, failed, delayed or left hanging; connections refused or dropped;
+   * delivery delayed or paused; event-handler calls failed or timed out. Each rule by count, seeded
+   * probability or duration. With no rule in force the emulator pays one length check per hook.
+   *
+   * @example
+   * ```ts
+   * using throttled = emulator.faults.add({ kind: "rest", operation: "sendToAll", status: 429, retryAfterSeconds: 1, count: 2 });
+   * ```
+   */
+  readonly faults: EmulatorFaults;
   /** Stops listening, closes every socket and clears every timer. */
   close(): Promise<void>;
   [Symbol.asyncDispose](): Promise<void>;

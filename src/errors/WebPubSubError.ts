@@ -16,13 +16,17 @@ const brand = Symbol.for("webpubsub.error");
  * ```
  */
 export class WebPubSubError extends Error {
+  // The known codes document the type; `string` keeps codes of other versions assignable.
   /** A stable code: use it rather than the message to branch on the kind of failure. */
+  // eslint-disable-next-line @typescript-eslint/no-redundant-type-constituents
   readonly errorCode: WebPubSubErrorCode | string;
   /** Whether the same call could succeed if made again (the predicate the retry loop itself uses). */
   readonly retryable: boolean;
 
   constructor(
     message: string,
+    // The known codes document the type; `string` keeps codes of other versions assignable.
+    // eslint-disable-next-line @typescript-eslint/no-redundant-type-constituents
     errorCode: WebPubSubErrorCode | string,
     options?: { cause?: unknown; retryable?: boolean },
   ) {
@@ -36,7 +40,12 @@ export class WebPubSubError extends Error {
     if (typeof value !== "object" || value === null || !(brand in value)) return false;
     // Subclasses: compare by name along the brand's prototype chain so cross-copy checks still work.
     if (this === WebPubSubError) return true;
-    for (let proto = Object.getPrototypeOf(value); proto !== null; proto = Object.getPrototypeOf(proto)) {
+    type Proto = { constructor?: { name?: string } } | null;
+    for (
+      let proto = Object.getPrototypeOf(value) as Proto;
+      proto !== null;
+      proto = Object.getPrototypeOf(proto) as Proto
+    ) {
       if (proto.constructor?.name === this.name && brand in proto) return true;
     }
     return false;

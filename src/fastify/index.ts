@@ -35,7 +35,10 @@ function toBytes(body: unknown): Uint8Array {
  *
  * @example
  * ```ts
- * const handler = new WebPubSubEventHandler("chat", { accessKeys: [key], handleUserEvent: (req, res) => res.success() });
+ * const handler = new WebPubSubEventHandler("chat", {
+ *   accessKeys: [key],
+ *   handleUserEvent: (req, res) => res.success(),
+ * });
  * await app.register(handler.getPlugin());
  * ```
  */
@@ -45,7 +48,7 @@ export class WebPubSubEventHandler extends CoreEventHandler {
    * under it. Fastify matches routes case-sensitively unless the app sets `caseSensitive: false`.
    */
   getPlugin(): FastifyPluginAsync {
-    return async (instance) => {
+    return (instance) => {
       // Signature checks and user events need the body exactly as sent, so read every type as bytes here.
       instance.removeAllContentTypeParsers();
       instance.addContentTypeParser("*", { parseAs: "buffer" }, (_request, body, done) => done(null, body));
@@ -53,10 +56,9 @@ export class WebPubSubEventHandler extends CoreEventHandler {
         const response = await this.dispatch({
           method: request.method,
           headers: toHeaders(request.headers),
-          readBody: async (limit) => {
+          readBody: (limit) => {
             const bytes = toBytes(request.body);
-            if (bytes.byteLength > limit) throw new BodyTooLargeError();
-            return bytes;
+            return bytes.byteLength > limit ? Promise.reject(new BodyTooLargeError()) : Promise.resolve(bytes);
           },
         });
         if (response === undefined) return reply.callNotFound();
@@ -75,6 +77,7 @@ export class WebPubSubEventHandler extends CoreEventHandler {
         }
       }
       for (const url of urls) instance.route({ method: ["OPTIONS", "POST"], url, handler });
+      return Promise.resolve();
     };
   }
 }

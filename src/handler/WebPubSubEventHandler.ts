@@ -119,7 +119,8 @@ export class WebPubSubEventHandler {
    */
   async handleNodeRequest(req: IncomingMessage, res: ServerResponse, next?: (error?: unknown) => void): Promise<void> {
     try {
-      // Express mounts strip their prefix from `url` but not from `originalUrl`: @azure/web-pubsub-express matches the full
+      // Express mounts strip their prefix from `url` but not from `originalUrl`: @azure/web-pubsub-express matches the
+      // full
       // path, and users of mounts expect the mount-relative one, so either serves.
       const originalUrl = (req as { originalUrl?: unknown }).originalUrl;
       const url = req.url ?? "/";
@@ -210,7 +211,9 @@ export class WebPubSubEventHandler {
         // The service sends `query`; @azure/web-pubsub-express exposes it as `queries` too.
         if (connectRequest.query !== undefined) connectRequest.queries = connectRequest.query;
         const mqtt =
-          context.clientProtocol === "mqtt" ? { protocolVersion: payload["mqtt"]?.protocolVersion } : undefined;
+          context.clientProtocol === "mqtt"
+            ? { protocolVersion: (payload["mqtt"] as { protocolVersion?: unknown } | undefined)?.protocolVersion }
+            : undefined;
         const responder = connectResponder(context.states, mqtt);
         return runBlocking(responder, context, report, () => handleConnect(connectRequest, responder.handler));
       }

@@ -3,7 +3,10 @@ import { decodeConnectionState } from "./connectionState";
 import { isMqttRequest } from "./mqtt/status";
 import type { ConnectionContext, UserEventRequest } from "./types";
 
-/** The events the handler knows; other `azure.webpubsub.*` types are left to the next route, as @azure/web-pubsub-express does. */
+/**
+ * The events the handler knows; other `azure.webpubsub.*` types are left to the next route, as
+ * @azure/web-pubsub-express does.
+ */
 export type EventKind = "connect" | "connected" | "disconnected" | "user" | "groupJoined" | "groupLeft";
 
 const SYSTEM_EVENTS: Record<string, EventKind> = {
@@ -24,7 +27,7 @@ export function classify(type: string): EventKind | undefined {
 export class BadRequest extends Error {}
 
 /** Parses a system event body: a JSON object, or nothing (an empty body is an empty object). */
-export function parseJsonBody(bytes: Uint8Array, what: string): Record<string, any> {
+export function parseJsonBody(bytes: Uint8Array, what: string): Record<string, unknown> {
   const text = new TextDecoder().decode(bytes);
   if (text.trim() === "") return {};
   let value: unknown;
@@ -36,7 +39,7 @@ export function parseJsonBody(bytes: Uint8Array, what: string): Record<string, a
   if (typeof value !== "object" || value === null || Array.isArray(value)) {
     throw new BadRequest(`${what} body must be a JSON object`);
   }
-  return value as Record<string, any>;
+  return value as Record<string, unknown>;
 }
 
 /** Bytes as a Node `Buffer` when available (what @azure/web-pubsub-express hands out), else a Uint8Array. */

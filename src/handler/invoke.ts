@@ -41,7 +41,8 @@ export async function runBlocking<T>(
 }
 
 /**
- * Runs a non-blocking handler (connected, disconnected, group events). Awaited before replying (@azure/web-pubsub-express
+ * Runs a non-blocking handler (connected, disconnected, group events). Awaited before replying
+ * (@azure/web-pubsub-express
  * replies first) so serverless hosts do not freeze the work midway; the service does not hold the client
  * for these events.
  */

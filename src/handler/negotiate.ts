@@ -74,7 +74,9 @@ export async function negotiateUrl<Req>(
  *
  * @example
  * ```ts
- * const negotiateHandler = createNegotiateHandler(client, { getUserId: (req) => req.headers.get("x-user") ?? undefined });
+ * const negotiateHandler = createNegotiateHandler(client, {
+ *   getUserId: (req) => req.headers.get("x-user") ?? undefined,
+ * });
  * ```
  */
 export function createNegotiateHandler(

@@ -2,7 +2,13 @@ import { encodeConnectionState } from "./connectionState";
 import { JSON_TYPE, jsonResponse, type EventHttpResponse } from "./message";
 import { mqttCodeForStatus, statusForMqttCode } from "./mqtt/status";
 import type { ConnectErrorResponse, MqttConnectErrorResponse } from "./mqtt/types";
-import type { ConnectResponse, ConnectResponseHandler, UserEventDataType, UserEventResponseHandler } from "./types";
+import type {
+  ConnectionContext,
+  ConnectResponse,
+  ConnectResponseHandler,
+  UserEventDataType,
+  UserEventResponseHandler,
+} from "./types";
 
 /** A response handler plus the reply it produces once the user calls `success` or `fail`. */
 export interface Responder<T> {
@@ -22,10 +28,10 @@ function failResponse(code: number, detail: string | undefined): EventHttpRespon
   return { status: FAIL_CODES.has(code) ? code : 500, headers: {}, body: detail ?? "" };
 }
 
-function stateful(states: Record<string, any>) {
+function stateful(states: ConnectionContext["states"]) {
   let modified = false;
   return {
-    setState(name: string, value: unknown): void {
+    setState: (name: string, value: unknown): void => {
       states[name] = value;
       modified = true;
     },
@@ -37,7 +43,7 @@ function stateful(states: Record<string, any>) {
 
 function createResponder<T>(
   build: (settle: (response: EventHttpResponse) => void, state: ReturnType<typeof stateful>) => T,
-  states: Record<string, any>,
+  states: ConnectionContext["states"],
   fallback: (headers: Record<string, string>) => EventHttpResponse,
 ): Responder<T> {
   let done = false;
@@ -79,7 +85,7 @@ function connectFailure(
 
 /** Builds the `connect` responder. */
 export function connectResponder(
-  states: Record<string, any>,
+  states: ConnectionContext["states"],
   mqtt?: MqttConnectInfo,
 ): Responder<ConnectResponseHandler> {
   return createResponder<ConnectResponseHandler>(
@@ -128,7 +134,8 @@ function encodeReply(
     case "json":
       return {
         contentType: "application/json; charset=utf-8",
-        // Strings and bytes are taken as already-serialised JSON, as in @azure/web-pubsub-express; other values are serialised.
+        // Strings and bytes are taken as already-serialised JSON, as in @azure/web-pubsub-express; other values are
+        // serialised.
         body: typeof data === "string" ? data : isBytes(data) ? toBytes(data) : JSON.stringify(data),
       };
     case "text":
@@ -144,7 +151,7 @@ function encodeReply(
 }
 
 /** Builds the user event responder. */
-export function userEventResponder(states: Record<string, any>): Responder<UserEventResponseHandler> {
+export function userEventResponder(states: ConnectionContext["states"]): Responder<UserEventResponseHandler> {
   // `success()` without data is 200 with an empty body in the content type `dataType` names, as in
   // @azure/web-pubsub-express (code and tests written against it expect 200); the service sends nothing
   // back to the client for an empty body, as it does for a 204.

@@ -26,7 +26,9 @@ export interface ConnectionContext {
   userId?: string;
   /** The subprotocol the connection negotiated, when any. */
   subprotocol?: string;
+  // @azure/web-pubsub-express's type, kept for drop-in.
   /** Connection state set earlier with `setState` (round-tripped through `ce-connectionState`). */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
   states: Record<string, any>;
   /** `mqtt` for MQTT clients, else `default`. */
   clientProtocol: WebPubSubClientProtocol;

@@ -18,7 +18,9 @@ export class Authorizer {
     return isTokenCredential(credential) ? undefined : credential.key;
   }
 
-  /** Key credentials sign synchronously: returning a string rather than a promise keeps a microtask off every request. */
+  /**
+   * Key credentials sign synchronously: returning a string rather than a promise keeps a microtask off every request.
+   */
   header(audience: string, signal: AbortSignal | undefined): string | Promise<string> {
     const credential = this.#credential;
     if (!isTokenCredential(credential)) {

@@ -134,4 +134,6 @@ export enum MqttAckCode {
   NoSubscriptionExisted = 17,
   /** 0x80: the SUBACK return code of MQTT 3.1.1 for a refused subscription. */
   V311SubscribeFailure = 128,
+  /** 0x92: PUBREL/PUBCOMP of MQTT 5.0 for a packet identifier not in use (§3.6.2.1, §3.7.2.1). */
+  PacketIdentifierNotFound = 146,
 }

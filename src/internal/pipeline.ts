@@ -23,17 +23,26 @@ import { rejection } from "./rejection";
 export interface CallOptions {
   /** Cancels the call: the request in flight and any wait before a retry. */
   abortSignal?: AbortSignal | undefined;
-  /** Per-attempt timeout: the longest wait for response headers, the longest silence while a body moves, and the whole response body's time limit. */
+  /**
+   * Per-attempt timeout: the longest wait for response headers, the longest silence while a body moves, and the whole
+   * response body's time limit.
+   */
   timeoutInMs?: number | undefined;
   /** Absolute deadline for the whole call, retries and their waits included; progress never extends it. */
   totalTimeoutInMs?: number | undefined;
   /** Overrides the client's retry options for this call. */
   retryOptions?: RetryOptions | undefined;
-  /** Compatibility with @azure/web-pubsub's `OperationOptions.requestOptions`: `timeout` and `customHeaders` are honoured. */
+  /**
+   * Compatibility with @azure/web-pubsub's `OperationOptions.requestOptions`: `timeout` and `customHeaders` are
+   * honoured.
+   */
   requestOptions?: { timeout?: number; customHeaders?: Record<string, string> } | undefined;
   /** Called with the final response's status and headers (@azure/web-pubsub's `onResponse`, simplified). */
   onResponse?: ((response: { status: number; headers: Record<string, string> }) => void) | undefined;
-  /** @azure/web-pubsub's `tracingOptions`: `tracingContext` is the parent of the call's span (default: the active context). */
+  /**
+   * @azure/web-pubsub's `tracingOptions`: `tracingContext` is the parent of the call's span (default: the active
+   * context).
+   */
   tracingOptions?: OperationTracingOptions | undefined;
 }
 

@@ -6,7 +6,7 @@ export interface Platform {
    * Signs `claims` as an HS256 JWT keyed with the UTF-8 bytes of `key`. Synchronous on Node (node:crypto),
    * a promise elsewhere (WebCrypto has no synchronous API).
    */
-  signHs256(claims: Record<string, unknown>, key: string): string | Promise<string>;
+  signHs256: (claims: Record<string, unknown>, key: string) => string | Promise<string>;
   /** Lets one AbortSignal have many listeners without Node's leak warning (nothing to do elsewhere). */
   allowManyListeners(signal: AbortSignal): void;
 }

@@ -1,6 +1,5 @@
 import { AbortError } from "../errors";
 import { watchAbort } from "./attemptControl";
-import { rejection } from "./rejection";
 import { backoffDelay, retryHint, type ResolvedRetry } from "./retry";
 
 type PRetry = typeof import("p-retry").default;
@@ -36,7 +35,9 @@ async function retryAfter<T>(
   pRetryModule ??= import("p-retry").then((m) => m.default);
   const pRetry = await pRetryModule;
   try {
-    return await pRetry((attemptNumber) => (attemptNumber === 1 ? rejection(first) : attempt()), {
+    // The first attempt's failure goes to p-retry exactly as it was thrown (it decides what happens next).
+    // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors
+    return await pRetry((attemptNumber) => (attemptNumber === 1 ? Promise.reject(first) : attempt()), {
       retries: retry.maxRetries,
       // p-retry's own backoff is off (0 ms): onFailedAttempt below sleeps the exact wait before p-retry goes on.
       minTimeout: 0,

@@ -71,10 +71,13 @@ describe("webpubsub token", () => {
   });
 
   it("explains bad usage with exit status 2", async () => {
-    expect(await runCli(["token"])).toMatchObject({ code: 2, stderr: expect.stringContaining("--hub is required") });
+    expect(await runCli(["token"])).toMatchObject({
+      code: 2,
+      stderr: expect.stringContaining("--hub is required") as unknown,
+    });
     expect(await runCli(["token", "--hub", "h"])).toMatchObject({
       code: 2,
-      stderr: expect.stringContaining("no connection string"),
+      stderr: expect.stringContaining("no connection string") as unknown,
     });
     expect(
       await runCli(["token", "--hub", "h", "--protocol", "x"], {
@@ -82,11 +85,11 @@ describe("webpubsub token", () => {
       }),
     ).toMatchObject({
       code: 2,
-      stderr: expect.stringContaining('--protocol "x" is not one of default, mqtt, socketio'),
+      stderr: expect.stringContaining('--protocol "x" is not one of default, mqtt, socketio') as unknown,
     });
     expect(await runCli(["nope"])).toMatchObject({
       code: 2,
-      stderr: expect.stringContaining('unknown command "nope"'),
+      stderr: expect.stringContaining('unknown command "nope"') as unknown,
     });
   });
 
@@ -153,7 +156,7 @@ describe("webpubsub send", () => {
     });
     expect(r).toMatchObject({
       code: 2,
-      stderr: expect.stringContaining("at most one of --group, --user, --connection"),
+      stderr: expect.stringContaining("at most one of --group, --user, --connection") as unknown,
     });
   });
 });
@@ -189,9 +192,35 @@ describe("webpubsub emulator", () => {
     child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
     const exited = new Promise<number | null>((resolve) => child.on("close", resolve));
     await expect.poll(() => stdout.includes("Endpoint=https://pubsub.example.com;"), { timeout: 10_000 }).toBe(true);
+    // Both: where it listens (the proxy's target) and the public endpoint the connection string names.
+    expect(stdout).toMatch(/^Web PubSub emulator listening on http:\/\/127\.0\.0\.1:\d+$/m);
+    expect(stdout).toContain("Public endpoint (in the connection string): https://pubsub.example.com\n");
     child.kill("SIGINT");
     expect(await exited).toBe(0);
+    // With logging on, the log line says both; --port 0 is the real port, never the public one.
+    const logged = spawn(process.execPath, [
+      cli,
+      "emulator",
+      "--port",
+      "0",
+      "--no-ui",
+      "--public-endpoint",
+      "http://127.0.0.1:9999",
+    ]);
+    let log = "";
+    logged.stdout.on("data", (d: Buffer) => (log += d.toString()));
+    const loggedExit = new Promise<number | null>((resolve) => logged.on("close", resolve));
+    await expect.poll(() => log.includes("Press Ctrl+C"), { timeout: 10_000 }).toBe(true);
+    const line =
+      /emulator listening on http:\/\/127\.0\.0\.1:(\d+); public endpoint \(in the connection string\) (\S+)$/m.exec(
+        log,
+      );
+    expect(line, log).not.toBeNull();
+    expect(line?.[1]).not.toBe("9999");
+    expect(line?.[2]).toBe("http://127.0.0.1:9999");
+    logged.kill("SIGINT");
+    expect(await loggedExit).toBe(0);
     const bad = await runNode([cli, "emulator", "--port", "0", "--public-endpoint", "pubsub.example.com/x"]);
-    expect(bad).toMatchObject({ code: 2, stderr: expect.stringContaining("publicEndpoint") });
+    expect(bad).toMatchObject({ code: 2, stderr: expect.stringContaining("publicEndpoint") as unknown });
   });
 });

@@ -43,6 +43,8 @@ describe("bodies", () => {
     [
       "async iterable",
       () =>
+        // An async iterable on purpose (the code under test reads one).
+        // eslint-disable-next-line @typescript-eslint/require-await
         (async function* () {
           yield new Uint8Array([97, 98]);
           yield new Uint8Array([99, 100]);
@@ -80,7 +82,8 @@ describe("bodies", () => {
       { retryOptions: { retryDelayInMs: 1 } },
     );
     await expect(client.sendToAll(Readable.from([Buffer.from("once")]))).rejects.toBeInstanceOf(RestError);
-    // 503 is a response, so the service refused it: a retry would need the body again, which a one-shot stream cannot give.
+    // 503 is a response, so the service refused it: a retry would need the body again, which a one-shot stream cannot
+    // give.
     expect(server.requests.length).toBeGreaterThanOrEqual(1);
   });
 
@@ -93,7 +96,7 @@ describe("bodies", () => {
 });
 
 describe("validation before sending", () => {
-  const cases: [string, (c: WebPubSubServiceClient) => Promise<unknown> | unknown, string][] = [
+  const cases: [string, (c: WebPubSubServiceClient) => unknown, string][] = [
     ["text needs a string", (c) => c.sendToAll({ a: 1 } as never, { contentType: "text/plain" }), "message"],
     ["unsupported content type", (c) => c.sendToAll("x", { contentType: "image/png" } as never), "options.contentType"],
     ["undefined message", (c) => c.sendToAll(undefined as never), "message"],
@@ -281,6 +284,8 @@ describe("tokens", () => {
     const server = await startRecordingServer(defaultResponder);
     const scopes: unknown[] = [];
     const credential = {
+      // Async on purpose: the code under test awaits what it returns.
+      // eslint-disable-next-line @typescript-eslint/require-await
       async getToken(scope: string | string[]) {
         scopes.push(scope);
         return { token: "aad-token", expiresOnTimestamp: Date.now() + 3600_000 };

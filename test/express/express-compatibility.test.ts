@@ -1,7 +1,6 @@
 // Differential: the same CloudEvents requests through @azure/web-pubsub-express 1.1's middleware and ours,
 // each in a real Express app, with the same handler callbacks. Status, headers and body must match, and so
 // must what the callbacks are given (apart from the signature, which ours keeps out of serialisation).
-import type { Server } from "node:http";
 import {
   MqttV311ConnectReturnCode as AzureV311,
   MqttV500ConnectReasonCode as AzureV500,
@@ -21,12 +20,18 @@ import { eventRequest, KEY, listen, type EventInit, type Listening } from "../he
 
 type Seen = Record<string, unknown>[];
 
+/* eslint-disable @typescript-eslint/no-explicit-any, @typescript-eslint/no-unsafe-member-access,
+   @typescript-eslint/no-unsafe-call, @typescript-eslint/no-unsafe-return, @typescript-eslint/no-unsafe-argument,
+   @typescript-eslint/no-unsafe-assignment --
+   one set of callbacks is given to both @azure/web-pubsub-express's handler and ours, and some replies are outside
+   either's declared types on purpose (an unknown MQTT code, a non-JSON string as json): `any` is the point here. */
 /** Handler callbacks shared by both sides; what each reply is depends on the request's query/event name. */
 function callbacks(seen: Seen) {
   const record = (request: { context: object }) => {
     const copy = JSON.parse(JSON.stringify(request)) as Record<string, any>;
-    // @azure/web-pubsub-express's context has an enumerable `signature`; ours hides it from serialisation. @azure/web-pubsub-express never
-    // fills `subprotocol` in though its type declares it; ours does (both listed in docs/migrating.md).
+    // @azure/web-pubsub-express's context has an enumerable `signature`; ours hides it from serialisation.
+    // @azure/web-pubsub-express never fills `subprotocol` in though its type declares it; ours does (both listed in
+    // docs/migrating.md).
     delete copy["context"]["signature"];
     delete copy["context"]["subprotocol"];
     seen.push(copy);
@@ -77,6 +82,9 @@ function callbacks(seen: Seen) {
     onGroupJoined: (req: any) => void record(req),
   };
 }
+/* eslint-enable @typescript-eslint/no-explicit-any, @typescript-eslint/no-unsafe-member-access,
+   @typescript-eslint/no-unsafe-call, @typescript-eslint/no-unsafe-return, @typescript-eslint/no-unsafe-argument,
+   @typescript-eslint/no-unsafe-assignment */
 
 function app(middleware: express.RequestHandler): express.Express {
   const application = express();
@@ -92,7 +100,7 @@ const azureSeen: Seen = [];
 const oursSeen: Seen = [];
 
 async function serve(application: express.Express): Promise<Listening> {
-  return listen(application.listen(0, "127.0.0.1") as Server);
+  return listen(application.listen(0, "127.0.0.1"));
 }
 
 beforeAll(async () => {
@@ -196,7 +204,7 @@ describe("drop-in for @azure/web-pubsub-express 1.1 (Express, same requests, sam
       expect(result.headers["content-type"]).toBe("application/json; charset=utf-8");
       expect(JSON.parse(result.body)).toHaveProperty("mqtt.code");
     }
-    const notAuthorized = JSON.parse((await both(mqttConnect(version, "fail401"))).body);
+    const notAuthorized = JSON.parse((await both(mqttConnect(version, "fail401"))).body) as unknown;
     expect(notAuthorized).toEqual({ mqtt: { code: version === 4 ? 5 : 135, reason: "who are you?" } });
   });
 
@@ -286,7 +294,9 @@ describe("drop-in for @azure/web-pubsub-express 1.1 (Express, same requests, sam
       { type: "azure.webpubsub.user.emptyState", eventName: "emptyState", contentType: "text/plain", body: "x" },
       "/eventhandler/message",
     );
-    const state = JSON.parse(Buffer.from(withState.headers["ce-connectionstate"]!, "base64").toString("utf8"));
+    const state = JSON.parse(
+      Buffer.from(withState.headers["ce-connectionstate"]!, "base64").toString("utf8"),
+    ) as unknown;
     expect(state).toEqual({ key1: "val3", key2: "" });
   });
 

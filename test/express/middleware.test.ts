@@ -1,4 +1,3 @@
-import type { Server } from "node:http";
 import { WebPubSubServiceClient as AzureClient } from "@azure/web-pubsub";
 import express from "express";
 import { jwtVerify } from "jose";
@@ -12,7 +11,7 @@ afterEach(async () => {
 });
 
 async function serve(app: express.Express): Promise<Listening> {
-  const listening = await listen(app.listen(0, "127.0.0.1") as Server);
+  const listening = await listen(app.listen(0, "127.0.0.1"));
   servers.push(listening);
   return listening;
 }
@@ -22,9 +21,9 @@ function chatHandler(log: string[] = []) {
     accessKeys: [KEY],
     handleConnect: (req, res) => res.success({ userId: req.claims?.["sub"]?.[0] ?? "anon", groups: ["lobby"] }),
     handleUserEvent: (req, res) => {
-      if (req.dataType === "text") res.success(`echo: ${req.data as string}`, "text");
+      if (req.dataType === "text") res.success(`echo: ${req.data}`, "text");
       else if (req.dataType === "json") res.success(req.data, "json");
-      else res.success(req.data as Uint8Array, "binary");
+      else res.success(req.data, "binary");
     },
     onConnected: (req) => void log.push(`connected ${req.context.userId}`),
   });
@@ -108,7 +107,7 @@ describe("webpubsub/express", () => {
       "/negotiate",
       negotiate(client, {
         getUserId: (req) => (typeof req.query["id"] === "string" ? req.query["id"] : undefined),
-        roles: (req) => [`webpubsub.sendToGroup.${String(req.query["room"])}`],
+        roles: (req) => [`webpubsub.sendToGroup.${typeof req.query["room"] === "string" ? req.query["room"] : ""}`],
         groups: ["lobby"],
         expirationTimeInMinutes: 10,
       }),

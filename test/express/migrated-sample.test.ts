@@ -21,10 +21,14 @@ const diagram = { shapes: {} as Record<string, unknown>, users: 0 };
 beforeAll(async () => {
   // The sample's app, in the sample's order: the handler is created before the service is known.
   const app = express();
+  // Assigned once the service is known, after the handler that uses it exists (the sample's order).
+  // eslint-disable-next-line prefer-const
   let handlerClient: WebPubSubServiceClient | undefined;
   const handler = new WebPubSubEventHandler(hubName, {
     path: "/eventhandler",
     accessKeys: [KEY],
+    // Async on purpose: the code under test awaits what it returns.
+    // eslint-disable-next-line @typescript-eslint/require-await
     handleConnect: async (_req, res) => {
       res.success({ groups: ["draw"] });
     },
@@ -35,6 +39,8 @@ beforeAll(async () => {
       if (--diagram.users < 0) diagram.users = 0;
       await handlerClient!.group("draw").sendToAll({ name: "updateUser", data: diagram.users });
     },
+    // Async on purpose: the code under test awaits what it returns.
+    // eslint-disable-next-line @typescript-eslint/require-await
     handleUserEvent: async (req, res) => {
       const message = req.data as { name: string; data: unknown };
       if (message.name === "addShape") {

@@ -80,7 +80,7 @@ export async function listen(server: Server): Promise<Listening> {
  * adapters do, so the fetch-style core is exercised over the wire too.
  */
 export function webServer(handle: (request: Request) => Promise<Response>): Server {
-  return createServer(async (req: IncomingMessage, res: ServerResponse) => {
+  const serve = async (req: IncomingMessage, res: ServerResponse) => {
     const headers = new Headers();
     for (const [name, value] of Object.entries(req.headers)) {
       if (typeof value === "string") headers.set(name, value);
@@ -91,10 +91,16 @@ export function webServer(handle: (request: Request) => Promise<Response>): Serv
       headers,
       body: hasBody ? (Readable.toWeb(req) as ReadableStream) : null,
       ...(hasBody ? { duplex: "half" } : {}),
-    } as RequestInit);
+    });
     const response = await handle(request);
     res.statusCode = response.status;
     response.headers.forEach((value, name) => res.setHeader(name, value));
     res.end(Buffer.from(await response.arrayBuffer()));
+  };
+  return createServer((req, res) => {
+    serve(req, res).catch((error: unknown) => {
+      res.statusCode = 500;
+      res.end(String(error));
+    });
   });
 }

@@ -12,7 +12,9 @@ export interface RecordedRequest {
 
 export type Responder = (request: RecordedRequest, res: ServerResponse) => void | Promise<void>;
 
-/** A loopback HTTP server that records every request and answers with `respond` (default: the service's success codes). */
+/**
+ * A loopback HTTP server that records every request and answers with `respond` (default: the service's success codes).
+ */
 export async function startRecordingServer(respond: Responder = defaultResponder): Promise<{
   url: string;
   port: number;

@@ -1,6 +1,7 @@
 // Retry timing, driven through @azure/web-pubsub 1.2.0 and through ours against the same kind of
 // failing loopback server: the arrival time of every attempt is recorded on the server, and both clients must
-// land in @azure/web-pubsub's windows. @azure/web-pubsub's rule (core's exponential + throttling strategies): retry n (from 0)
+// land in @azure/web-pubsub's windows. @azure/web-pubsub's rule (core's exponential + throttling strategies): retry n
+// (from 0)
 // waits c/2 + randomInteger(0, c/2) with c = min(maxRetryDelayInMs, retryDelayInMs * 2^n); a Retry-After on
 // 429/503 is waited in full; 408 and 5xx except 501/505 back off; a 429 without Retry-After is final.
 import type { ServerResponse } from "node:http";

@@ -62,7 +62,7 @@ describe("packaging", () => {
       .join("\n");
     expect(cjsCode).not.toMatch(/(?:require|import)\(\s*["'](?:p-retry|is-network-error)["']/);
     expect(cjsCode).toContain("Expected `retries` to be a non-negative number."); // p-retry's own code, bundled
-    const out = JSON.parse(stdout);
+    const out = JSON.parse(stdout) as { url: string; isValidation: boolean };
     expect(out.url).toMatch(/^ws:\/\/127\.0\.0\.1:\d+\/client\/hubs\/hub\?access_token=ey/);
     expect(out.isValidation).toBe(true);
   });
@@ -102,7 +102,7 @@ const fastify = require("webpubsub/fastify");
       ),
     );
     const { stdout } = await run(process.execPath, [file], { cwd: sandbox });
-    expect(JSON.parse(stdout).isValidation).toBe(true);
+    expect((JSON.parse(stdout) as { isValidation: boolean }).isValidation).toBe(true);
   });
 
   it("errors from the CJS and ESM copies are recognised by either copy's classes", async () => {
@@ -150,9 +150,14 @@ console.log(JSON.stringify([e instanceof EsmValidation, e instanceof EsmRestErro
   });
 
   it("package.json exports every entry with types for import and require", () => {
-    const pkg = JSON.parse(readFileSync(join(root, "package.json"), "utf8"));
+    const pkg = JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as {
+      sideEffects: unknown;
+      exports: Record<string, unknown>;
+      dependencies: Record<string, string>;
+      devDependencies: Record<string, string>;
+    };
     expect(pkg.sideEffects).toBe(false);
-    for (const [entry, target] of Object.entries(pkg.exports as Record<string, unknown>)) {
+    for (const [entry, target] of Object.entries(pkg.exports)) {
       if (entry === "./package.json") continue;
       const t = target as { import: { types: string; default: string }; require: { types: string; default: string } };
       for (const f of [t.import.types, t.import.default, t.require.types, t.require.default]) {

@@ -283,7 +283,7 @@ describe(`${CLIENTS} WebSocket clients on one hub`, () => {
         expect(endHeap - baseHeap).toBeLessThan(Math.max(4 * MB, 0.15 * (peakHeap - baseHeap)));
       }
     },
-    SOAK ? 300_000 : 25_000,
+    SOAK ? 300_000 : 60_000, // as above: the bounds asserted are counts and memory
   );
 });
 
@@ -370,6 +370,6 @@ describe(`soak: ${SENDS} sendToAll calls through sendMany (concurrency 64) to ${
       if (gc === undefined) console.warn("[soak] global.gc is not available: skipping the heap assertion");
       else expect(endHeap - baseHeap).toBeLessThan(8 * MB);
     },
-    SOAK ? 1_800_000 : 25_000,
+    SOAK ? 1_800_000 : 90_000, // delivery and memory are asserted, not speed: room for a loaded 2-core CI machine
   );
 });

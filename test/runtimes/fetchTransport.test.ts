@@ -83,6 +83,8 @@ describe("FetchTransport", () => {
       req.on("data", (c: Buffer) => (received += c.length));
       req.on("end", () => res.writeHead(202).end());
     });
+    // An async iterable on purpose (the code under test reads one).
+    // eslint-disable-next-line @typescript-eslint/require-await
     async function* chunks() {
       for (let i = 0; i < 8; i++) yield new Uint8Array(4096).fill(i);
     }

@@ -52,7 +52,7 @@ export function scenarioSuite(runtime: Runtime): void {
       });
       const { ok, result, error } = (await response.json()) as {
         ok: boolean;
-        result: Record<string, any>;
+        result: Record<string, unknown> & { throttled: { logged: unknown; waitedMs: number } };
         error?: string;
       };
       expect(error).toBeUndefined();

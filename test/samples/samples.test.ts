@@ -59,7 +59,7 @@ describe("serverless", () => {
     expect(texts).toEqual(["one", "two", "three"]);
     expect(await fn.handler({ group: "", text: "x" })).toMatchObject({
       statusCode: 400,
-      body: expect.stringContaining("group"),
+      body: expect.stringContaining("group") as unknown,
     });
 
     await fn.shutdown();

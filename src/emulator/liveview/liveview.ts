@@ -8,6 +8,8 @@ import type { ConnectionInfo } from "../types";
 import type { EmulatorEvent } from "./observe";
 import { Access } from "./access";
 import { assets } from "./assets/index";
+import type { FaultController } from "../faults/controller";
+import { faultRoutes } from "./faults";
 import { Feed, type FeedLimits } from "./feed";
 import { loginPage } from "./login";
 import { snapshot } from "./state";
@@ -17,6 +19,8 @@ export interface LiveViewSource {
   keyBytes: Uint8Array;
   connections(): ConnectionInfo[];
   watch(listener: (event: EmulatorEvent) => void): () => void;
+  /** The fault rules the panel lists, adds and removes. */
+  faults?: FaultController;
 }
 
 export interface LiveView {
@@ -111,6 +115,7 @@ export function createLiveView(source: LiveViewSource, endpoint: string, limits?
       return;
     }
     if (path === "/ui/api/sign" && method === "POST") return sign(req, res);
+    if (source.faults !== undefined && faultRoutes(source.faults, req, res, path)) return;
     return reply(
       res,
       404,

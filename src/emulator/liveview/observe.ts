@@ -74,8 +74,24 @@ export interface GroupEvent {
   group: string;
 }
 
+/** A fault injected by a rule of `Emulator.faults` (or `--faults`): always marked `injected`. */
+export interface FaultEvent {
+  kind: "fault";
+  injected: true;
+  /** The rule's id (`fault-3`) and, when it has one, its name. */
+  faultId: string;
+  name?: string;
+  /** The rule's kind: `rest`, `refuse`, `drop`, `delivery` or `eventHandler`. */
+  fault: "rest" | "refuse" | "drop" | "delivery" | "eventHandler";
+  hub: string | undefined;
+  connectionId?: string;
+  /** What was done, e.g. `POST /api/hubs/chat/:send → 429` or `dropped (no close frame)`. */
+  detail: string;
+}
+
 /** Everything `Emulator.watch()` reports. */
-export type EmulatorEvent = RestEvent | FrameEvent | UpstreamEvent | ConnectionEvent | RefusedEvent | GroupEvent;
+export type EmulatorEvent =
+  RestEvent | FrameEvent | UpstreamEvent | ConnectionEvent | RefusedEvent | GroupEvent | FaultEvent;
 
 // How many connections a REST send reached, kept for the watchers' REST event (only while someone watches).
 const reaches = new WeakMap<object, number>();

@@ -59,6 +59,19 @@ export function summarise(event: EmulatorEvent, id: number, t: number): FeedEven
       };
     case "refused":
       return { id, t, kind: "refused", path: clip(event.path), status: event.status, reason: clip(event.reason) };
+    case "fault":
+      return {
+        id,
+        t,
+        kind: "fault",
+        injected: true,
+        hub: event.hub,
+        ...(event.connectionId === undefined ? {} : { connectionId: event.connectionId }),
+        faultId: event.faultId,
+        fault: event.fault,
+        ...(event.name === undefined ? {} : { name: clip(event.name) }),
+        detail: clip(event.detail),
+      };
     case "join":
     case "leave":
       return {

@@ -8,6 +8,7 @@ import { bearer, TokenRejected, verifyToken } from "../auth/token";
 import { reachOf } from "../liveview/observe";
 import type { ClientEndpoint } from "../protocols/websocket/endpoint";
 import type { EmulatorCore } from "../state/core";
+import { injectRestFault } from "../faults/rest";
 import { HttpFailure, sendFailure } from "./errors";
 import { health, healthPath } from "./health";
 import { checkHub, checkVersion, safeDecode } from "./params";
@@ -40,6 +41,8 @@ export class RestApi {
   async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     // Every response names its request, as the service's do (RestError.requestId, logger events).
     res.setHeader("x-ms-request-id", randomUUID());
+    // Injected faults come first, as a throttling front end's answers would.
+    if (this.core.faults.rules.rest.length !== 0 && (await injectRestFault(this.core.faults, req, res))) return;
     try {
       await this.#route(req, res);
     } catch (error) {

@@ -19,6 +19,11 @@ const subprotocolNames: Record<ClientProtocol, string | undefined> = {
   mqtt: "mqtt",
 };
 
+/** Holds messages back before they reach a connection (fault injection); false lets them through now. */
+export interface DeliveryGate {
+  hold(connection: ClientConnection, message: EncodedMessage): boolean;
+}
+
 /** A frame on the wire: JSON text, or protobuf bytes (a string's length counts toward the backlog as is). */
 type Frame = string | Uint8Array;
 
@@ -38,6 +43,13 @@ export class ClientConnection {
   #unackedBytes = 0;
   /** Called when a reliable client's unacknowledged backlog passes the service's capacity. */
   onBacklogFull: (() => void) | undefined;
+  /** Set by the endpoint: how a client that leaves too much unread is closed (the reason says so). */
+  onSlowClient: ((reason: string) => void) | undefined;
+
+  /** Bytes waiting for this connection's socket besides the socket's own buffer. */
+  get unsentBytes(): number {
+    return this.#outbox?.waitingBytes ?? 0;
+  }
   graceTimer: NodeJS.Timeout | undefined;
   readonly #ackIds = new Set<number | bigint>();
   readonly #waiters: { resolve: (m: ReceivedMessage) => void; timer: NodeJS.Timeout }[] = [];
@@ -73,8 +85,18 @@ export class ClientConnection {
     return this.protocol === "reliable" || this.protocol === "protobufReliable";
   }
 
+  /** Set by the hub: where delivery faults may hold messages back. */
+  gate: DeliveryGate | undefined;
+
   /** Delivers a message in this connection's protocol (and to anyone awaiting it in a test). */
   deliver(message: EncodedMessage): void {
+    if (this.closed) return;
+    if (this.gate?.hold(this, message) === true) return;
+    this.deliverNow(message);
+  }
+
+  /** Delivers without asking the gate (what the gate calls when it releases a held message). */
+  deliverNow(message: EncodedMessage): void {
     if (this.closed) return;
     this.#record(message);
     this.transmit(message);
@@ -116,7 +138,7 @@ export class ClientConnection {
     if (socket?.readyState !== 1) return;
     if (this.#outbox?.socket !== socket) {
       this.#outbox?.discard();
-      this.#outbox = new Outbox(socket);
+      this.#outbox = new Outbox(socket, (reason) => this.onSlowClient?.(reason));
     }
     this.#outbox.send(data, binary, expiresAt);
   }

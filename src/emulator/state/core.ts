@@ -2,6 +2,8 @@ import { Hub } from "./hub";
 import type { Observation } from "../liveview/observe";
 import type { ResolvedHub } from "../config/resolved";
 import type { EventRoute } from "../upstream/router";
+import type { FaultController } from "../faults/controller";
+import type { DeliveryGate } from "./connection";
 
 /** What the REST and WebSocket sides share: hubs, the key, settings and the log. */
 export interface EmulatorCore {
@@ -25,6 +27,8 @@ export interface EmulatorCore {
   upstream(hub: string): EventRoute | undefined;
   /** The hub's configured settings (anonymous connect, keep-alive), when a configuration names it. */
   hubSettings(hub: string): ResolvedHub | undefined;
+  /** Fault rules in force (hook sites check `faults.rules.<kind>.length` first). */
+  readonly faults: FaultController;
   /** Removes a hub's state when it has nothing left in it. */
   prune(hub: Hub): void;
 }
@@ -32,12 +36,15 @@ export interface EmulatorCore {
 export class HubRegistry {
   readonly #hubs = new Map<string, Hub>();
 
-  constructor(private readonly observation?: Observation) {}
+  constructor(
+    private readonly observation?: Observation,
+    private readonly gate?: DeliveryGate,
+  ) {}
 
   get(name: string): Hub {
     const key = name.toLowerCase();
     let hub = this.#hubs.get(key);
-    if (hub === undefined) this.#hubs.set(key, (hub = new Hub(name, this.observation)));
+    if (hub === undefined) this.#hubs.set(key, (hub = new Hub(name, this.observation, this.gate)));
     return hub;
   }
 

@@ -1,4 +1,4 @@
-import { ClientConnection } from "./connection";
+import { ClientConnection, type DeliveryGate } from "./connection";
 import type { FilterPredicate } from "../filter/compile";
 import { EncodedMessage, type OutgoingMessage } from "./messages";
 import type { Observation } from "../liveview/observe";
@@ -12,10 +12,12 @@ export class Hub {
   constructor(
     readonly name: string,
     readonly observation?: Observation,
+    private readonly gate?: DeliveryGate,
   ) {}
 
   add(connection: ClientConnection, groups: Iterable<string>): void {
     this.connections.set(connection.connectionId, connection);
+    connection.gate = this.gate;
     if (connection.userId !== null) {
       let set = this.users.get(connection.userId);
       if (set === undefined) this.users.set(connection.userId, (set = new Set()));

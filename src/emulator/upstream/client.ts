@@ -3,6 +3,8 @@ import { readWebBody } from "../../internal/body";
 import type { ClientConnection } from "../state/connection";
 import type { Observation } from "../liveview/observe";
 import { resolveUrlTemplate } from "../config/template";
+import type { FaultController } from "../faults/controller";
+import { withEventHandlerFault } from "../faults/upstream";
 
 /** Where a hub's events go (like the service's event handler settings). */
 export interface HubSettings {
@@ -80,6 +82,7 @@ export class Upstream {
     private readonly origin: string,
     private readonly log: (line: string) => void,
     private readonly observation?: Observation,
+    private readonly faults?: FaultController,
   ) {}
 
   async send(
@@ -92,10 +95,17 @@ export class Upstream {
     /** Protocol-specific CloudEvents attributes (MQTT: ce-physicalConnectionId, ce-sessionId, mqtt-* properties). */
     extraHeaders?: Record<string, string>,
   ): Promise<UpstreamResult> {
+    const send = (): Promise<UpstreamResult> =>
+      this.#send(hub, connection, type, eventName, body, contentType, extraHeaders);
+    const faults = this.faults;
+    const call =
+      faults !== undefined && faults.rules.eventHandler.length !== 0
+        ? () => withEventHandlerFault(faults, hub, eventName, connection.connectionId, send)
+        : send;
     const emit = this.observation?.emit;
-    if (emit === undefined) return this.#send(hub, connection, type, eventName, body, contentType, extraHeaders);
+    if (emit === undefined) return call();
     const t0 = performance.now();
-    const result = await this.#send(hub, connection, type, eventName, body, contentType, extraHeaders);
+    const result = await call();
     const outcome = result.ok ? {} : { error: result.message.slice(0, 200) || `status ${result.status}` };
     emit({
       kind: "upstream",

@@ -3,6 +3,7 @@
 import type { ConfigRuntime } from "../config/runtime";
 import { resolveLegacyHubs } from "../config/parse";
 import type { Observation } from "../liveview/observe";
+import type { FaultController } from "../faults/controller";
 import { Upstream, type HubSettings } from "./client";
 import { UpstreamRouter, type EventRoute } from "./router";
 
@@ -16,8 +17,11 @@ export class Upstreams {
     origin: () => string,
     log: (line: string) => void,
     observation: Observation,
+    faults?: FaultController,
   ) {
-    this.#router = new UpstreamRouter((handler) => new Upstream(handler, accessKey, origin(), log, observation));
+    this.#router = new UpstreamRouter(
+      (handler) => new Upstream(handler, accessKey, origin(), log, observation, faults),
+    );
   }
 
   /** The hub's event handlers; undefined when it has none. */

@@ -99,13 +99,13 @@ function toReadableStream(source: AsyncIterable<Uint8Array>, control: AttemptCon
   return new ReadableStream<Uint8Array>({
     async pull(controller) {
       iterator ??= source[Symbol.asyncIterator]();
-      const { done, value } = await iterator.next();
-      if (done) {
+      const step = await iterator.next();
+      if (step.done === true) {
         controller.close();
         return;
       }
       control.progress();
-      controller.enqueue(value);
+      controller.enqueue(step.value);
     },
     async cancel(reason) {
       await iterator?.return?.(reason);
@@ -130,7 +130,10 @@ function describe(error: unknown): { code: string; text: string } {
   return { code, text };
 }
 
-/** The pipeline's error when it aborted the attempt (timeout, abort), else a TransportFailure saying how far the request got. */
+/**
+ * The pipeline's error when it aborted the attempt (timeout, abort), else a TransportFailure saying how far the request
+ * got.
+ */
 function failure(error: unknown, control: AttemptControl, stage: "request" | "response"): unknown {
   if (control.signal.aborted) return control.signal.reason;
   const { code, text } = describe(error);

@@ -98,6 +98,7 @@ function kindClass(e) {
   if (e.kind === "rest" || e.kind === "frame" || e.kind === "upstream") return e.kind;
   if (e.kind === "join" || e.kind === "leave") return "group";
   if (e.kind === "missed") return "missed";
+  if (e.kind === "fault") return "fault";
   return e.kind === "connected" || e.kind === "recovered" ? "conn" : "disc";
 }
 function statusClass(s) { return s < 300 ? "s-ok" : s < 500 ? "s-warn" : "s-bad"; }
@@ -120,6 +121,7 @@ function describe(e) {
     case "join": return ["joined group " + e.group];
     case "leave": return ["left group " + e.group];
     case "refused": return ["upgrade refused at " + e.path + ": " + e.reason];
+    case "fault": return [el("span", { class: "err", text: "injected " + e.fault + (e.name ? " (" + e.name + ")" : "") + ": " }), e.detail];
     case "missed": return ["… " + e.count + " events were not shown (the page fell behind); the newest follow"];
     default: return [e.kind + " · " + e.protocol.replace(".webpubsub.azure.v1", "") + (e.reason ? " · " + e.reason : "")];
   }

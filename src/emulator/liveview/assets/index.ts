@@ -3,6 +3,7 @@
 import { actions } from "./actions";
 import { app } from "./app";
 import { client } from "./client";
+import { faultsPanel } from "./faults";
 import { page } from "./page";
 import { style } from "./style";
 
@@ -13,5 +14,6 @@ export const assets = {
     ["app.js", { type: "text/javascript", text: app }],
     ["actions.js", { type: "text/javascript", text: actions }],
     ["client.js", { type: "text/javascript", text: client }],
+    ["faults.js", { type: "text/javascript", text: faultsPanel }],
   ]),
 };

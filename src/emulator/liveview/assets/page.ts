@@ -28,7 +28,7 @@ export const page = `<!doctype html>
   <section class="panel" id="traffic-panel">
     <div class="panel-head wrap"><h2>Traffic</h2>
       <div class="filters">
-        <select id="f-kind" aria-label="kind"><option value="">all kinds</option><option value="rest">REST calls</option><option value="frame">client frames</option><option value="upstream">event handler</option><option value="conn">connects</option><option value="group">groups</option></select>
+        <select id="f-kind" aria-label="kind"><option value="">all kinds</option><option value="rest">REST calls</option><option value="frame">client frames</option><option value="upstream">event handler</option><option value="conn">connects</option><option value="group">groups</option><option value="fault">injected faults</option></select>
         <input id="f-user" type="search" placeholder="user" aria-label="user">
         <input id="f-conn" type="search" placeholder="connection" aria-label="connection">
         <input id="f-group" type="search" placeholder="group" aria-label="group">
@@ -65,6 +65,12 @@ export const page = `<!doctype html>
       <div class="row"><button type="submit" id="mint">Mint URL</button><button type="button" id="open-client" disabled>Open test client</button></div>
       <input id="mint-url" readonly placeholder="client URL appears here" aria-label="client URL">
     </form>
+    <div class="card" id="faults-panel">
+      <h3>Faults <span class="muted">injected, marked in the traffic</span></h3>
+      <div class="row"><button type="button" id="fault-throttle">Throttle REST 30 s</button><button type="button" id="fault-drop" class="danger">Drop all sockets</button></div>
+      <div class="row"><button type="button" id="fault-refuse">Refuse connections 20 s</button><button type="button" id="fault-slow">Slow event handler</button></div>
+      <ul class="groups" id="faults-list"></ul><p class="empty" id="faults-empty">No fault rules in force.</p>
+    </div>
     <div id="result" class="result" role="status"></div>
     <h3 class="sub">Test clients <span class="muted">json.webpubsub.azure.v1</span></h3>
     <div id="clients"></div>
@@ -73,6 +79,7 @@ export const page = `<!doctype html>
 <script src="/ui/assets/app.js"></script>
 <script src="/ui/assets/actions.js"></script>
 <script src="/ui/assets/client.js"></script>
+<script src="/ui/assets/faults.js"></script>
 </body>
 </html>
 `;

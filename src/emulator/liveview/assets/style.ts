@@ -45,7 +45,7 @@ table.list{width:100%;border-collapse:collapse}
 .tag.offline{background:#fef3c7;color:#92400e}
 .kind{display:inline-block;min-width:72px;padding:1px 6px;border-radius:4px;font-size:10px;font-weight:700;text-align:center;text-transform:uppercase;letter-spacing:.03em}
 .k-rest{background:#dbeafe;color:#1e40af}.k-frame{background:#ede9fe;color:#5b21b6}.k-upstream{background:#fef3c7;color:#92400e}
-.k-conn{background:#dcfce7;color:#166534}.k-disc{background:#fee2e2;color:#991b1b}.k-group{background:#cffafe;color:#155e75}.k-missed{background:#e5e7eb;color:#374151}
+.k-conn{background:#dcfce7;color:#166534}.k-disc{background:#fee2e2;color:#991b1b}.k-group{background:#cffafe;color:#155e75}.k-missed{background:#e5e7eb;color:#374151}.k-fault{background:#fde68a;color:#7c2d12;font-weight:600}
 .status{font-family:var(--mono);font-weight:600}
 .s-ok{color:var(--ok)}.s-warn{color:var(--warn)}.s-bad{color:var(--bad)}
 .reach{color:var(--muted);white-space:nowrap}

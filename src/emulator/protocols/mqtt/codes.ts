@@ -29,6 +29,7 @@ export const V5 = numbers({
   success: Ack.Success,
   disconnectWithWill: Reason.DisconnectWithWillMessage,
   noSubscriptionExisted: Ack.NoSubscriptionExisted,
+  packetIdentifierNotFound: Ack.PacketIdentifierNotFound,
   unspecifiedError: Reason.UnspecifiedError,
   malformedPacket: Reason.MalformedPacket,
   protocolError: Reason.ProtocolError,

@@ -36,7 +36,16 @@ export type ConnectDecision =
   /** `code` undefined: close without CONNACK (MQTT 3.1.1 has no code for the problem, §3.1.4). */
   | { ok: false; code: number | undefined; reason: string; userProperties?: Record<string, string[]> };
 
-const clientIdPattern = /^[0-9A-Za-z]{1,128}$/;
+/**
+ * Any client ID a broker may accept (MQTT 3.1.1 §3.1.3.1 and 5.0 §3.1.3.1: UTF-8 without U+0000; MQTT.js sends
+ * `mqttjs_` + hex by default), up to the emulator's length limit: it becomes the connection ID.
+ */
+function clientIdProblem(clientId: string): string | undefined {
+  if (clientId.includes("\u0000")) return "the client ID must not contain U+0000";
+  if (clientId.length > mqttLimits.maxClientIdLength)
+    return `the client ID must be at most ${mqttLimits.maxClientIdLength} characters (got ${clientId.length})`;
+  return undefined;
+}
 
 export function checkConnect(packet: IConnectPacket): Extract<ConnectDecision, { ok: false }> | undefined {
   const v5 = packet.protocolVersion === 5;
@@ -52,13 +61,8 @@ export function checkConnect(packet: IConnectPacket): Extract<ConnectDecision, {
       reason: `MQTT protocol version ${String(packet.protocolVersion)} is not supported; use 3.1.1 (4) or 5.0 (5)`,
     };
   }
-  if (packet.clientId !== "" && !clientIdPattern.test(packet.clientId)) {
-    return fail(
-      V4.identifierRejected,
-      V5.clientIdentifierNotValid,
-      "the client ID must be 1 to 128 characters of 0-9, a-z, A-Z",
-    );
-  }
+  const idProblem = typeof packet.clientId === "string" ? clientIdProblem(packet.clientId) : "the client ID is missing";
+  if (idProblem !== undefined) return fail(V4.identifierRejected, V5.clientIdentifierNotValid, idProblem);
   if (packet.clientId === "" && !v5)
     return fail(V4.identifierRejected, V5.clientIdentifierNotValid, "MQTT 3.1.1 clients must send a client ID");
   const keepalive = packet.keepalive ?? 0;

@@ -158,7 +158,7 @@ export class MqttEndpoint {
           },
         );
       },
-      (message, tooLarge) => violation(tooLarge ? V5.packetTooLarge : V5.malformedPacket, message),
+      (code, message) => violation(code, message),
       (bytes) => {
         if (session !== undefined)
           this.core.observation.emit?.({
@@ -179,7 +179,7 @@ export class MqttEndpoint {
     connectTimer.unref?.();
 
     const violation = (code: number, reason: string): void => {
-      this.core.log(`mqtt ${session?.connectionId ?? "(connecting)"} protocol violation: ${reason}`);
+      this.core.log(`mqtt ${session?.connectionId ?? "(connecting)"} connection closed: ${reason}`);
       if (session !== undefined)
         session.lastDisconnect = {
           reason,

@@ -45,11 +45,14 @@ export function handlePacket(ctx: LinkContext, packet: Packet): void {
     case "pubrec":
       if (packet.messageId !== undefined) session.received(packet.messageId, packet.reasonCode);
       return;
-    case "pubrel":
+    case "pubrel": {
       if (packet.messageId === undefined) return;
-      session.incomingQos2.delete(packet.messageId);
-      link.write({ cmd: "pubcomp", messageId: packet.messageId });
+      // MQTT 5 §3.7.2.1: a PUBREL for an identifier not awaiting release is answered 0x92.
+      const known = session.incomingQos2.delete(packet.messageId);
+      const reason = known || link.version === 4 ? {} : { reasonCode: V5.packetIdentifierNotFound };
+      link.write({ cmd: "pubcomp", messageId: packet.messageId, ...reason });
       return;
+    }
     case "subscribe":
       return onSubscribe(ctx, packet);
     case "unsubscribe":
@@ -80,6 +83,8 @@ function onPublish(ctx: LinkContext, packet: IPublishPacket): void {
     return ctx.violation(V5.topicAliasInvalid, "topic aliases are not supported");
   if (packet.retain && v5) return ctx.violation(V5.retainNotSupported, "retained messages are not supported");
   const topic = packet.topic;
+  // MQTT §1.5.4 (3.1.1 §1.5.3): U+0000 in a UTF-8 string makes the packet malformed.
+  if (topic.includes("\u0000")) return ctx.violation(V5.malformedPacket, "the topic name contains U+0000");
   if (topic === "" || topic.length > mqttLimits.maxTopicLength || /[+#]/.test(topic))
     return ctx.violation(V5.topicNameInvalid, "invalid topic name");
   const id = packet.messageId;
@@ -205,10 +210,13 @@ function onSubscribe(ctx: LinkContext, packet: ISubscribePacket): void {
   const v5 = link.version === 5;
   const identifier = packet.properties?.subscriptionIdentifier;
   const hub = core.hub(session.hub);
+  // `$webpubsub/` subscriptions need no role but are held like groups: they count against the same limit.
+  let reserved = reservedSubscriptions(session);
   const granted = packet.subscriptions.map((s, i): number => {
     const refuse = (v5Code: number) => (v5 ? v5Code : V4.subscribeFailure);
     const topic = s.topic;
     if (i >= mqttLimits.maxTopicsPerPacket) return refuse(V5.quotaExceeded);
+    if (topic.includes("\u0000")) return refuse(V5.topicFilterInvalid);
     if (topic.startsWith("$share/")) return refuse(V5.sharedSubscriptionsNotSupported);
     if (/[+#]/.test(topic)) return refuse(V5.wildcardSubscriptionsNotSupported);
     if (topic === "" || topic.trim() === "" || topic.length > mqttLimits.maxTopicLength)
@@ -216,6 +224,10 @@ function onSubscribe(ctx: LinkContext, packet: ISubscribePacket): void {
     const options = { qos: s.qos, noLocal: s.nl === true, identifier };
     if (topic.startsWith(reservedPrefix)) {
       // Server messages and event responses reach the client anyway; the subscription only sets options.
+      if (!session.subscriptions.has(topic)) {
+        if (session.groups.size + reserved >= core.maxGroupsPerConnection) return refuse(V5.quotaExceeded);
+        reserved++;
+      }
       session.subscriptions.set(topic, options);
       return s.qos;
     }
@@ -223,13 +235,19 @@ function onSubscribe(ctx: LinkContext, packet: ISubscribePacket): void {
       core.log(`mqtt ${session.connectionId} may not subscribe to '${topic}' (no joinLeaveGroup role)`);
       return refuse(V5.notAuthorized);
     }
-    if (!hub.fits(session, [topic], core.maxGroupsPerConnection)) return refuse(V5.quotaExceeded);
+    if (!hub.fits(session, [topic], core.maxGroupsPerConnection - reserved)) return refuse(V5.quotaExceeded);
     hub.join(session, topic);
     session.subscriptions.set(topic, options);
     return s.qos;
   });
   if (packet.messageId !== undefined) link.write({ cmd: "suback", messageId: packet.messageId, granted });
   core.prune(hub);
+}
+
+function reservedSubscriptions(session: MqttConnection): number {
+  let count = 0;
+  for (const topic of session.subscriptions.keys()) if (topic.startsWith(reservedPrefix)) count++;
+  return count;
 }
 
 function onUnsubscribe(ctx: LinkContext, packet: IUnsubscribePacket): void {

@@ -26,7 +26,7 @@ export class SessionLifecycle {
 
   /** Creates or resumes the session for an accepted CONNECT and answers CONNACK. Undefined: refused. */
   establish(link: MqttLink, packet: IConnectPacket, decision: Accepted, hubName: string): MqttConnection | undefined {
-    const hub = this.core.hub(hubName);
+    let hub = this.core.hub(hubName);
     const existing = hub.connections.get(decision.clientId);
     if (existing !== undefined && !(existing instanceof MqttConnection)) {
       this.refuse(
@@ -39,10 +39,22 @@ export class SessionLifecycle {
     }
     let session = existing;
     if (session?.link !== undefined) this.takeOver(session);
+    // Taking over may have ended a session that expires with its connection.
+    if (session?.closed === true) session = undefined;
     const clean = packet.clean !== false;
-    if (session !== undefined && clean) {
+    // A connection acts with its own token's identity: another user's session is never resumed by it (its
+    // groups, queued messages and roles stay that user's). The old session ends and a fresh one starts, as
+    // for a clean start.
+    const otherUser = session !== undefined && session.userId !== decision.userId;
+    if (session !== undefined && otherUser) {
+      session.lastDisconnect = { reason: "session taken over by another user", initiatedByClient: false, packet: null };
+      this.core.log(`mqtt ${session.connectionId}: not resumed for a connection of another user; new session`);
+    }
+    if (session !== undefined && (clean || otherUser)) {
       this.end(session, link.physicalId);
       session = undefined;
+      // Ending the last session of a hub prunes the hub: the new session goes into the hub as it is now.
+      hub = this.core.hub(hubName);
     }
     const present = session !== undefined;
     if (session === undefined) {
@@ -66,8 +78,11 @@ export class SessionLifecycle {
       );
       session.state = decision.state;
       hub.add(session, groups);
-    } else if (decision.state !== undefined) {
-      keepState(session, decision.state);
+    } else {
+      // The same user resuming acts with the roles of this connection's token, not the previous one's.
+      session.roles.clear();
+      for (const role of decision.roles) session.roles.add(role);
+      if (decision.state !== undefined) keepState(session, decision.state);
     }
     // Coming back within the Will Delay Interval cancels the will.
     if (session.pendingWill !== undefined) clearTimeout(session.pendingWill.timer);

@@ -3,6 +3,11 @@
 export const mqttLimits = {
   /** Largest MQTT packet accepted (and announced in a 5.0 CONNACK as Maximum Packet Size); larger ones end the connection. */
   maxPacketBytes: 1024 * 1024,
+  /**
+   * Longest client ID in characters. The client ID is the connection ID, which the REST API takes as any
+   * non-empty string; MQTT itself allows any UTF-8 without U+0000 up to 65,535 bytes.
+   */
+  maxClientIdLength: 1024,
   /** Time a new WebSocket has to send CONNECT. */
   connectTimeoutMs: 10_000,
   /** Topic filters in one SUBSCRIBE / UNSUBSCRIBE packet. */

@@ -3,8 +3,12 @@
 import { randomBytes } from "node:crypto";
 import type { IConnectPacket } from "mqtt-packet";
 import type { RawData, WebSocket } from "ws";
+import { backpressureLimits, ReadGate } from "../websocket/backpressure";
+import { V5 } from "./codes";
+import { FramingError, PacketFramer } from "./framer";
 import { mqttLimits } from "./limits";
 import type { Packet, PacketLibrary } from "./packets";
+import { repeatedProperty } from "./properties";
 
 export class MqttLink {
   /** `ce-physicalConnectionId` of the events about this connection. */
@@ -20,36 +24,79 @@ export class MqttLink {
   #keepAliveTimer: NodeJS.Timeout | undefined;
   #keepAliveMs = 0;
   readonly #parser;
+  readonly #framer = new PacketFramer(mqttLimits.maxPacketBytes);
+  /** Packets written and not yet handed to the network (each one a buffer and a callback until then). */
+  #unsentPackets = 0;
+  readonly #gate: ReadGate;
 
   constructor(
     readonly ws: WebSocket,
     private readonly lib: PacketLibrary,
-    onPacket: (packet: Packet) => void,
-    onProtocolError: (message: string, tooLarge: boolean) => void,
+    private readonly onPacket: (packet: Packet) => void,
+    /** Ends the connection: a protocol violation (with its 5.0 reason code), a slow client or an internal error. */
+    private readonly onProtocolError: (reasonCode: number, message: string) => void,
     /** Sees every WebSocket message as it arrives (the emulator's watchers). */
     onBytes?: (bytes: Buffer) => void,
   ) {
     this.#parser = lib.parser();
     this.#parser.on("packet", (packet: Packet) => {
-      if (!this.closed) onPacket(packet);
+      if (!this.closed) this.#dispatch(packet);
     });
     // Both listeners stay for the parser's life: a parse in progress may still emit after close (ignored),
     // and an "error" without a listener would throw out of the socket's message handler.
     this.#parser.on("error", (error: Error) => {
-      if (!this.closed) onProtocolError(`malformed packet: ${error.message}`, false);
+      if (!this.closed) onProtocolError(V5.malformedPacket, `malformed packet: ${error.message}`);
     });
+    this.#gate = new ReadGate(
+      ws,
+      () => this.#unsentPackets * backpressureLimits.frameOverheadBytes + this.#framer.buffered,
+      (reason) => onProtocolError(V5.quotaExceeded, reason),
+      () => this.#pump(),
+    );
     ws.on("message", (data: RawData) => {
       if (this.closed) return;
       this.#touch();
       const bytes = Array.isArray(data) ? Buffer.concat(data) : Buffer.isBuffer(data) ? data : Buffer.from(data);
       onBytes?.(bytes);
-      // A packet may span frames; the parser keeps the unfinished part. Bound what it may keep.
-      const buffered = this.#parser.parse(bytes);
-      const announced = (this.#parser as unknown as { packet?: { length?: number } }).packet?.length ?? -1;
-      if (buffered > mqttLimits.maxPacketBytes || announced > mqttLimits.maxPacketBytes) {
-        onProtocolError(`packet larger than ${mqttLimits.maxPacketBytes} bytes`, true);
-      }
+      this.#framer.append(bytes);
+      this.#pump();
     });
+  }
+
+  /**
+   * Hands whole packets to the parser one at a time, and stops while the client leaves the replies unread
+   * (the rest waits in the framer; reading resumes when they drain).
+   */
+  #pump(): void {
+    while (!this.closed && this.#gate.check()) {
+      let packet: Buffer | undefined;
+      try {
+        packet = this.#framer.next();
+      } catch (error) {
+        const framing = error as FramingError;
+        this.onProtocolError(framing.tooLarge ? V5.packetTooLarge : V5.malformedPacket, framing.message);
+        return;
+      }
+      if (packet === undefined) return;
+      this.#parser.parse(packet);
+    }
+  }
+
+  /** One packet, checked where every packet arrives; an exception handling it ends this connection only. */
+  #dispatch(packet: Packet): void {
+    const repeated = repeatedProperty(packet);
+    if (repeated !== undefined) {
+      this.onProtocolError(V5.protocolError, `the property ${repeated} appears more than once`);
+      return;
+    }
+    try {
+      this.onPacket(packet);
+    } catch (error) {
+      this.onProtocolError(
+        V5.implementationSpecificError,
+        `internal error handling a ${packet.cmd.toUpperCase()} packet: ${(error as Error).message}`,
+      );
+    }
   }
 
   /** Starts the keep-alive watch: no packet for 1.5 × the interval closes the connection (MQTT §3.1.2.10). */
@@ -79,13 +126,17 @@ export class MqttLink {
       return;
     }
     if (packet.cmd === "publish" && bytes.length > this.clientMaximumPacketSize) return;
-    this.ws.send(bytes, { binary: true });
+    this.#unsentPackets++;
+    this.ws.send(bytes, { binary: true }, () => this.#unsentPackets--);
+    // Messages to a client that does not read are bounded too (and its input waits meanwhile).
+    this.#gate.check();
   }
 
   /** Ends the network connection (after any packet written just before). */
   close(): void {
     if (this.closed) return;
     this.closed = true;
+    this.#gate.end();
     if (this.#keepAliveTimer !== undefined) clearTimeout(this.#keepAliveTimer);
     this.ws.close(1000);
     const ws = this.ws;
@@ -96,6 +147,7 @@ export class MqttLink {
   /** The socket closed (either side): stop timers. */
   ended(): void {
     this.closed = true;
+    this.#gate.end();
     if (this.#keepAliveTimer !== undefined) clearTimeout(this.#keepAliveTimer);
   }
 }

@@ -8,6 +8,7 @@ import type { EmulatorCore } from "../../state/core";
 import { FrameHandler } from "../json/frames";
 import { loadProtobuf, type ProtobufModule } from "../protobuf/load";
 import { authorizeUpgrade, newConnectionId, refuse, type Pending } from "./handshake";
+import { ReadGate } from "./backpressure";
 import { Requests } from "./requests";
 import { KeepAlive } from "./keepalive";
 import { defaultKeepAliveSeconds } from "../../config/resolved";
@@ -90,8 +91,23 @@ export class ClientEndpoint {
     }
     const connection = pending.resume !== undefined ? this.#resume(ws, pending.resume) : this.#create(ws, pending);
     this.keepAlive.add(ws, connection.hub);
-    ws.on("message", (data, isBinary) => this.#onMessage(connection, data, isBinary));
-    ws.once("close", (code) => this.#onClose(ws, connection, code));
+    const slow = (reason: string) => this.#closeForError(connection, ws, reason, 1008);
+    connection.onSlowClient = slow;
+    // Replies (acks, pongs) the client leaves unread stop its input being read, then close it.
+    const gate = new ReadGate(ws, () => connection.unsentBytes, slow);
+    ws.on("ping", () => gate.check());
+    ws.on("message", (data, isBinary) => {
+      try {
+        this.#onMessage(connection, data, isBinary);
+      } catch (error) {
+        this.#closeForError(connection, ws, `internal error handling a frame: ${(error as Error).message}`, 1011);
+      }
+      gate.check();
+    });
+    ws.once("close", (code) => {
+      gate.end();
+      this.#onClose(ws, connection, code);
+    });
   }
 
   /** A reliable client came back: the same connection, on the new socket, gets what it has not acknowledged. */
@@ -163,12 +179,22 @@ export class ClientEndpoint {
       binary: isBinary,
       decoded: protobuf?.module.describeFrame(rawBytes(data)),
     });
+    const ws = connection.socket;
     (protobuf !== undefined
       ? protobuf.frames.onFrame(connection, data)
       : this.#frames.onFrame(connection, data, isBinary)
-    ).catch((error: unknown) =>
-      this.core.log(`ws ${connection.connectionId} frame failed: ${(error as Error).message}`),
-    );
+    ).catch((error: unknown) => {
+      if (ws !== undefined)
+        this.#closeForError(connection, ws, `internal error handling a frame: ${(error as Error).message}`, 1011);
+    });
+  }
+
+  /** Ends one connection for an error of its own (an exception handling its input, or a slow reader). */
+  #closeForError(connection: ClientConnection, ws: WebSocket, reason: string, code: number): void {
+    this.#drop(connection, reason);
+    ws.close(code, truncate(reason, 120));
+    // A client that reads nothing never completes the close handshake.
+    setTimeout(() => ws.terminate(), 1000).unref?.();
   }
 
   #onClose(ws: WebSocket, connection: ClientConnection, code: number): void {
@@ -226,6 +252,17 @@ export class ClientEndpoint {
     connection.sendControl({ type: "system", event: "disconnected", message: reason });
     this.#drop(connection, reason);
     ws?.close(1008, "Unacknowledged message backlog is full");
+  }
+
+  /**
+   * Ends a connection for good with a close code (an injected 1008 policy close): PubSub clients are told why
+   * first, and a reliable client's recovery then fails, so it starts a new connection.
+   */
+  endWith(connection: ClientConnection, code: number, reason: string): void {
+    const ws = connection.socket;
+    connection.sendControl({ type: "system", event: "disconnected", message: reason });
+    this.#drop(connection, reason);
+    ws?.close(code, truncate(reason, 120));
   }
 
   /** Closes a connection from the server side (REST close calls): PubSub clients are told why first. */

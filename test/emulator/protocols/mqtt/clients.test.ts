@@ -190,10 +190,27 @@ describe("MQTT connection rules", () => {
     expect(c.client.connected).toBe(true);
   });
 
-  it("refuses client IDs outside 0-9a-zA-Z (1-128) with the version's code", async () => {
+  it("accepts any UTF-8 client ID up to 1024 characters (MQTT.js's default too) as the connection id", async () => {
     const url = await mqttUrl();
-    expect((await refusedMqtt(url, { protocolVersion: 4, clientId: "bad_id" })).code).toBe(2);
-    expect((await refusedMqtt(url, { protocolVersion: 5, clientId: "bad-id" })).code).toBe(0x85);
+    // MQTT.js's default client ID: "mqttjs_" and hex.
+    const byDefault = await connectMqtt(url, { protocolVersion: 4 });
+    expect(byDefault.client.options.clientId).toMatch(/^mqttjs_/);
+    for (const clientId of ["dev-1", "sensor.kitchen", "küche/ofen 1", "x".repeat(1024)]) {
+      for (const protocolVersion of [4, 5] as const) {
+        const c = await connectMqtt(url, { protocolVersion, clientId });
+        expect(await service.connectionExists(clientId)).toBe(true);
+        await c.end();
+      }
+    }
+    expect(await service.connectionExists(byDefault.client.options.clientId!)).toBe(true);
+  });
+
+  it("refuses a client ID with U+0000 or over 1024 characters with the version's code", async () => {
+    const url = await mqttUrl();
+    expect((await refusedMqtt(url, { protocolVersion: 4, clientId: "bad\u0000id" })).code).toBe(2);
+    expect((await refusedMqtt(url, { protocolVersion: 5, clientId: "bad\u0000id" })).code).toBe(0x85);
+    expect((await refusedMqtt(url, { protocolVersion: 4, clientId: "x".repeat(1025) })).code).toBe(2);
+    expect((await refusedMqtt(url, { protocolVersion: 5, clientId: "x".repeat(1025) })).code).toBe(0x85);
   });
 
   it("keeps sessions for the documented 30 seconds at most (reference-mqtt-support-status), said in CONNACK", async () => {

@@ -215,6 +215,26 @@ describe("the server side", () => {
     client.ws.socket.send(Buffer.from([0x0a, 0xff, 0xff]));
     expect((await client.ws.closed).code).toBe(1007);
   });
+
+  it("hostile frames (groups nested 300 000 deep, a truncated length) end that connection only", async () => {
+    const { client } = await connect();
+    // Field 9, wire type 3 (start group), over and over: a decoder that recursed per group would overflow.
+    client.ws.socket.send(Buffer.alloc(300_000, 0x4b));
+    expect((await client.ws.closed).code).toBe(1007);
+    const { client: other } = await connect();
+    other.ws.socket.send(Buffer.from([0x0a, 0x80, 0x80, 0x04]));
+    expect((await other.ws.closed).code).toBe(1007);
+    const { client: fine } = await connect();
+    fine.send({ joinGroupMessage: { group: "still", ackId: 1 } });
+    expect(ackOf(await fine.next())?.success).toBe(true);
+  });
+
+  it("a message the reference pages do not define (a group-state request of the newest client preview) closes it too", async () => {
+    const { client } = await connect();
+    // setGroupState as @azure/web-pubsub-client-protobuf 1.0.0-beta.5 writes it (its test vectors): field 15.
+    client.ws.socket.send(Buffer.from("eg0KCWNoYXQtcm9vbRAC", "base64"));
+    expect((await client.ws.closed).code).toBe(1007);
+  });
 });
 
 it("an int32 ack id (the 2021 .proto of reference-protobuf-webpubsub-subprotocol) comes back as sent, negative too", async () => {

@@ -2,13 +2,13 @@
 // the field and what is allowed (docs/emulator-config.md).
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { jsonErrorOffset } from "../../src/emulator/config/jsonError";
-import { EmulatorConfigError } from "../../src/emulator/index";
-import { parseConfigText } from "../../src/emulator/config/load";
-import { parseJsonc } from "../../src/emulator/config/jsonc";
-import { resolveConfig } from "../../src/emulator/config/parse";
-import { matchHandler } from "../../src/emulator/config/match";
-import { codeBlocks } from "../helpers/markdown";
+import { jsonErrorOffset } from "../../../src/emulator/config/jsonError";
+import { EmulatorConfigError } from "../../../src/emulator/index";
+import { parseConfigText } from "../../../src/emulator/config/load";
+import { parseJsonc } from "../../../src/emulator/config/jsonc";
+import { resolveConfig } from "../../../src/emulator/config/parse";
+import { matchHandler } from "../../../src/emulator/config/match";
+import { codeBlocks } from "../../helpers/markdown";
 
 const refusal = (value: unknown): EmulatorConfigError => {
   try {

@@ -2,10 +2,10 @@
 // systemEvents or user event pattern takes it, as the service routes ("the first matching one wins").
 // Real event handlers on loopback, real clients, the emulator in between.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startEmulator, type Emulator, type EmulatorAppSettings, type EmulatorConfig } from "../../src/emulator/index";
-import { WebPubSubServiceClient } from "../../src/index";
-import { startEventHandler, type EventHandlerServer } from "../helpers/eventHandler";
-import { TestSocket } from "../helpers/ws";
+import { startEmulator, type Emulator, type EmulatorAppSettings, type EmulatorConfig } from "../../../src/emulator/index";
+import { WebPubSubServiceClient } from "../../../src/index";
+import { startEventHandler, type EventHandlerServer } from "../../helpers/eventHandler";
+import { TestSocket } from "../../helpers/ws";
 
 let a: EventHandlerServer;
 let b: EventHandlerServer;

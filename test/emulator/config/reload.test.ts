@@ -5,10 +5,10 @@ import { mkdtemp, rename, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { EmulatorConfigError, startEmulator, type Emulator } from "../../src/emulator/index";
-import { WebPubSubServiceClient } from "../../src/index";
-import { startEventHandler, type EventHandlerServer } from "../helpers/eventHandler";
-import { TestSocket } from "../helpers/ws";
+import { EmulatorConfigError, startEmulator, type Emulator } from "../../../src/emulator/index";
+import { WebPubSubServiceClient } from "../../../src/index";
+import { startEventHandler, type EventHandlerServer } from "../../helpers/eventHandler";
+import { TestSocket } from "../../helpers/ws";
 
 let dir: string;
 let file: string;
