@@ -27,6 +27,8 @@ export class WebPubSubGroup {
   readonly #pipeline: Pipeline;
   readonly #base: string;
   readonly #hubBase: string;
+  /** The same string on every sendToAll, so the pipeline's per-path caches hash it once. */
+  readonly #sendPath: string;
 
   /** @internal Use `client.group(name)`. */
   constructor(pipeline: unknown, hubName: string, groupName: string, apiVersion: string, endpoint: string) {
@@ -39,6 +41,7 @@ export class WebPubSubGroup {
     this.endpoint = endpoint;
     this.#hubBase = `/api/hubs/${seg(hubName)}`;
     this.#base = `${this.#hubBase}/groups/${seg(groupName)}`;
+    this.#sendPath = `${this.#base}/:send`;
   }
 
   /** Adds a connection to this group. Fails with 404 `Error.Connection.NotExisted` for an unknown connection. */
@@ -117,7 +120,7 @@ export class WebPubSubGroup {
   sendToAll(message: unknown, options?: GroupSendToAllOptions | GroupSendTextToAllOptions): Promise<void> {
     return send(
       this.#pipeline,
-      `${this.#base}/:send`,
+      this.#sendPath,
       message,
       options,
       { excluded: true, filter: true },

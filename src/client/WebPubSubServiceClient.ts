@@ -77,6 +77,8 @@ export class WebPubSubServiceClient {
   readonly #pipeline: Pipeline;
   readonly #credential: KeyCredentialLike | TokenCredentialLike;
   readonly #base: string;
+  /** The same string on every sendToAll, so the pipeline's per-path caches hash it once. */
+  readonly #sendPath: string;
   readonly #checkHub: (() => void) | undefined;
 
   /**
@@ -183,6 +185,7 @@ export class WebPubSubServiceClient {
       ]),
     });
     this.#base = `/api/hubs/${hubValid ? seg(hub) : ""}`;
+    this.#sendPath = `${this.#base}/:send`;
   }
 
   /** Operations on one group of this hub. */
@@ -206,7 +209,7 @@ export class WebPubSubServiceClient {
   sendToAll(message: unknown, options?: HubSendToAllOptions | HubSendTextToAllOptions): Promise<void> {
     return send(
       this.#pipeline,
-      `${this.#base}/:send`,
+      this.#sendPath,
       message,
       options,
       { excluded: true, filter: true },

@@ -2,6 +2,7 @@ import { ValidationError } from "../errors";
 import { encodeMessage } from "../internal/content";
 import type { Pipeline, RequestSpec } from "../internal/pipeline";
 import { checkInteger, checkStringArray } from "../internal/validate";
+import { rejection } from "../internal/rejection";
 
 type SendOptions = {
   contentType?: string;
@@ -10,8 +11,11 @@ type SendOptions = {
   messageTtlSeconds?: number;
 } & RequestSpec["options"];
 
-/** Validates options, encodes the message and posts it to `path` (…/:send). Nothing is sent on bad input. */
-export async function send(
+/**
+ * Validates options, encodes the message and posts it to `path` (…/:send). Nothing is sent on bad input, which
+ * rejects the returned promise. Not an async function: a send adds one reaction to the call's promise.
+ */
+export function send(
   pipeline: Pipeline,
   path: string,
   message: unknown,
@@ -19,16 +23,35 @@ export async function send(
   allowed: { excluded: boolean; filter: boolean },
   operation: string,
 ): Promise<void> {
+  let spec: RequestSpec;
+  try {
+    spec = sendSpec(path, message, options, allowed, operation);
+  } catch (error) {
+    return rejection(error);
+  }
+  return pipeline.request(spec).then(nothing);
+}
+
+const nothing = (): void => undefined;
+
+function sendSpec(
+  path: string,
+  message: unknown,
+  options: SendOptions | undefined,
+  allowed: { excluded: boolean; filter: boolean },
+  operation: string,
+): RequestSpec {
   const o = options ?? {};
   const body = encodeMessage(message, o.contentType);
-  const query: [string, string][] = [];
+  // Most sends have no query: no array for them.
+  let query: [string, string][] | undefined;
   if (o.excludedConnections !== undefined) {
     if (!allowed.excluded)
       throw new ValidationError("options.excludedConnections is not supported by this call.", {
         argument: "options.excludedConnections",
       });
     for (const id of checkStringArray(o.excludedConnections, "options.excludedConnections"))
-      query.push(["excluded", id]);
+      (query ??= []).push(["excluded", id]);
   }
   if (o.filter !== undefined) {
     if (!allowed.filter)
@@ -39,12 +62,15 @@ export async function send(
         { argument: "options.filter" },
       );
     }
-    query.push(["filter", o.filter]);
+    (query ??= []).push(["filter", o.filter]);
   }
   if (o.messageTtlSeconds !== undefined) {
-    query.push(["messageTtlSeconds", String(checkInteger(o.messageTtlSeconds, "options.messageTtlSeconds", 0, 300))]);
+    (query ??= []).push([
+      "messageTtlSeconds",
+      String(checkInteger(o.messageTtlSeconds, "options.messageTtlSeconds", 0, 300)),
+    ]);
   }
-  await pipeline.request({ method: "POST", path, query, body, idempotent: false, options: o, operation });
+  return { method: "POST", path, query, body, idempotent: false, options: o, operation };
 }
 
 /** Query pairs for the close calls: repeated `excluded` and an optional `reason`. */

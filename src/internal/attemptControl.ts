@@ -1,6 +1,7 @@
 import { AbortError, TimeoutError, type WebPubSubError } from "../errors";
 import { isRetryableFailure } from "./retry";
-import type { AttemptControl } from "./transport/types";
+import { cancel, DueTask, schedule } from "./dueList";
+import type { AttemptControl, AttemptEndListener } from "./transport/types";
 
 /** Limits and facts about the call that one attempt needs to end itself with the right typed error. */
 export interface AttemptLimits {
@@ -23,24 +24,27 @@ export interface AttemptLimits {
 const slackMs = 1;
 
 /**
- * One attempt's timers and cancellation, enforced the same way whatever the transport. One `setTimeout`
- * per attempt: progress only records a timestamp, and when the timer fires it either ends the attempt or
- * re-arms for the earliest limit still ahead, so progress never pushes the deadline or the body limit back.
+ * One attempt's timers and cancellation, enforced the same way whatever the transport. One timer per attempt
+ * (a task in the shared lists of ./dueList.ts): progress only records a timestamp, and when the timer fires it
+ * either ends the attempt or re-arms for the earliest limit still ahead, so progress never pushes the deadline
+ * or the body limit back.
  */
-export class AttemptTimer implements AttemptControl {
+export class AttemptTimer extends DueTask implements AttemptControl {
   readonly maxResponseBytes: number;
   readonly #limits: AttemptLimits;
   #requestSent = false;
   #lastProgress: number;
   /** When the response body's own time limit runs out (set by the first progress after `sent()`). */
   #bodyDeadline = Infinity;
-  #timer: ReturnType<typeof setTimeout> | undefined;
   #ended: WebPubSubError | undefined;
-  #listeners: ((reason: Error) => void)[] | undefined;
+  // One listener (the transport's handler) is the rule; more go to a list.
+  #listener: AttemptEndListener | undefined;
+  #moreListeners: AttemptEndListener[] | undefined;
   #controller: AbortController | undefined;
   #unwatch: (() => void) | undefined;
 
   constructor(limits: AttemptLimits) {
+    super();
     this.#limits = limits;
     this.maxResponseBytes = limits.maxResponseBytes;
     const now = performance.now();
@@ -74,9 +78,10 @@ export class AttemptTimer implements AttemptControl {
     return this.#controller.signal;
   }
 
-  onEnd(listener: (reason: Error) => void): void {
-    if (this.#ended !== undefined) listener(this.#ended);
-    else (this.#listeners ??= []).push(listener);
+  onEnd(listener: AttemptEndListener): void {
+    if (this.#ended !== undefined) listener.attemptEnded(this.#ended);
+    else if (this.#listener === undefined) this.#listener = listener;
+    else (this.#moreListeners ??= []).push(listener);
   }
 
   sent(): void {
@@ -92,23 +97,17 @@ export class AttemptTimer implements AttemptControl {
 
   /** The attempt is over (settled by the transport): stop the timer and the abort watch. */
   finish(): void {
-    if (this.#timer !== undefined) clearTimeout(this.#timer);
-    this.#timer = undefined;
+    cancel(this);
     this.#unwatch?.();
     this.#unwatch = undefined;
   }
 
   #arm(ms: number): void {
-    this.#timer = setTimeout(AttemptTimer.#fire, Math.max(1, Math.ceil(ms)), this);
+    schedule(this, ms);
   }
 
-  // A static callback with the timer as argument: no closure allocated per attempt.
-  static #fire(timer: AttemptTimer): void {
-    timer.#check();
-  }
-
-  #check(): void {
-    this.#timer = undefined;
+  /** The timer fired: end the attempt if a limit has passed, else re-arm for the next one. */
+  due(): void {
     const limits = this.#limits;
     const now = performance.now() + slackMs;
     if (now >= limits.deadline) {
@@ -155,9 +154,12 @@ export class AttemptTimer implements AttemptControl {
     this.#ended = reason;
     this.finish();
     this.#controller?.abort(reason);
-    const listeners = this.#listeners;
-    this.#listeners = undefined;
-    if (listeners !== undefined) for (const listener of listeners) listener(reason);
+    const listener = this.#listener;
+    const more = this.#moreListeners;
+    this.#listener = undefined;
+    this.#moreListeners = undefined;
+    listener?.attemptEnded(reason);
+    if (more !== undefined) for (const next of more) next.attemptEnded(reason);
   }
 }
 

@@ -25,8 +25,7 @@ export class Authorizer {
     const credential = this.#credential;
     if (!isTokenCredential(credential)) {
       // A string on Node (node:crypto signs synchronously); a promise on a cache miss with WebCrypto.
-      const token = this.#tokens.get(audience, credential.key);
-      return typeof token === "string" ? `Bearer ${token}` : token.then((signed) => `Bearer ${signed}`);
+      return this.#tokens.header(audience, credential.key);
     }
     return this.#bearerToken(credential, signal);
   }

@@ -1,12 +1,10 @@
-import { AbortError, ClosedError, TimeoutError, ValidationError } from "../errors";
+import { AbortError, ClosedError, ValidationError } from "../errors";
 import type { KeyCredentialLike, TokenCredentialLike } from "../credentials";
 import { loggableUrl, type RequestLogEvent } from "../logging";
-import { AttemptTimer } from "./attemptControl";
+import { runAttempt, type AttemptContext, type Call } from "./attempt";
 import { loggedAttempts } from "./attemptLog";
 import { Authorizer } from "./authorizer";
 import type { EncodedBody } from "./content";
-import { fromTransportFailure, toRestError } from "./failures";
-import { redactor, type Redactor } from "./redact";
 import { resolveRetry, type RetryOptions } from "./retry";
 import { withRetries } from "./retryLoop";
 import {
@@ -17,9 +15,9 @@ import {
   withOperationSpan,
   type OperationTrace,
   type OperationTracingOptions,
-  type TraceHeaders,
 } from "./tracing";
 import type { Transport, TransportFactory, TransportRequest, TransportResponse } from "./transport/types";
+import { rejection } from "./rejection";
 
 /** Options every call accepts (@azure/web-pubsub's `OperationOptions` plus our timeouts and retry override). */
 export interface CallOptions {
@@ -108,8 +106,7 @@ const defaultRetry = {
 export const defaultTimeoutInMs = 30_000;
 export const defaultTotalTimeoutInMs = 120_000;
 const maxResponseBytes = 16 * 1024 * 1024;
-const NodeBuffer = (globalThis as { Buffer?: { byteLength(s: string): number } }).Buffer;
-const encoder = new TextEncoder();
+const maxCachedTargets = 256;
 
 /**
  * The one private request function behind every call: signs, targets the reverse proxy when there is one,
@@ -123,6 +120,7 @@ export class Pipeline {
   readonly #basePath: string;
   readonly #auth: Authorizer;
   readonly #transport: Transport;
+  readonly #attemptContext: AttemptContext;
   #closed = false;
   #inFlight = 0;
   #drained: (() => void) | undefined;
@@ -141,6 +139,13 @@ export class Pipeline {
       pipelining: config.pipelining,
       dispatcher: config.dispatcher,
     });
+    this.#attemptContext = {
+      auth: this.#auth,
+      userAgent: config.userAgent,
+      transport: this.#transport,
+      targetOrigin: this.#targetOrigin,
+      maxResponseBytes,
+    };
     if (tracingApi() === undefined && tracerProviderRegistered()) void loadTracing();
   }
 
@@ -161,37 +166,60 @@ export class Pipeline {
     return this.#closed;
   }
 
-  async request(spec: RequestSpec): Promise<TransportResponse> {
-    if (this.#closed) throw new ClosedError();
-    this.#config.precondition?.();
+  /** Runs one call; rejects (never throws) with a typed error. */
+  request(spec: RequestSpec): Promise<TransportResponse> {
+    if (this.#closed) return rejection(new ClosedError());
+    try {
+      this.#config.precondition?.();
+    } catch (error) {
+      return rejection(error);
+    }
     this.#inFlight++;
+    let pending: Promise<TransportResponse>;
     try {
       const operation = spec.operation;
       // No tracer provider registered (yet): every span would be a no-op, so no span, header or API load.
-      if (operation === undefined || !tracerProviderRegistered()) return await this.#request(spec, undefined);
-      let api = tracingApi();
-      if (api === null) return await this.#request(spec, undefined);
-      // Only calls made before the import settled wait for it.
-      if (api === undefined) api = (await loadTracing(), tracingApi());
-      if (api == null) return await this.#request(spec, undefined);
-      return await withOperationSpan(
-        api,
-        operation,
-        spec.options?.tracingOptions?.tracingContext,
-        (trace) => this.#request(spec, trace),
-        () => ({
-          method: spec.method,
-          url:
-            this.#targetOrigin +
-            loggableUrl(this.#target(spec).path, this.#config.loggableQuery ?? new Set(["api-version"])),
-        }),
-      );
-    } finally {
-      if (--this.#inFlight === 0) this.#drained?.();
+      pending =
+        operation === undefined || !tracerProviderRegistered()
+          ? this.#request(spec, undefined)
+          : this.#traced(spec, operation);
+    } catch (error) {
+      pending = rejection(error);
     }
+    // Not an async function: the happy path adds one reaction to the attempt's promise, no await chain.
+    return pending.then(this.#left, this.#leftFailed);
   }
 
-  async #request(spec: RequestSpec, trace: OperationTrace | undefined): Promise<TransportResponse> {
+  readonly #left = (response: TransportResponse): TransportResponse => {
+    if (--this.#inFlight === 0) this.#drained?.();
+    return response;
+  };
+  readonly #leftFailed = (error: unknown): never => {
+    if (--this.#inFlight === 0) this.#drained?.();
+    throw error;
+  };
+
+  async #traced(spec: RequestSpec, operation: string): Promise<TransportResponse> {
+    let api = tracingApi();
+    // Only calls made before the import settled wait for it.
+    if (api === undefined) api = (await loadTracing(), tracingApi());
+    if (api == null) return this.#request(spec, undefined);
+    return withOperationSpan(
+      api,
+      operation,
+      spec.options?.tracingOptions?.tracingContext,
+      (trace) => this.#request(spec, trace),
+      () => ({
+        method: spec.method,
+        url:
+          this.#targetOrigin +
+          loggableUrl(this.#target(spec).path, this.#config.loggableQuery ?? new Set(["api-version"])),
+      }),
+    );
+  }
+
+  /** Validates the call's options and runs its attempts; throws at once on a bad option (the callers reject). */
+  #request(spec: RequestSpec, trace: OperationTrace | undefined): Promise<TransportResponse> {
     const options = spec.options;
     const retry = options?.retryOptions === undefined ? this.#retry : this.#resolvedRetry(options.retryOptions);
     const timeoutInMs = pickTimeout(
@@ -221,21 +249,26 @@ export class Pipeline {
       traceparent: undefined,
       tracestate: undefined,
     };
+    const context = this.#attemptContext;
     const logger = this.#config.logger;
     let attempt =
       logger === undefined
-        ? (): Promise<TransportResponse> => this.#attempt(call)
+        ? (): Promise<TransportResponse> => runAttempt(context, call)
         : loggedAttempts(
             logger,
             spec.method,
             loggableUrl(path, this.#config.loggableQuery ?? new Set(["api-version"])),
-            () => this.#attempt(call),
+            () => runAttempt(context, call),
           );
     if (trace !== undefined) attempt = tracedAttempt(trace, call, attempt);
     return withRetries(attempt, retry, call.deadline, signal);
   }
 
-  #target(spec: RequestSpec): { audience: string; path: string } {
+  // Calls without a query to the same path (a client's or a group's sendToAll) share one target: the same
+  // audience string each time keeps its hash, so the token cache finds its entry without hashing a new URL.
+  readonly #targets = new Map<string, Target>();
+
+  #target(spec: RequestSpec): Target {
     const link = spec.nextLink;
     if (link !== undefined) {
       if (/^https?:\/\//i.test(link)) {
@@ -245,96 +278,21 @@ export class Pipeline {
       const path = `${this.#basePath}/${link.startsWith("/") ? link.slice(1) : link}`;
       return { audience: this.#serviceOrigin + path, path };
     }
+    const query = spec.query;
+    if (query === undefined || query.length === 0) {
+      let target = this.#targets.get(spec.path);
+      if (target === undefined) {
+        const path = `${this.#basePath}${spec.path}?api-version=${encodeURIComponent(this.#config.apiVersion)}`;
+        target = { audience: this.#serviceOrigin + path, path };
+        // Paths that name a user or connection are many: the cache stays small by starting over.
+        if (this.#targets.size >= maxCachedTargets) this.#targets.clear();
+        this.#targets.set(spec.path, target);
+      }
+      return target;
+    }
     let pathAndQuery = `${this.#basePath}${spec.path}?api-version=${encodeURIComponent(this.#config.apiVersion)}`;
-    if (spec.query !== undefined) {
-      for (const [name, value] of spec.query) pathAndQuery += `&${name}=${encodeQueryValue(value)}`;
-    }
+    for (const [name, value] of query) pathAndQuery += `&${name}=${encodeQueryValue(value)}`;
     return { audience: this.#serviceOrigin + pathAndQuery, path: pathAndQuery };
-  }
-
-  async #attempt(call: Call): Promise<TransportResponse> {
-    const { spec, path, totalTimeoutInMs } = call;
-    if (call.deadline - performance.now() <= 0) {
-      throw new TimeoutError(`The call did not finish within totalTimeoutInMs (${totalTimeoutInMs} ms).`, {
-        timeout: "total",
-        timeoutInMs: totalTimeoutInMs,
-        retryable: false,
-      });
-    }
-    const signal = spec.options?.abortSignal;
-    const auth = this.#auth.header(call.audience, signal);
-    const headers: Record<string, string> = {
-      authorization: typeof auth === "string" ? auth : await auth,
-      "user-agent": this.#config.userAgent,
-    };
-    const custom = spec.options?.requestOptions?.customHeaders;
-    if (custom !== undefined) for (const [name, value] of Object.entries(custom)) headers[name.toLowerCase()] = value;
-    if (call.traceparent !== undefined) {
-      headers["traceparent"] = call.traceparent;
-      if (call.tracestate !== undefined) headers["tracestate"] = call.tracestate;
-    }
-    let body: TransportRequest["body"] = null;
-    if (spec.body !== undefined) {
-      headers["content-type"] = spec.body.contentType;
-      const wire = wireBody(spec.body);
-      // Awaiting only a Blob keeps a microtask off every other send.
-      body = wire instanceof Promise ? await wire : wire;
-      if (typeof body === "string")
-        headers["content-length"] = String(
-          NodeBuffer === undefined ? encoder.encode(body).byteLength : NodeBuffer.byteLength(body),
-        );
-      else if (body instanceof Uint8Array) headers["content-length"] = String(body.byteLength);
-    } else if (spec.method === "POST" || spec.method === "PUT") {
-      headers["content-length"] = "0";
-    }
-    const replayable = spec.body?.streamed !== true;
-    const what = `${spec.method} ${spec.path}`;
-    const control = new AttemptTimer({
-      what,
-      timeoutInMs: call.timeoutInMs,
-      deadline: call.deadline,
-      totalTimeoutInMs,
-      signal,
-      replayable,
-      retryAfterSent: spec.idempotent || call.retry.retryAfterSend,
-      maxResponseBytes,
-    });
-    let response: TransportResponse;
-    try {
-      response = await this.#transport.send(
-        { origin: this.#targetOrigin, method: spec.method, path, headers, body },
-        control,
-      );
-    } catch (error) {
-      throw (
-        control.endedWith ??
-        fromTransportFailure(error, {
-          what,
-          requestSent: control.requestSent,
-          idempotent: spec.idempotent,
-          retryAfterSend: call.retry.retryAfterSend,
-          replayable,
-          timeoutInMs: call.timeoutInMs,
-        })
-      );
-    } finally {
-      control.finish();
-    }
-    spec.options?.onResponse?.({ status: response.status, headers: response.headers() });
-    if (
-      (response.status >= 200 && response.status < 300) ||
-      (response.status === 404 && spec.notFoundIsResult === true)
-    )
-      return response;
-    throw toRestError(spec.method, path, response, this.#redactor(headers["authorization"], body));
-  }
-
-  /** What must not appear in an error built from this response: the key, the token and the body sent. */
-  #redactor(authorization: string | undefined, sent: TransportRequest["body"]): Redactor {
-    let bodyText: string | undefined;
-    if (typeof sent === "string") bodyText = sent;
-    else if (sent instanceof Uint8Array && sent.byteLength <= 65_536) bodyText = new TextDecoder().decode(sent);
-    return redactor([this.#auth.key, authorization?.slice("Bearer ".length), bodyText]);
   }
 
   /**
@@ -350,23 +308,9 @@ export class Pipeline {
   }
 }
 
-interface Call extends TraceHeaders {
-  spec: RequestSpec;
+interface Target {
   audience: string;
   path: string;
-  timeoutInMs: number;
-  totalTimeoutInMs: number;
-  deadline: number;
-  retry: Required<RetryOptions>;
-}
-
-/** The body for one attempt: a replayable stream factory gives a fresh stream each time; a Blob is read into bytes. */
-function wireBody(body: EncodedBody): TransportRequest["body"] | Promise<Uint8Array> {
-  const data = body.data;
-  if (typeof data === "function") return data();
-  if (typeof Blob !== "undefined" && data instanceof Blob)
-    return data.arrayBuffer().then((bytes) => new Uint8Array(bytes));
-  return data as string | Uint8Array | AsyncIterable<Uint8Array>;
 }
 
 // Matches how @azure/web-pubsub writes query values, so both SDKs produce the same URL (and JWT audience).

@@ -12,9 +12,16 @@ const maxEntries = 1024;
 
 type Sign = (claims: Record<string, unknown>, key: string) => string | Promise<string>;
 
+interface Entry {
+  token: string | Promise<string>;
+  refreshAt: number;
+  /** `Bearer <token>`, made once per token rather than per request. */
+  bearer?: string;
+}
+
 export class RestTokenCache {
   #key: string | undefined;
-  #entries = new Map<string, { token: string | Promise<string>; refreshAt: number }>();
+  #entries = new Map<string, Entry>();
   readonly #sign: Sign;
 
   /** `sign` defaults to this build's HS256 signer (node:crypto on Node, WebCrypto elsewhere). */
@@ -24,20 +31,32 @@ export class RestTokenCache {
 
   /** Returns a bearer JWT for `audience`, signed with `key`; a new key empties the cache at once. */
   get(audience: string, key: string): string | Promise<string> {
+    return this.#entry(audience, key).token;
+  }
+
+  /** The `authorization` header value for `audience`: `Bearer ` and {@link get}'s token. */
+  header(audience: string, key: string): string | Promise<string> {
+    const entry = this.#entry(audience, key);
+    const token = entry.token;
+    if (typeof token !== "string") return token.then((signed) => `Bearer ${signed}`);
+    return (entry.bearer ??= `Bearer ${token}`);
+  }
+
+  #entry(audience: string, key: string): Entry {
     if (key !== this.#key) {
       this.#entries.clear();
       this.#key = key;
     }
     const now = Math.floor(Date.now() / 1000);
     const hit = this.#entries.get(audience);
-    if (hit !== undefined && hit.refreshAt > now) return hit.token;
+    if (hit !== undefined && hit.refreshAt > now) return hit;
     const token = this.#sign({ aud: audience, iat: now, exp: now + lifetimeSeconds }, key);
     if (this.#entries.size >= maxEntries) {
       // Maps iterate in insertion order: drop the oldest entry.
       const oldest = this.#entries.keys().next().value;
       if (oldest !== undefined) this.#entries.delete(oldest);
     }
-    const entry = { token, refreshAt: now + lifetimeSeconds - refreshMarginSeconds };
+    const entry: Entry = { token, refreshAt: now + lifetimeSeconds - refreshMarginSeconds };
     this.#entries.set(audience, entry);
     if (typeof token !== "string") {
       // Once signed, later hits get the string itself; a failed sign is not cached.
@@ -46,7 +65,7 @@ export class RestTokenCache {
         () => void (this.#entries.get(audience) === entry && this.#entries.delete(audience)),
       );
     }
-    return token;
+    return entry;
   }
 
   clear(): void {

@@ -11,20 +11,25 @@ let pRetryModule: Promise<PRetry> | undefined;
  * the service's wait (`Retry-After`, `retry-after-ms`, `x-ms-retry-after-ms` on 429/503) in full, never
  * shortened, else @azure/web-pubsub's backoff. When that wait would end past the call's deadline (or a service
  * wait passes `maxRetryAfterInMs`), the call fails at once with the last error instead of sleeping into it.
- * The happy path costs one await: p-retry is loaded by the first retryable failure only.
+ * The happy path costs no await: p-retry is loaded by the first retryable failure only.
  */
-export async function withRetries<T>(
+export function withRetries<T>(
   attempt: () => Promise<T>,
   retry: ResolvedRetry,
   deadline: number,
   signal: AbortSignal | undefined,
 ): Promise<T> {
-  let first: unknown;
-  try {
-    return await attempt();
-  } catch (error) {
-    first = error;
-  }
+  // Not an async function: a first attempt that succeeds costs no await of its own.
+  return attempt().then(undefined, (first: unknown) => retryAfter(first, attempt, retry, deadline, signal));
+}
+
+async function retryAfter<T>(
+  first: unknown,
+  attempt: () => Promise<T>,
+  retry: ResolvedRetry,
+  deadline: number,
+  signal: AbortSignal | undefined,
+): Promise<T> {
   if (signal?.aborted) throw asAbort(first, signal);
   if (retry.maxRetries === 0 || !retryHint(first).retryable) throw first;
   pRetryModule ??= import("p-retry").then((m) => m.default);

@@ -28,7 +28,8 @@ function control(maxResponseBytes = 1 << 20, controller = new AbortController())
   const seen = { sent: 0, progress: 0 };
   const value: AttemptControl & { seen: typeof seen; controller: AbortController } = {
     signal: controller.signal,
-    onEnd: (listener) => controller.signal.addEventListener("abort", () => listener(controller.signal.reason as Error)),
+    onEnd: (listener) =>
+      controller.signal.addEventListener("abort", () => listener.attemptEnded(controller.signal.reason as Error)),
     sent: () => void seen.sent++,
     progress: () => void seen.progress++,
     maxResponseBytes,

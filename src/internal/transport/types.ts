@@ -30,6 +30,11 @@ export interface TransportResponse {
   readonly body: Uint8Array;
 }
 
+/** Told when an attempt is ended before its response completed (see {@link AttemptControl.onEnd}). */
+export interface AttemptEndListener {
+  attemptEnded(reason: Error): void;
+}
+
 /**
  * What the pipeline gives a transport for one attempt. The pipeline owns every timer: the transport only
  * reports progress and obeys the signal.
@@ -44,10 +49,11 @@ export interface AttemptControl {
    */
   readonly signal: AbortSignal;
   /**
-   * The same event as `signal`'s abort, as a plain callback (cheaper than an `AbortSignal` listener on the
-   * hot path). Called at most once, synchronously if the attempt has already ended.
+   * The same event as `signal`'s abort, as a call of `listener.attemptEnded` (cheaper than an `AbortSignal`
+   * listener on the hot path, and the transport's own per-request object can be the listener, so no closure
+   * is made). Called at most once, synchronously if the attempt has already ended.
    */
-  onEnd(listener: (reason: Error) => void): void;
+  onEnd(listener: AttemptEndListener): void;
   /**
    * The transport calls this once the request has been handed to the network: from then on a failure may
    * mean the service processed it, so a non-idempotent call is not retried (at-most-once). Also counts as

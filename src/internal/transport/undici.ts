@@ -87,6 +87,9 @@ function dispatch(
   });
 }
 
+// Shared by every response without a body; never written to (a Buffer of length 0 has nothing to write).
+const emptyBody = Buffer.alloc(0);
+
 class UndiciResponse implements TransportResponse {
   constructor(
     readonly status: number,
@@ -117,7 +120,8 @@ class UndiciResponse implements TransportResponse {
 class ResponseHandler implements Dispatcher.DispatchHandler {
   #status = 0;
   #rawHeaders: Buffer[] | string[] | null = null;
-  #chunks: Buffer[] = [];
+  // Most answers (202, 204) have no body: the chunk list is made by the first chunk.
+  #chunks: Buffer[] | undefined;
   #size = 0;
   #requestSent = false;
   #settled = false;
@@ -129,7 +133,12 @@ class ResponseHandler implements Dispatcher.DispatchHandler {
     private readonly reject: (error: unknown) => void,
     private readonly control: AttemptControl,
   ) {
-    control.onEnd((reason) => this.#fail(reason));
+    control.onEnd(this);
+  }
+
+  /** The attempt ended (timeout, abort) before the response did. */
+  attemptEnded(reason: Error): void {
+    this.#fail(reason);
   }
 
   onConnect(abort: (error?: Error) => void): void {
@@ -177,14 +186,16 @@ class ResponseHandler implements Dispatcher.DispatchHandler {
       );
       return false;
     }
-    this.#chunks.push(chunk);
+    (this.#chunks ??= []).push(chunk);
     this.control.progress();
     return true;
   }
 
   onComplete(): void {
     if (this.#settle()) {
-      const body = this.#chunks.length === 1 ? (this.#chunks[0] as Buffer) : Buffer.concat(this.#chunks);
+      const chunks = this.#chunks;
+      const body =
+        chunks === undefined ? emptyBody : chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks);
       this.resolve(new UndiciResponse(this.#status, this.#rawHeaders, body));
     }
   }
