@@ -30,7 +30,7 @@ beforeAll(async () => {
     handleUserEvent: (req, res) => {
       events.push(`${req.context.eventName}:${req.context.userId ?? "-"}:${req.dataType}`);
       if (req.context.eventName === "echo")
-        return res.success({ echoed: req.data, by: req.context.states["joinedAs"] }, "json");
+        return res.success({ echoed: req.data, by: req.context.states["joinedAs"] as unknown }, "json");
       if (req.data === "fail") return res.fail(500, "cannot");
       res.success(`pong ${String(req.data)} from ${String(req.context.states["joinedAs"])}`, "text");
     },

@@ -90,7 +90,7 @@ const packet: fc.Arbitrary<mqttPacket.Packet> = fc.oneof(
     keepalive: fc.nat({ max: 300 }),
     properties,
   }),
-) as fc.Arbitrary<mqttPacket.Packet>;
+);
 
 /** A packet as mqtt-packet writes it (undefined when it refuses), then maybe mutated: a byte changed, cut short, repeated. */
 const bytes = fc

@@ -24,7 +24,10 @@ const repoRoot = fileURLToPath(new URL("../..", import.meta.url));
 /** A real full GC when the runtime allows it (the flag can be set at run time; `gc` then exists in new contexts). */
 const gc: (() => void) | undefined = (() => {
   try {
-    if (typeof globalThis.gc === "function") return globalThis.gc as () => void;
+    if (typeof globalThis.gc === "function") {
+      const collect = globalThis.gc;
+      return () => void collect();
+    }
     setFlagsFromString("--expose-gc");
     const fn = runInNewContext("gc") as unknown;
     return typeof fn === "function" ? (fn as () => void) : undefined;
@@ -137,7 +140,7 @@ interface Stats {
 
 class Fleet {
   readonly #child: ChildProcess;
-  readonly #pending = new Map<number, { resolve: (v: any) => void; reject: (e: Error) => void }>();
+  readonly #pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
   #next = 0;
   readonly ready: Promise<void>;
 

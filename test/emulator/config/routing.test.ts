@@ -2,7 +2,12 @@
 // systemEvents or user event pattern takes it, as the service routes ("the first matching one wins").
 // Real event handlers on loopback, real clients, the emulator in between.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startEmulator, type Emulator, type EmulatorAppSettings, type EmulatorConfig } from "../../../src/emulator/index";
+import {
+  startEmulator,
+  type Emulator,
+  type EmulatorAppSettings,
+  type EmulatorConfig,
+} from "../../../src/emulator/index";
 import { WebPubSubServiceClient } from "../../../src/index";
 import { startEventHandler, type EventHandlerServer } from "../../helpers/eventHandler";
 import { TestSocket } from "../../helpers/ws";
