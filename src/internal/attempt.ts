@@ -3,7 +3,7 @@ import { AttemptTimer } from "./attemptControl";
 import type { Authorizer } from "./authorizer";
 import type { EncodedBody } from "./content";
 import { fromTransportFailure, toRestError } from "./failures";
-import type { RequestSpec } from "./pipeline";
+import type { RequestSpec } from "./request";
 import { redactor, type Redactor } from "./redact";
 import type { ResolvedRetry } from "./retry";
 import type { TraceHeaders } from "./tracing";

@@ -168,7 +168,7 @@ class Fleet {
   call<T>(cmd: string, args: Record<string, unknown> = {}): Promise<T> {
     const id = this.#next++;
     return new Promise<T>((resolve, reject) => {
-      this.#pending.set(id, { resolve, reject });
+      this.#pending.set(id, { resolve: (v) => resolve(v as T), reject });
       this.#child.send({ id, cmd, ...args });
     });
   }
