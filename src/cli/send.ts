@@ -19,7 +19,8 @@ Sends MESSAGE (JSON, unless --text says it is text) to the hub, a group, a user 
 goes to stderr. --stop-on-error stops at the first message that fails. When the service cannot be
 reached, the batch pauses and stops after --max-unreachable seconds. Ctrl+C stops it too; either way a
 summary says how many messages were sent, failed and not tried.
-The connection string comes from --connection-string or WebPubSubConnectionString; it is never printed.
+The connection string comes from --connection-string, WebPubSubConnectionString or WEBPUBSUB_CONNECTION_STRING;
+it is never printed.
 Exit status: 0 when everything was sent, 1 when anything failed or was not sent, 2 for bad usage,
 130 when interrupted.
 `;

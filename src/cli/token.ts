@@ -9,7 +9,8 @@ const help = `usage: webpubsub token --hub HUB [--user ID] [--role ROLE]... [--g
                        [--protocol default|mqtt|socketio] [--json] [--connection-string CS]
 
 Mints a client access token and prints the client URL. The connection string comes from
---connection-string or the WebPubSubConnectionString environment variable; it is never printed.
+--connection-string or the WebPubSubConnectionString (or WEBPUBSUB_CONNECTION_STRING) environment variable;
+it is never printed.
 Exit status: 0 on success, 2 for bad usage.
 `;
 

@@ -1,4 +1,4 @@
-// What one MQTT client can make the emulator hold; each limit is named in the README's MQTT section.
+// What one MQTT client can make the emulator hold; each limit is named in docs/mqtt.md.
 
 export const mqttLimits = {
   /**
