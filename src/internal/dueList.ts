@@ -52,7 +52,7 @@ export function schedule(task: DueTask, ms: number): void {
     list.timer = setTimeout(fire, delay, list);
     list.refed = true;
   } else if (!list.refed) {
-    list.timer.ref();
+    keepAlive(list.timer, true);
     list.refed = true;
   }
 }
@@ -65,7 +65,7 @@ export function cancel(task: DueTask): void {
   // An empty list keeps its timer armed (the next task of this delay reuses it), but no longer keeps the
   // process alive: when it fires with nothing due, the list is dropped.
   if (list.head === undefined && list.refed) {
-    list.timer?.unref();
+    keepAlive(list.timer, false);
     list.refed = false;
   }
 }
@@ -101,4 +101,12 @@ function fire(list: DueList): void {
   } else if (lists.get(list.delay) === list) {
     lists.delete(list.delay);
   }
+}
+
+/** Node's timers can stop keeping the process alive; Workers and edge runtimes return a number without ref/unref. */
+function keepAlive(timer: ReturnType<typeof setTimeout> | undefined, on: boolean): void {
+  if (typeof timer !== "object" || timer === null) return;
+  const handle = timer as { ref?: () => void; unref?: () => void };
+  if (on) handle.ref?.();
+  else handle.unref?.();
 }
