@@ -60,9 +60,13 @@ export function createEmulatorServer(requestTimeoutMs: number, handlers: Handler
     }
   });
   const sockets = new Set<Socket>();
+  // One shared listener for every socket (a closure each would cost every connection its own).
+  function forget(this: Socket): void {
+    sockets.delete(this);
+  }
   server.on("connection", (socket) => {
     sockets.add(socket);
-    socket.once("close", () => sockets.delete(socket));
+    socket.on("close", forget);
   });
   server.on("upgrade", (req, socket, head) => {
     try {

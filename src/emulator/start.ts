@@ -152,7 +152,7 @@ function connectionLister(registry: HubRegistry): (hub?: string) => ConnectionIn
     roles: [...c.roles],
     subprotocol: c.subprotocol,
     online: c.socket !== undefined,
-    connectedAt: new Date(c.connectedAt.getTime()),
+    connectedAt: c.connectedAt,
     lastActivityAt: new Date(c.lastActivityAt),
   });
   return (hub) => {

@@ -49,13 +49,23 @@ export function parsePublicEndpoint(value: string | undefined): URL | undefined 
   return url;
 }
 
+const validHosts = new Set<string>();
+const maxValidHosts = 256;
+
 /** Whether a Host header is a plausible `host[:port]` (a malformed one is answered 400, not parsed). */
 export function validHostHeader(host: string | undefined): boolean {
-  if (host === undefined) return true;
+  if (host === undefined || validHosts.has(host)) return true;
   if (host === "" || /[\s/\\?#@]/.test(host)) return false;
+  let valid: boolean;
   try {
-    return new URL(`http://${host}`).host !== "";
+    valid = new URL(`http://${host}`).host !== "";
   } catch {
-    return false;
+    valid = false;
   }
+  // Every client of one emulator sends the same few Host headers: remember the valid ones (bounded).
+  if (valid) {
+    if (validHosts.size >= maxValidHosts) validHosts.clear();
+    validHosts.add(host);
+  }
+  return valid;
 }

@@ -25,9 +25,11 @@ export async function verifyToken(token: string, key: Uint8Array, audiences: rea
     );
   }
   const aud = payload.aud;
-  const values = (Array.isArray(aud) ? aud : aud === undefined ? [] : [aud]).map(normalizeAudience);
+  const values = Array.isArray(aud) ? aud : aud === undefined ? [] : [aud];
+  // Most tokens name the audience exactly as the emulator spells it; only others need normalizing.
+  if (values.some((v) => audiences.includes(v))) return payload;
   const accepted = audiences.map(normalizeAudience);
-  if (!values.some((v) => accepted.includes(v)))
+  if (!values.some((v) => accepted.includes(normalizeAudience(v))))
     throw new TokenRejected("the token's audience does not match this URL");
   return payload;
 }
@@ -69,7 +71,21 @@ function cryptoKeyFor(key: Uint8Array): Promise<CryptoKey> {
   return cached;
 }
 
+// Clients repeat the same few audiences: each is normalized once (bounded: emptied when full).
+const normalized = new Map<string, string>();
+const maxNormalized = 1024;
+
 function normalizeAudience(value: string): string {
+  let v = normalized.get(value);
+  if (v === undefined) {
+    v = normalize(value);
+    if (normalized.size >= maxNormalized) normalized.clear();
+    normalized.set(value, v);
+  }
+  return v;
+}
+
+function normalize(value: string): string {
   let v = value.toLowerCase();
   if (v.startsWith("ws://")) v = `http://${v.slice(5)}`;
   else if (v.startsWith("wss://")) v = `https://${v.slice(6)}`;

@@ -18,7 +18,7 @@ export const permissionRoutes: Route[] = [
         const id = param(call, "connectionId");
         throw new HttpFailure(404, "Info.Connection.NotExisted", `Connection '${id}' does not exist.`);
       }
-      connection.roles.add(grantRole(kind, targetName));
+      connection.grantRole(grantRole(kind, targetName));
       send(call.res, 200);
     },
   },
@@ -28,10 +28,10 @@ export const permissionRoutes: Route[] = [
     handle: (call) => {
       const { kind, connection, targetName } = permissionCall(call);
       if (connection !== undefined) {
-        connection.roles.delete(grantRole(kind, targetName));
+        connection.revokeRole(grantRole(kind, targetName));
         // Without a target the permission is gone for every group, including what a wildcard role granted.
         if (targetName === undefined)
-          for (const role of [...connection.roles]) if (isRoleOf(role, kind)) connection.roles.delete(role);
+          for (const role of [...connection.roles]) if (isRoleOf(role, kind)) connection.revokeRole(role);
       }
       send(call.res, 204);
     },

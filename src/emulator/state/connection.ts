@@ -1,6 +1,6 @@
 import type WebSocket from "ws";
 import { decode, type EncodedMessage, type ReceivedMessage } from "./messages";
-import { Outbox } from "./outbox";
+import { highWaterBytes, Outbox } from "./outbox";
 
 /** What the service queues for a reliable client before it gives up on it (client-spec 3.2). */
 export const maxUnackedMessages = 1000;
@@ -28,9 +28,13 @@ export interface DeliveryGate {
 type Frame = string | Uint8Array;
 
 /** One client connection of a hub, and the socket it currently uses (reliable ones can swap sockets). */
+/** What `groups` and `roles` read while a connection has none (most have no roles; many join no group). */
+const none: ReadonlySet<string> = new Set<string>();
+
 export class ClientConnection {
-  readonly groups = new Set<string>();
-  readonly roles: Set<string>;
+  // Made on the first group or role: an empty Set costs more than the rest of an idle connection.
+  #groups: Set<string> | undefined;
+  #roles: Set<string> | undefined;
   /** Connection state set by event handlers (`ce-connectionState`). */
   state: string | undefined;
   socket: WebSocket | undefined;
@@ -42,19 +46,24 @@ export class ClientConnection {
   #outbox: Outbox | undefined;
   #unackedBytes = 0;
   /** Called when a reliable client's unacknowledged backlog passes the service's capacity. */
-  onBacklogFull: (() => void) | undefined;
-  /** Set by the endpoint: how a client that leaves too much unread is closed (the reason says so). */
-  onSlowClient: ((reason: string) => void) | undefined;
+  onBacklogFull: ((connection: ClientConnection) => void) | undefined;
+  /**
+   * Set by the endpoint: how a client that leaves too much unread is closed (the reason says so). One function
+   * shared by every connection of an endpoint: an idle connection carries no closures of its own.
+   */
+  onSlowClient: ((connection: ClientConnection, reason: string) => void) | undefined;
 
   /** Bytes waiting for this connection's socket besides the socket's own buffer. */
   get unsentBytes(): number {
     return this.#outbox?.waitingBytes ?? 0;
   }
   graceTimer: NodeJS.Timeout | undefined;
-  readonly #ackIds = new Set<number | bigint>();
-  readonly #waiters: { resolve: (m: ReceivedMessage) => void; timer: NodeJS.Timeout }[] = [];
-  readonly #inbox: ReceivedMessage[] = [];
-  readonly connectedAt = new Date();
+  // Made on first use: most connections never send an ackId, and only tests await their messages.
+  #ackIds: Set<number | bigint> | undefined;
+  #waiters: { resolve: (m: ReceivedMessage) => void; timer: NodeJS.Timeout }[] | undefined;
+  #inbox: ReceivedMessage[] | undefined;
+  /** Epoch ms when the client connected. */
+  readonly connectedAtMs = Date.now();
   /** Epoch ms of the last frame from the client or message delivered to it. */
   lastActivityAt = Date.now();
   closed = false;
@@ -69,12 +78,57 @@ export class ClientConnection {
     /** Keep received messages for `nextMessage()` even when nobody awaits them yet (tests), bounded. */
     private readonly record: boolean,
   ) {
-    this.roles = new Set(roles);
+    this.setRoles(roles);
     this.reconnectionToken = reconnectionToken;
+  }
+
+  /** The groups the connection is in (change them through its hub's `join` and `leave`). */
+  get groups(): ReadonlySet<string> {
+    return this.#groups ?? none;
+  }
+
+  /** Its roles (`webpubsub.joinLeaveGroup.g1`, `webpubsub.sendToGroup`, ...). */
+  get roles(): ReadonlySet<string> {
+    return this.#roles ?? none;
+  }
+
+  /** Adds a group to the connection's own list; false when it was in it already. Hub.join keeps the rest. */
+  addGroup(group: string): boolean {
+    const groups = (this.#groups ??= new Set());
+    if (groups.has(group)) return false;
+    groups.add(group);
+    return true;
+  }
+
+  /** Removes a group from the connection's own list; false when it was not in it. */
+  removeGroup(group: string): boolean {
+    return this.#groups?.delete(group) ?? false;
+  }
+
+  clearGroups(): void {
+    this.#groups = undefined;
+  }
+
+  grantRole(role: string): void {
+    (this.#roles ??= new Set()).add(role);
+  }
+
+  revokeRole(role: string): void {
+    this.#roles?.delete(role);
+  }
+
+  /** Replaces every role (a resumed MQTT session acts with its new token's roles). */
+  setRoles(roles: Iterable<string>): void {
+    this.#roles = undefined;
+    for (const role of roles) this.grantRole(role);
   }
 
   /** The custom subprotocol a simple client speaks (chosen by the connect handler or offered alone). */
   customSubprotocol: string | undefined;
+
+  get connectedAt(): Date {
+    return new Date(this.connectedAtMs);
+  }
 
   get subprotocol(): string | undefined {
     return subprotocolNames[this.protocol] ?? this.customSubprotocol;
@@ -125,22 +179,31 @@ export class ClientConnection {
       // Messages past their TTL no longer count: they will never be sent again.
       this.#forgetExpired();
       if (this.#unacked.length > maxUnackedMessages || this.#unackedBytes > maxUnackedBytes) {
-        if (this.onBacklogFull !== undefined) return this.onBacklogFull();
+        if (this.onBacklogFull !== undefined) return this.onBacklogFull(this);
         this.#unackedBytes -= (this.#unacked.shift() as { frame: Frame }).frame.length;
       }
     }
     this.write(frame, typeof frame !== "string", expiresAt);
   }
 
-  /** Writes to the current socket, in order, through the outbox that holds frames for a slow reader. */
+  /**
+   * Writes to the current socket, in order. Once the socket holds more than the outbox's high-water mark, frames
+   * go through an outbox (made then, kept for that socket) that holds them for the slow reader.
+   */
   protected write(data: Frame, binary: boolean, expiresAt: number | undefined): void {
     const socket = this.socket;
     if (socket?.readyState !== 1) return;
-    if (this.#outbox?.socket !== socket) {
-      this.#outbox?.discard();
-      this.#outbox = new Outbox(socket, (reason) => this.onSlowClient?.(reason));
+    let outbox = this.#outbox;
+    if (outbox?.socket !== socket) {
+      outbox?.discard();
+      this.#outbox = outbox = undefined;
+      if (socket.bufferedAmount <= highWaterBytes) {
+        socket.send(data, { binary });
+        return;
+      }
+      this.#outbox = outbox = new Outbox(socket, (reason) => this.onSlowClient?.(this, reason));
     }
-    this.#outbox.send(data, binary, expiresAt);
+    outbox.send(data, binary, expiresAt);
   }
 
   /** Reliable: drops unacknowledged messages whose TTL has passed (they are not replayed). */
@@ -191,45 +254,47 @@ export class ClientConnection {
 
   /** False when this ackId was seen before on this connection (the service answers `Duplicate`). */
   rememberAck(ackId: number | bigint): boolean {
-    if (this.#ackIds.has(ackId)) return false;
-    if (this.#ackIds.size >= 10_000) this.#ackIds.delete(this.#ackIds.values().next().value as number | bigint);
-    this.#ackIds.add(ackId);
+    const seen = (this.#ackIds ??= new Set());
+    if (seen.has(ackId)) return false;
+    if (seen.size >= 10_000) seen.delete(seen.values().next().value as number | bigint);
+    seen.add(ackId);
     return true;
   }
 
   /** Resolves with the next message this connection receives (or one already queued for inspection). */
   nextMessage(timeoutMs: number): Promise<ReceivedMessage> {
-    const queued = this.#inbox.shift();
+    const queued = this.#inbox?.shift();
     if (queued !== undefined) return Promise.resolve(queued);
     return new Promise((resolve, reject) => {
       const waiter = {
         resolve,
         timer: setTimeout(() => {
-          const i = this.#waiters.indexOf(waiter);
-          if (i >= 0) this.#waiters.splice(i, 1);
+          const i = this.#waiters?.indexOf(waiter) ?? -1;
+          if (i >= 0) this.#waiters?.splice(i, 1);
           reject(new Error(`connection ${this.connectionId} received no message within ${timeoutMs} ms`));
         }, timeoutMs),
       };
-      this.#waiters.push(waiter);
+      (this.#waiters ??= []).push(waiter);
     });
   }
 
   #record(message: EncodedMessage): void {
-    const waiter = this.#waiters.shift();
+    const waiter = this.#waiters?.shift();
     if (waiter !== undefined) {
       clearTimeout(waiter.timer);
       waiter.resolve(decode(message.message));
     } else if (this.record) {
-      this.#inbox.push(decode(message.message));
-      if (this.#inbox.length > 1000) this.#inbox.shift();
+      const inbox = (this.#inbox ??= []);
+      inbox.push(decode(message.message));
+      if (inbox.length > 1000) inbox.shift();
     }
   }
 
   dispose(): void {
     this.closed = true;
     if (this.graceTimer !== undefined) clearTimeout(this.graceTimer);
-    for (const w of this.#waiters.splice(0)) clearTimeout(w.timer);
-    this.#inbox.length = 0;
+    for (const w of this.#waiters?.splice(0) ?? []) clearTimeout(w.timer);
+    this.#inbox = undefined;
     this.#unacked.length = 0;
     this.#unackedBytes = 0;
     this.#outbox?.discard();

@@ -30,7 +30,7 @@ export class Hub {
     if (this.connections.get(connection.connectionId) !== connection) return;
     this.connections.delete(connection.connectionId);
     for (const g of connection.groups) this.#leaveSet(connection, g);
-    connection.groups.clear();
+    connection.clearGroups();
     if (connection.userId !== null) {
       const set = this.users.get(connection.userId);
       set?.delete(connection);
@@ -47,8 +47,7 @@ export class Hub {
   }
 
   join(connection: ClientConnection, group: string): void {
-    if (connection.groups.has(group)) return;
-    connection.groups.add(group);
+    if (!connection.addGroup(group)) return;
     let set = this.groups.get(group);
     if (set === undefined) this.groups.set(group, (set = new Set()));
     set.add(connection);
@@ -62,7 +61,7 @@ export class Hub {
   }
 
   leave(connection: ClientConnection, group: string): void {
-    if (!connection.groups.delete(group)) return;
+    if (!connection.removeGroup(group)) return;
     this.#leaveSet(connection, group);
     this.observation?.emit?.({
       kind: "leave",

@@ -61,8 +61,7 @@ export class SessionLifecycle {
     if (session === undefined) session = this.#create(link, decision, hub);
     else {
       // The same user resuming acts with the roles of this connection's token, not the previous one's.
-      session.roles.clear();
-      for (const role of decision.roles) session.roles.add(role);
+      session.setRoles(decision.roles);
       if (decision.state !== undefined) keepState(session, decision.state);
     }
     if (session === undefined) return undefined;

@@ -8,8 +8,8 @@ import type { EmulatorCore } from "../../state/core";
 import { FrameHandler } from "../json/frames";
 import { loadProtobuf, type ProtobufModule } from "../protobuf/load";
 import { writeRefusal } from "../../server";
-import { ReadGate } from "./backpressure";
-import { authorizeUpgrade, newConnectionId, type Pending } from "./handshake";
+import { authorizeUpgrade, newConnectionId, type Pending, type Refusal } from "./handshake";
+import { SocketLink } from "./link";
 import { Requests } from "./requests";
 import { KeepAlive } from "./keepalive";
 import { defaultKeepAliveSeconds } from "../../config/resolved";
@@ -21,7 +21,6 @@ const maxFrameBytes = 1024 * 1024;
 /** Accepts WebSocket clients at `/client/hubs/{hub}` (and `/client/?hub=`), verifying their tokens. */
 export class ClientEndpoint {
   readonly #wss: WebSocketServer;
-  readonly #sockets = new Set<WebSocket>();
   readonly #requests: Requests;
   readonly #frames: FrameHandler;
   /** The protobuf modules, once a protobuf client has connected (see protobuf/load.ts). */
@@ -29,11 +28,19 @@ export class ClientEndpoint {
   readonly #answers = new WeakMap<IncomingMessage, string>();
   /** Pings every client at its hub's `webSocketKeepAliveIntervalInSeconds`. */
   readonly keepAlive: KeepAlive;
+  /** The listeners of every open socket: one set for all of them (each finds its link on the socket). */
+  readonly #listeners: SocketListeners;
+  /** A client that leaves too much unread is closed with the reason. */
+  readonly #slowClient = (connection: ClientConnection, reason: string): void => {
+    const ws = connection.socket;
+    if (ws !== undefined) this.#closeForError(connection, ws, reason, 1008);
+  };
 
   constructor(private readonly core: EmulatorCore) {
     this.#requests = new Requests(core, (connection, reason) => this.close(connection, reason));
     this.#frames = new FrameHandler(this.#requests);
     this.keepAlive = new KeepAlive((hub) => core.hubSettings(hub)?.keepAliveSeconds ?? defaultKeepAliveSeconds);
+    this.#listeners = this.#sharedListeners();
     this.#wss = new WebSocketServer({
       noServer: true,
       maxPayload: maxFrameBytes,
@@ -47,68 +54,92 @@ export class ClientEndpoint {
     });
   }
 
-  get socketCount(): number {
-    return this.#sockets.size;
+  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    // A shared listener (a closure here would keep the request and its buffers alive as long as the socket).
+    socket.on("error", destroySocket);
+    void this.#upgrade(req, socket, head);
   }
 
-  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
-    socket.on("error", () => socket.destroy());
-    authorizeUpgrade(this.core, req)
-      .then(async (pending) => {
-        if ("protocol" in pending && isProtobuf(pending.protocol)) await this.#loadProtobuf();
-        return pending;
-      })
-      .then(
-        (pending) => {
-          if (typeof pending === "object" && "status" in pending) {
-            writeRefusal(socket, pending.status, pending.message);
-            this.core.log(`ws refused (${pending.status}): ${pending.message}`);
-            this.core.observation.emit?.({
-              kind: "refused",
-              path: (req.url ?? "/").replace(/\?.*$/s, ""),
-              status: pending.status,
-              reason: pending.message,
-            });
-            return;
-          }
-          if (pending.answer !== undefined) this.#answers.set(req, pending.answer);
-          this.#wss.handleUpgrade(req, socket, head, (ws) => this.#open(ws, pending));
-        },
-        (error: unknown) => {
-          this.core.log(`ws upgrade failed: ${(error as Error).message}`);
-          writeRefusal(socket, 500, "internal error");
-        },
-      );
+  async #upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
+    let pending: Pending | Refusal;
+    try {
+      pending = await authorizeUpgrade(this.core, req);
+      if ("protocol" in pending && isProtobuf(pending.protocol)) await this.#loadProtobuf();
+    } catch (error) {
+      this.core.log(`ws upgrade failed: ${(error as Error).message}`);
+      writeRefusal(socket, 500, "internal error");
+      return;
+    }
+    if ("status" in pending) {
+      writeRefusal(socket, pending.status, pending.message);
+      this.core.log(`ws refused (${pending.status}): ${pending.message}`);
+      this.core.observation.emit?.({
+        kind: "refused",
+        path: (req.url ?? "/").replace(/\?.*$/s, ""),
+        status: pending.status,
+        reason: pending.message,
+      });
+      return;
+    }
+    if (pending.answer !== undefined) this.#answers.set(req, pending.answer);
+    this.#wss.handleUpgrade(req, socket, head, (ws) => {
+      // ws has its own error listener on the socket now.
+      socket.removeListener("error", destroySocket);
+      this.#open(ws, pending);
+    });
   }
 
   #open(ws: WebSocket, pending: Pending): void {
-    this.#sockets.add(ws);
-    ws.on("error", () => ws.terminate());
+    ws.on("error", terminateSocket);
     if (pending.refuseRecovery) {
       this.core.log("ws reconnection refused: unknown connection or reconnection token");
       ws.close(1008, "Connection recovery failed");
-      ws.once("close", () => this.#sockets.delete(ws));
       return;
     }
     const connection = pending.resume !== undefined ? this.#resume(ws, pending.resume) : this.#create(ws, pending);
-    this.keepAlive.add(ws, connection.hub);
-    const slow = (reason: string) => this.#closeForError(connection, ws, reason, 1008);
-    connection.onSlowClient = slow;
-    // Replies (acks, pongs) the client leaves unread stop its input being read, then close it.
-    const gate = new ReadGate(ws, () => connection.unsentBytes, slow);
-    ws.on("ping", () => gate.check());
-    ws.on("message", (data, isBinary) => {
-      try {
-        this.#onMessage(connection, data, isBinary);
-      } catch (error) {
-        this.#closeForError(connection, ws, `internal error handling a frame: ${(error as Error).message}`, 1011);
-      }
-      gate.check();
-    });
-    ws.once("close", (code) => {
-      gate.end();
-      this.#onClose(ws, connection, code);
-    });
+    connection.onSlowClient = this.#slowClient;
+    this.keepAlive.add(new SocketLink(ws, connection));
+    ws.on("ping", this.#listeners.ping);
+    ws.on("pong", this.#listeners.pong);
+    ws.on("message", this.#listeners.message);
+    ws.on("close", this.#listeners.close);
+  }
+
+  #sharedListeners(): SocketListeners {
+    // eslint-disable-next-line @typescript-eslint/no-this-alias -- the listeners' own `this` is the socket
+    const endpoint = this;
+    return {
+      ping(this: WebSocket): void {
+        SocketLink.of(this)?.checkBackpressure();
+      },
+      pong(this: WebSocket): void {
+        const link = SocketLink.of(this);
+        if (link !== undefined) link.missed = 0;
+      },
+      message(this: WebSocket, data: RawData, isBinary: boolean): void {
+        const link = SocketLink.of(this);
+        if (link === undefined) return;
+        link.missed = 0;
+        try {
+          endpoint.#onMessage(link.connection, data, isBinary);
+        } catch (error) {
+          endpoint.#closeForError(
+            link.connection,
+            this,
+            `internal error handling a frame: ${(error as Error).message}`,
+            1011,
+          );
+        }
+        link.checkBackpressure();
+      },
+      close(this: WebSocket, code: number): void {
+        const link = SocketLink.of(this);
+        if (link === undefined) return;
+        link.end();
+        endpoint.keepAlive.remove(link);
+        endpoint.#onClose(this, link.connection, code);
+      },
+    };
   }
 
   /** A reliable client came back: the same connection, on the new socket, gets what it has not acknowledged. */
@@ -145,7 +176,7 @@ export class ClientEndpoint {
     );
     connection.state = pending.state;
     if (pending.protocol === "simple") connection.customSubprotocol = pending.answer;
-    if (reliable) connection.onBacklogFull = () => this.#backlogFull(connection);
+    if (reliable) connection.onBacklogFull = this.#backlogFull;
     connection.socket = ws;
     this.core.observation.emit?.({
       kind: "connected",
@@ -199,7 +230,6 @@ export class ClientEndpoint {
   }
 
   #onClose(ws: WebSocket, connection: ClientConnection, code: number): void {
-    this.#sockets.delete(ws);
     if (connection.socket !== ws) return;
     connection.socket = undefined;
     // A reliable client that dropped without a normal close may come back: keep its state for a while.
@@ -247,13 +277,13 @@ export class ClientEndpoint {
   }
 
   /** A reliable client acknowledged too little: the connection ends for good (recovery then fails with 1008). */
-  #backlogFull(connection: ClientConnection): void {
+  readonly #backlogFull = (connection: ClientConnection): void => {
     const reason = `The client did not acknowledge ${maxUnackedMessages} messages or ${maxUnackedBytes / 1024 / 1024} MB in time.`;
     const ws = connection.socket;
     connection.sendControl({ type: "system", event: "disconnected", message: reason });
     this.#drop(connection, reason);
     ws?.close(1008, "Unacknowledged message backlog is full");
-  }
+  };
 
   /**
    * Ends a connection for good with a close code (an injected 1008 policy close): PubSub clients are told why
@@ -288,11 +318,26 @@ export class ClientEndpoint {
 
   /** Closes every socket at once (emulator shutdown). */
   closeAll(): void {
+    const open = [...this.keepAlive.sockets()];
     this.keepAlive.clear();
-    for (const ws of this.#sockets) ws.terminate();
-    this.#sockets.clear();
+    for (const ws of open) ws.terminate();
     this.#wss.close();
   }
+}
+
+interface SocketListeners {
+  ping: (this: WebSocket) => void;
+  pong: (this: WebSocket) => void;
+  message: (this: WebSocket, data: RawData, isBinary: boolean) => void;
+  close: (this: WebSocket, code: number) => void;
+}
+
+function destroySocket(this: Duplex): void {
+  this.destroy();
+}
+
+function terminateSocket(this: WebSocket): void {
+  this.terminate();
 }
 
 function isProtobuf(protocol: ClientProtocol): boolean {

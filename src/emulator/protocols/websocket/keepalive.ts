@@ -3,68 +3,136 @@
 // `webSocketKeepAliveIntervalInSeconds` sets the period ("Valid range: 1 to 120. Default to 20 seconds").
 // How many silent pings the service tolerates is not published: here a client that answers none of three
 // pings in a row (no pong, no frame) is cut as a network failure would cut it (reliable clients may recover).
+//
+// Cost: no timer per socket. Sockets wait in one queue per interval, in the order they are due (a socket
+// moves to the back when pinged, so each queue stays sorted), and one timer per queue wakes for its front.
 import type { WebSocket } from "ws";
 
 const toleratedMisses = 3;
 
-interface Entry {
+/** What keep-alive keeps per socket (the endpoint's record of the socket; its owner resets `missed`). */
+export interface KeepAliveEntry {
   readonly ws: WebSocket;
   readonly hub: string;
-  timer: NodeJS.Timeout | undefined;
   lastPingAt: number;
+  /** Pings not answered since the client was last heard from. */
   missed: number;
+  /** The queue the socket waits in (keep-alive's own bookkeeping). */
+  keepAliveQueue: KeepAliveQueue | undefined;
+}
+
+/** Sockets with the same interval, in due order, and the timer that wakes for the first of them. */
+export interface KeepAliveQueue {
+  readonly intervalMs: number;
+  readonly entries: Set<KeepAliveEntry>;
+  timer: NodeJS.Timeout | undefined;
+  wakeAt: number;
 }
 
 export class KeepAlive {
-  readonly #entries = new Set<Entry>();
+  readonly #queues = new Map<number, KeepAliveQueue>();
 
-  /** `intervalSeconds(hub)` is read at every ping, so edited settings apply to open connections. */
+  /** `intervalSeconds(hub)` is read when a socket joins and at every ping, so edited settings apply to open ones. */
   constructor(private readonly intervalSeconds: (hub: string) => number) {}
 
-  /** Starts pinging a socket until it closes. */
-  add(ws: WebSocket, hub: string): void {
-    const entry: Entry = { ws, hub, timer: undefined, lastPingAt: Date.now(), missed: 0 };
-    const heard = () => {
-      entry.missed = 0;
-    };
-    ws.on("pong", heard);
-    ws.on("message", heard);
-    ws.once("close", () => {
-      clearTimeout(entry.timer);
-      this.#entries.delete(entry);
-    });
-    this.#entries.add(entry);
-    this.#schedule(entry);
+  /** Starts pinging a socket until `remove`. */
+  add(entry: KeepAliveEntry): void {
+    entry.lastPingAt = Date.now();
+    entry.missed = 0;
+    this.#enqueue(entry);
+  }
+
+  /** Stops pinging a socket (it closed). */
+  remove(entry: KeepAliveEntry): void {
+    const queue = entry.keepAliveQueue;
+    if (queue === undefined) return;
+    queue.entries.delete(entry);
+    entry.keepAliveQueue = undefined;
+    if (queue.entries.size === 0) this.#drop(queue);
   }
 
   /** The settings changed: each socket's next ping moves to its last ping plus the new interval. */
   reschedule(): void {
-    for (const entry of this.#entries) this.#schedule(entry);
+    const all = [...this.#queues.values()].flatMap((q) => [...q.entries]);
+    this.clear();
+    all.sort((a, b) => a.lastPingAt - b.lastPingAt);
+    for (const entry of all) this.#enqueue(entry);
+  }
+
+  /** Every socket being pinged (every open client socket). */
+  *sockets(): Iterable<WebSocket> {
+    for (const queue of this.#queues.values()) for (const entry of queue.entries) yield entry.ws;
   }
 
   /** Stops every timer (emulator shutdown). */
   clear(): void {
-    for (const entry of this.#entries) clearTimeout(entry.timer);
-    this.#entries.clear();
+    for (const queue of this.#queues.values()) {
+      clearTimeout(queue.timer);
+      for (const entry of queue.entries) entry.keepAliveQueue = undefined;
+    }
+    this.#queues.clear();
   }
 
-  #schedule(entry: Entry): void {
-    clearTimeout(entry.timer);
-    const due = entry.lastPingAt + this.intervalSeconds(entry.hub) * 1000;
-    entry.timer = setTimeout(() => this.#ping(entry), Math.max(0, due - Date.now()));
-    entry.timer.unref();
+  #enqueue(entry: KeepAliveEntry): void {
+    const intervalMs = this.intervalSeconds(entry.hub) * 1000;
+    let queue = this.#queues.get(intervalMs);
+    if (queue === undefined) {
+      queue = { intervalMs, entries: new Set(), timer: undefined, wakeAt: Infinity };
+      this.#queues.set(intervalMs, queue);
+    }
+    queue.entries.add(entry);
+    entry.keepAliveQueue = queue;
+    this.#arm(queue);
   }
 
-  #ping(entry: Entry): void {
+  /** Sets the queue's timer for its first socket, unless it already wakes by then. */
+  #arm(queue: KeepAliveQueue): void {
+    const first = queue.entries.values().next();
+    if (first.done === true) return;
+    const due = first.value.lastPingAt + queue.intervalMs;
+    if (queue.timer !== undefined && queue.wakeAt <= due) return;
+    clearTimeout(queue.timer);
+    queue.wakeAt = due;
+    queue.timer = setTimeout(() => this.#wake(queue), Math.max(0, due - Date.now()));
+    queue.timer.unref();
+  }
+
+  #wake(queue: KeepAliveQueue): void {
+    queue.timer = undefined;
+    queue.wakeAt = Infinity;
+    const now = Date.now();
+    // Sockets due within a twentieth of the interval go now too: one wake-up for a burst of connections.
+    const horizon = now + Math.min(250, queue.intervalMs / 20);
+    const moved: KeepAliveEntry[] = [];
+    for (const entry of queue.entries) {
+      if (entry.lastPingAt + queue.intervalMs > horizon) break;
+      queue.entries.delete(entry);
+      entry.keepAliveQueue = undefined;
+      if (this.#ping(entry, now)) moved.push(entry);
+    }
+    // Pinged sockets wait for their next ping at their hub's interval now (it may have changed).
+    for (const entry of moved) this.#enqueue(entry);
+    if (queue.entries.size === 0) this.#drop(queue);
+    else this.#arm(queue);
+  }
+
+  /** Pings one socket; false when it is gone or was cut for missing too many pings. */
+  #ping(entry: KeepAliveEntry, now: number): boolean {
     const { ws } = entry;
-    if (ws.readyState !== ws.OPEN) return;
+    if (ws.readyState !== ws.OPEN) return false;
     if (entry.missed >= toleratedMisses) {
       ws.terminate();
-      return;
+      return false;
     }
     entry.missed++;
-    entry.lastPingAt = Date.now();
+    entry.lastPingAt = now;
     ws.ping();
-    this.#schedule(entry);
+    return true;
+  }
+
+  #drop(queue: KeepAliveQueue): void {
+    clearTimeout(queue.timer);
+    queue.timer = undefined;
+    if (this.#queues.get(queue.intervalMs) === queue) this.#queues.delete(queue.intervalMs);
   }
 }
