@@ -9,20 +9,28 @@ import { TokenRejected, verifyToken } from "./token";
  * event's responsibility to tell the service the user ID", CloudEvents spec). A token that is present is
  * always checked, so a bad one is refused even where anonymous clients are welcome.
  */
-export async function clientClaims(
+export function clientClaims(
   core: EmulatorCore,
   hub: string,
   token: string | null | undefined,
   audiences: string[],
-): Promise<{ claims: Record<string, unknown> } | { status: number; message: string }> {
+): ClientCheck | Promise<ClientCheck> {
   if (token === undefined || token === null) {
     if (core.hubSettings(hub)?.anonymousConnect === true) return { claims: {} };
     return { status: 401, message: "missing access token (access_token query or Authorization: Bearer)" };
   }
   try {
-    return { claims: await verifyToken(token, core.keyBytes, audiences) };
+    const claims = verifyToken(token, core.keyBytes, audiences);
+    return claims instanceof Promise ? claims.then((c) => ({ claims: c }), refusal) : { claims };
   } catch (error) {
-    if (error instanceof TokenRejected) return { status: 401, message: error.message };
-    throw error;
+    return refusal(error);
   }
+}
+
+/** The token's claims, or why the client is refused. */
+export type ClientCheck = { claims: Record<string, unknown> } | { status: number; message: string };
+
+function refusal(error: unknown): ClientCheck {
+  if (error instanceof TokenRejected) return { status: 401, message: error.message };
+  throw error;
 }

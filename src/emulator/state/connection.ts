@@ -27,6 +27,15 @@ export interface DeliveryGate {
 /** A frame on the wire: JSON text, or protobuf bytes (a string's length counts toward the backlog as is). */
 type Frame = string | Uint8Array;
 
+interface Unacked {
+  id: number;
+  frame: Frame;
+  expiresAt: number | undefined;
+}
+
+/** What a connection that is not reliable has unacknowledged: always nothing (frozen, shared). */
+const noneUnacked: Unacked[] = Object.freeze([]) as unknown as Unacked[];
+
 /** One client connection of a hub, and the socket it currently uses (reliable ones can swap sockets). */
 /** What `groups` and `roles` read while a connection has none (most have no roles; many join no group). */
 const none: ReadonlySet<string> = new Set<string>();
@@ -41,7 +50,7 @@ export class ClientConnection {
   readonly reconnectionToken: string | undefined;
   /** Reliable: next sequence id, messages not yet acknowledged, and the grace timer after a drop. */
   #sequence = 0;
-  readonly #unacked: { id: number; frame: Frame; expiresAt: number | undefined }[] = [];
+  readonly #unacked: Unacked[];
   /** Frames waiting for this socket when the client reads slower than it is sent to. */
   #outbox: Outbox | undefined;
   #unackedBytes = 0;
@@ -80,6 +89,7 @@ export class ClientConnection {
   ) {
     this.setRoles(roles);
     this.reconnectionToken = reconnectionToken;
+    this.#unacked = protocol === "reliable" || protocol === "protobufReliable" ? [] : noneUnacked;
   }
 
   /** The groups the connection is in (change them through its hub's `join` and `leave`). */
@@ -214,7 +224,7 @@ export class ClientConnection {
       if (entry.expiresAt !== undefined && entry.expiresAt <= now) this.#unackedBytes -= entry.frame.length;
       else this.#unacked[kept++] = entry;
     }
-    this.#unacked.length = kept;
+    if (kept !== this.#unacked.length) this.#unacked.length = kept;
   }
 
   /** A message in this connection's subprotocol, with its sequence id on reliable ones (protobuf overrides). */
@@ -295,7 +305,7 @@ export class ClientConnection {
     if (this.graceTimer !== undefined) clearTimeout(this.graceTimer);
     for (const w of this.#waiters?.splice(0) ?? []) clearTimeout(w.timer);
     this.#inbox = undefined;
-    this.#unacked.length = 0;
+    if (this.#unacked.length > 0) this.#unacked.length = 0;
     this.#unackedBytes = 0;
     this.#outbox?.discard();
   }

@@ -2,12 +2,13 @@
 // event handler) what the blocking `connect` event says. Nothing is created until the socket is open.
 import { randomBytes } from "node:crypto";
 import type { IncomingMessage } from "node:http";
-import { clientClaims } from "../../auth/client";
+import { clientClaims, type ClientCheck } from "../../auth/client";
 import { bearer } from "../../auth/token";
 import type { ClientConnection, ClientProtocol } from "../../state/connection";
 import type { EmulatorCore } from "../../state/core";
 import { validHostHeader } from "../../auth/endpoint";
 import type { ConnectReply } from "../../upstream/client";
+import { clientAudiences, RequestTarget } from "./target";
 
 const hubPattern = /^[A-Za-z][A-Za-z0-9_`,.[\]]{0,127}$/;
 
@@ -37,7 +38,7 @@ export interface Refusal {
 /** Checks the hub, the token and (for reliable clients) the recovery parameters; asks the connect handler. */
 export async function authorizeUpgrade(core: EmulatorCore, req: IncomingMessage): Promise<Pending | Refusal> {
   if (!validHostHeader(req.headers.host)) return { status: 400, message: "the Host header is not a valid host[:port]" };
-  const url = new URL(req.url ?? "/", "http://localhost");
+  const url = new RequestTarget(req.url);
   const hubName = hubOf(url);
   if (typeof hubName !== "string") return hubName;
   const offered = String(req.headers["sec-websocket-protocol"] ?? "")
@@ -46,10 +47,11 @@ export async function authorizeUpgrade(core: EmulatorCore, req: IncomingMessage)
     .filter(Boolean);
   // Reliable clients come back with their connection id and reconnection token. The access token plays no
   // part: its `exp` "is only checked at the time you're making the new connection" (client-spec 2.1.2).
-  const resumeId = url.searchParams.get("awps_connection_id");
+  const resumeId = url.get("awps_connection_id");
   if (resumeId !== null) return resumption(core, hubName, resumeId, url, offered);
 
-  const verified = await verifyClient(core, req, url, hubName);
+  const checking = verifyClient(core, req, url, hubName);
+  const verified = checking instanceof Promise ? await checking : checking;
   if (!("claims" in verified)) return verified;
   const { claims } = verified;
   const pending: Pending = {
@@ -62,9 +64,14 @@ export async function authorizeUpgrade(core: EmulatorCore, req: IncomingMessage)
     resume: undefined,
     refuseRecovery: false,
   };
-  const refused = await askConnectHandler(core, req, url, offered, claims, pending);
-  if (refused !== undefined) return refused;
-  if (new Set(pending.groups).size > core.maxGroupsPerConnection) {
+  if (core.upstream(hubName)?.wants("system", "connect") === true) {
+    const refused = await askConnectHandler(core, req, url, offered, claims, pending);
+    if (refused !== undefined) return refused;
+  }
+  if (
+    pending.groups.length > core.maxGroupsPerConnection &&
+    new Set(pending.groups).size > core.maxGroupsPerConnection
+  ) {
     return {
       status: 400,
       message:
@@ -76,7 +83,9 @@ export async function authorizeUpgrade(core: EmulatorCore, req: IncomingMessage)
 }
 
 /** The hub a client asks for: `/client/hubs/{hub}`, or `/client?hub={hub}`. */
-function hubOf(url: URL): string | Refusal {
+function hubOf(url: RequestTarget): string | Refusal {
+  const known = hubOfPath.get(url.pathname);
+  if (known !== undefined) return known;
   let hubName: string | null;
   const m = /^\/client\/hubs\/([^/]+)\/?$/.exec(url.pathname);
   if (m !== null) {
@@ -85,17 +94,29 @@ function hubOf(url: URL): string | Refusal {
     } catch {
       return { status: 400, message: "the hub name in the path is not validly percent-encoded" };
     }
-  } else if (url.pathname === "/client" || url.pathname === "/client/") hubName = url.searchParams.get("hub");
+  } else if (url.pathname === "/client" || url.pathname === "/client/") hubName = url.get("hub");
   else return { status: 404, message: `no client endpoint at ${url.pathname}; use /client/hubs/{hub}` };
   if (hubName === null || !hubPattern.test(hubName)) return { status: 400, message: "invalid or missing hub name" };
+  if (m !== null) {
+    // Clients of a hub ask for the same path: remember its hub (bounded: emptied when full).
+    if (hubOfPath.size >= 256) hubOfPath.clear();
+    hubOfPath.set(url.pathname, hubName);
+  }
   return hubName;
 }
 
+const hubOfPath = new Map<string, string>();
+
 /** A reliable client coming back: the same connection when it may resume, else a new one told to start over. */
-function resumption(core: EmulatorCore, hubName: string, resumeId: string, url: URL, offered: string[]): Pending {
+function resumption(
+  core: EmulatorCore,
+  hubName: string,
+  resumeId: string,
+  url: RequestTarget,
+  offered: string[],
+): Pending {
   const existing = core.existingHub(hubName)?.connections.get(resumeId);
-  const tokenOk =
-    existing !== undefined && existing.reconnectionToken === url.searchParams.get("awps_reconnection_token");
+  const tokenOk = existing !== undefined && existing.reconnectionToken === url.get("awps_reconnection_token");
   // The connection comes back in the subprotocol it had (json or protobuf reliable), which it must offer.
   const name = existing?.subprotocol;
   const resumable =
@@ -120,21 +141,14 @@ function resumption(core: EmulatorCore, hubName: string, resumeId: string, url: 
 }
 
 /** The client's token, verified: its claims (none for an anonymous client where allowed), or why it is refused. */
-async function verifyClient(
+function verifyClient(
   core: EmulatorCore,
   req: IncomingMessage,
-  url: URL,
+  url: RequestTarget,
   hubName: string,
-): Promise<{ claims: Record<string, unknown> } | Refusal> {
-  const token = url.searchParams.get("access_token") ?? bearer(req.headers.authorization);
-  // The audience is the client endpoint at the emulator's own origin (http or ws form), never the Host header.
-  const audiences = core
-    .origins()
-    .flatMap((origin) => [
-      `${origin}/client/hubs/${hubName}`,
-      `${origin}${url.pathname}`,
-      `${origin}/client/?hub=${hubName}`,
-    ]);
+): ClientCheck | Promise<ClientCheck> {
+  const token = url.get("access_token") ?? bearer(req.headers.authorization);
+  const audiences = clientAudiences(core, hubName, url.pathname);
   return clientClaims(core, hubName, token, audiences);
 }
 
@@ -142,7 +156,7 @@ async function verifyClient(
 async function askConnectHandler(
   core: EmulatorCore,
   req: IncomingMessage,
-  url: URL,
+  url: RequestTarget,
   offered: string[],
   claims: Record<string, unknown>,
   pending: Pending,

@@ -1,0 +1,78 @@
+// Where a connecting client asks to go: the path and query of its upgrade request, and the token audiences
+// that name that place. Both are worked out on every connect, so both take the short way when they can.
+import type { EmulatorCore } from "../../state/core";
+
+// A path with no percent sign, backslash or dot segment reads the same raw as after WHATWG URL parsing
+// (what parsing would still change, spaces or a backtick say, fails the hub name check either way).
+const needsParsing = /[%\\#]|(?:^|\/)\.{1,2}(?:\/|$)/;
+
+/** The parts of a request target the handshake reads: its path, and its query read as URLSearchParams reads it. */
+export class RequestTarget {
+  readonly pathname: string;
+  readonly #query: string;
+  #params: URLSearchParams | undefined;
+
+  constructor(raw: string | undefined) {
+    const target = raw ?? "/";
+    const q = target.indexOf("?");
+    const pathname = q < 0 ? target : target.slice(0, q);
+    if (pathname.startsWith("/") && !needsParsing.test(pathname)) {
+      this.pathname = pathname;
+      this.#query = q < 0 ? "" : target.slice(q + 1);
+    } else {
+      const url = new URL(target, "http://localhost");
+      this.pathname = url.pathname;
+      this.#query = url.search.slice(1);
+      this.#params = url.searchParams;
+    }
+  }
+
+  get searchParams(): URLSearchParams {
+    return (this.#params ??= new URLSearchParams(this.#query));
+  }
+
+  /**
+   * The first value of a query parameter, as `searchParams.get` gives it. A plain `name=value` (nothing
+   * encoded) is read straight from the query; anything encoded goes through URLSearchParams.
+   */
+  get(name: string): string | null {
+    if (this.#params !== undefined) return this.#params.get(name);
+    const query = this.#query;
+    let start = 0;
+    while (start <= query.length) {
+      let end = query.indexOf("&", start);
+      if (end < 0) end = query.length;
+      const eq = query.indexOf("=", start);
+      const nameEnd = eq >= 0 && eq < end ? eq : end;
+      const key = query.slice(start, nameEnd);
+      if (key.includes("%") || key.includes("+")) return this.searchParams.get(name);
+      if (key === name) {
+        const value = nameEnd === end ? "" : query.slice(nameEnd + 1, end);
+        return value.includes("%") || value.includes("+") ? this.searchParams.get(name) : value;
+      }
+      start = end + 1;
+    }
+    return null;
+  }
+}
+
+// The audiences a client token may name for one path: the same few for every client of a hub. Kept per
+// hub and path (bounded), and worked out again when the emulator's origins change (it started listening).
+const audienceCache = new Map<string, { origins: readonly string[]; audiences: string[] }>();
+const maxCached = 256;
+
+/** The client endpoint at the emulator's own origins (http form), never at what the Host header says. */
+export function clientAudiences(core: EmulatorCore, hubName: string, pathname: string): string[] {
+  const origins = core.origins();
+  const key = `${hubName}\n${pathname}`;
+  const cached = audienceCache.get(key);
+  if (cached !== undefined && cached.origins === origins) return cached.audiences;
+  const audiences = origins.flatMap((origin) => [
+    `${origin}/client/hubs/${hubName}`,
+    `${origin}${pathname}`,
+    `${origin}/client/?hub=${hubName}`,
+  ]);
+  if (audienceCache.size >= maxCached) audienceCache.clear();
+  audienceCache.set(key, { origins, audiences });
+  return audiences;
+}
