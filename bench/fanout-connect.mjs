@@ -4,6 +4,8 @@
 import { connectAll, openLiveView } from "./ws-clients.mjs";
 import { HUB, fmt, fmtBytes, median, ratio, sleep, startChild } from "./util.mjs";
 
+const warmUp = 200;
+
 async function oneRound({ target, n, emulatorUrl }) {
   const child =
     target === "floor"
@@ -13,6 +15,9 @@ async function oneRound({ target, n, emulatorUrl }) {
   try {
     const url = target === "floor" ? `ws://127.0.0.1:${child.info.port}/client/hubs/${HUB}` : await emulatorUrl(child);
     if (target === "liveview") page = await openLiveView(child.info.liveViewUrl, n);
+    // Warm-up: the first connections compile each server's code paths; the rate asked for is the steady one.
+    const warm = await connectAll(url, warmUp);
+    for (const ws of warm.sockets) ws.terminate();
     await sleep(300);
     const rssBefore = await child.rss();
     const cpuBefore = (await child.ask("cpu")).cpuUs;

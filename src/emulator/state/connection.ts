@@ -1,10 +1,9 @@
 import type WebSocket from "ws";
 import { decode, type EncodedMessage, type ReceivedMessage } from "./messages";
 import { highWaterBytes, Outbox } from "./outbox";
+import { Backlog, type Frame } from "./backlog";
 
-/** What the service queues for a reliable client before it gives up on it (client-spec 3.2). */
-export const maxUnackedMessages = 1000;
-export const maxUnackedBytes = 16 * 1024 * 1024;
+export { maxUnackedBytes, maxUnackedMessages } from "./backlog";
 
 /** `reliable` is json.reliable.webpubsub.azure.v1; `protobufReliable` is protobuf.reliable.webpubsub.azure.v1. */
 export type ClientProtocol = "simple" | "json" | "reliable" | "protobuf" | "protobufReliable" | "mqtt";
@@ -24,19 +23,11 @@ export interface DeliveryGate {
   hold(connection: ClientConnection, message: EncodedMessage): boolean;
 }
 
-/** A frame on the wire: JSON text, or protobuf bytes (a string's length counts toward the backlog as is). */
-type Frame = string | Uint8Array;
-
-interface Unacked {
-  id: number;
-  frame: Frame;
-  expiresAt: number | undefined;
-}
-
-/** What a connection that is not reliable has unacknowledged: always nothing (frozen, shared). */
-const noneUnacked: Unacked[] = Object.freeze([]) as unknown as Unacked[];
-
 /** One client connection of a hub, and the socket it currently uses (reliable ones can swap sockets). */
+const epoch = Date.now();
+/** Math.floor hands back a small integer V8 keeps inline; a plain difference of two epochs stays a double. */
+const sinceEpoch = (ms: number): number => Math.floor(ms - epoch);
+
 /** What `groups` and `roles` read while a connection has none (most have no roles; many join no group). */
 const none: ReadonlySet<string> = new Set<string>();
 
@@ -48,12 +39,10 @@ export class ClientConnection {
   state: string | undefined;
   socket: WebSocket | undefined;
   readonly reconnectionToken: string | undefined;
-  /** Reliable: next sequence id, messages not yet acknowledged, and the grace timer after a drop. */
-  #sequence = 0;
-  readonly #unacked: Unacked[];
+  /** Reliable: what the client has not acknowledged (none on other connections). */
+  readonly #backlog: Backlog | undefined;
   /** Frames waiting for this socket when the client reads slower than it is sent to. */
   #outbox: Outbox | undefined;
-  #unackedBytes = 0;
   /** Called when a reliable client's unacknowledged backlog passes the service's capacity. */
   onBacklogFull: ((connection: ClientConnection) => void) | undefined;
   /**
@@ -71,10 +60,11 @@ export class ClientConnection {
   #ackIds: Set<number | bigint> | undefined;
   #waiters: { resolve: (m: ReceivedMessage) => void; timer: NodeJS.Timeout }[] | undefined;
   #inbox: ReceivedMessage[] | undefined;
-  /** Epoch ms when the client connected. */
-  readonly connectedAtMs = Date.now();
-  /** Epoch ms of the last frame from the client or message delivered to it. */
-  lastActivityAt = Date.now();
+  // Times are kept as ms since `epoch`: small integers, stored in the object itself (an epoch ms is past 2^31
+  // and would take a heap number of its own for each field of each connection).
+  readonly #connectedAt = sinceEpoch(Date.now());
+  #activeAt = this.#connectedAt;
+
   closed = false;
 
   constructor(
@@ -89,7 +79,7 @@ export class ClientConnection {
   ) {
     this.setRoles(roles);
     this.reconnectionToken = reconnectionToken;
-    this.#unacked = protocol === "reliable" || protocol === "protobufReliable" ? [] : noneUnacked;
+    if (protocol === "reliable" || protocol === "protobufReliable") this.#backlog = new Backlog();
   }
 
   /** The groups the connection is in (change them through its hub's `join` and `leave`). */
@@ -136,8 +126,22 @@ export class ClientConnection {
   /** The custom subprotocol a simple client speaks (chosen by the connect handler or offered alone). */
   customSubprotocol: string | undefined;
 
+  /** Epoch ms when the client connected. */
+  get connectedAtMs(): number {
+    return epoch + this.#connectedAt;
+  }
+
   get connectedAt(): Date {
-    return new Date(this.connectedAtMs);
+    return new Date(epoch + this.#connectedAt);
+  }
+
+  /** Epoch ms of the last frame from the client or message delivered to it. */
+  get lastActivityAt(): number {
+    return epoch + this.#activeAt;
+  }
+
+  set lastActivityAt(ms: number) {
+    this.#activeAt = sinceEpoch(ms);
   }
 
   get subprotocol(): string | undefined {
@@ -174,24 +178,19 @@ export class ClientConnection {
       this.write(data, binary, expiresAt);
       return;
     }
-    if (!this.reliable) {
+    const backlog = this.#backlog;
+    if (backlog === undefined) {
       const frame = this.frame(message);
       this.write(frame, typeof frame !== "string", expiresAt);
       return;
     }
-    const id = ++this.#sequence;
+    const id = backlog.nextId();
     const frame = this.frame(message, id);
-    this.#unacked.push({ id, frame, expiresAt });
-    this.#unackedBytes += frame.length;
     // client-spec 3.2: the service queues at most 1000 messages or 16 MB not yet acknowledged, then closes
     // the connection for good. Without a hook (no endpoint to close it), keep the newest instead.
-    if (this.#unacked.length > maxUnackedMessages || this.#unackedBytes > maxUnackedBytes) {
-      // Messages past their TTL no longer count: they will never be sent again.
-      this.#forgetExpired();
-      if (this.#unacked.length > maxUnackedMessages || this.#unackedBytes > maxUnackedBytes) {
-        if (this.onBacklogFull !== undefined) return this.onBacklogFull(this);
-        this.#unackedBytes -= (this.#unacked.shift() as { frame: Frame }).frame.length;
-      }
+    if (!backlog.add(id, frame, expiresAt)) {
+      if (this.onBacklogFull !== undefined) return this.onBacklogFull(this);
+      backlog.dropOldest();
     }
     this.write(frame, typeof frame !== "string", expiresAt);
   }
@@ -214,17 +213,6 @@ export class ClientConnection {
       this.#outbox = outbox = new Outbox(socket, (reason) => this.onSlowClient?.(this, reason));
     }
     outbox.send(data, binary, expiresAt);
-  }
-
-  /** Reliable: drops unacknowledged messages whose TTL has passed (they are not replayed). */
-  #forgetExpired(): void {
-    const now = Date.now();
-    let kept = 0;
-    for (const entry of this.#unacked) {
-      if (entry.expiresAt !== undefined && entry.expiresAt <= now) this.#unackedBytes -= entry.frame.length;
-      else this.#unacked[kept++] = entry;
-    }
-    if (kept !== this.#unacked.length) this.#unacked.length = kept;
   }
 
   /** A message in this connection's subprotocol, with its sequence id on reliable ones (protobuf overrides). */
@@ -251,15 +239,16 @@ export class ClientConnection {
 
   /** Reliable: the client has everything up to `sequenceId`. */
   acknowledge(sequenceId: number): void {
-    while (this.#unacked.length > 0 && (this.#unacked[0] as { id: number }).id <= sequenceId)
-      this.#unackedBytes -= (this.#unacked.shift() as { frame: Frame }).frame.length;
+    this.#backlog?.acknowledge(sequenceId);
   }
 
   /** Reliable: re-sends what the client has not acknowledged, after it reconnected. */
   replay(): void {
     // "messages that are not consumed by the client within the specified TTL will be dropped" (messageTtlSeconds)
-    this.#forgetExpired();
-    for (const { frame, expiresAt } of this.#unacked) this.write(frame, typeof frame !== "string", expiresAt);
+    const backlog = this.#backlog;
+    if (backlog === undefined) return;
+    backlog.forgetExpired();
+    for (const { frame, expiresAt } of backlog.frames()) this.write(frame, typeof frame !== "string", expiresAt);
   }
 
   /** False when this ackId was seen before on this connection (the service answers `Duplicate`). */
@@ -305,8 +294,7 @@ export class ClientConnection {
     if (this.graceTimer !== undefined) clearTimeout(this.graceTimer);
     for (const w of this.#waiters?.splice(0) ?? []) clearTimeout(w.timer);
     this.#inbox = undefined;
-    if (this.#unacked.length > 0) this.#unacked.length = 0;
-    this.#unackedBytes = 0;
+    this.#backlog?.clear();
     this.#outbox?.discard();
   }
 }

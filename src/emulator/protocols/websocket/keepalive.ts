@@ -10,10 +10,14 @@ import type { WebSocket } from "ws";
 
 const toleratedMisses = 3;
 
+/** Whole ms on a monotonic clock: a small integer, stored in the entry itself (no heap number per socket). */
+const clock = (): number => Math.floor(performance.now());
+
 /** What keep-alive keeps per socket (the endpoint's record of the socket; its owner resets `missed`). */
 export interface KeepAliveEntry {
   readonly ws: WebSocket;
   readonly hub: string;
+  /** When the socket was last pinged (or joined), on keep-alive's own clock. */
   lastPingAt: number;
   /** Pings not answered since the client was last heard from. */
   missed: number;
@@ -37,7 +41,7 @@ export class KeepAlive {
 
   /** Starts pinging a socket until `remove`. */
   add(entry: KeepAliveEntry): void {
-    entry.lastPingAt = Date.now();
+    entry.lastPingAt = clock();
     entry.missed = 0;
     this.#enqueue(entry);
   }
@@ -93,14 +97,14 @@ export class KeepAlive {
     if (queue.timer !== undefined && queue.wakeAt <= due) return;
     clearTimeout(queue.timer);
     queue.wakeAt = due;
-    queue.timer = setTimeout(() => this.#wake(queue), Math.max(0, due - Date.now()));
+    queue.timer = setTimeout(() => this.#wake(queue), Math.max(0, due - clock()));
     queue.timer.unref();
   }
 
   #wake(queue: KeepAliveQueue): void {
     queue.timer = undefined;
     queue.wakeAt = Infinity;
-    const now = Date.now();
+    const now = clock();
     // Sockets due within a twentieth of the interval go now too: one wake-up for a burst of connections.
     const horizon = now + Math.min(250, queue.intervalMs / 20);
     const moved: KeepAliveEntry[] = [];

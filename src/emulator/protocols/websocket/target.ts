@@ -2,21 +2,24 @@
 // that name that place. Both are worked out on every connect, so both take the short way when they can.
 import type { EmulatorCore } from "../../state/core";
 
-// A path with no percent sign, backslash or dot segment reads the same raw as after WHATWG URL parsing
+// A path with no percent sign, backslash or dot segment (and a target with no fragment) reads the same raw as
+// after WHATWG URL parsing
 // (what parsing would still change, spaces or a backtick say, fails the hub name check either way).
-const needsParsing = /[%\\#]|(?:^|\/)\.{1,2}(?:\/|$)/;
+const needsParsing = /[%\\]|(?:^|\/)\.{1,2}(?:\/|$)/;
 
 /** The parts of a request target the handshake reads: its path, and its query read as URLSearchParams reads it. */
 export class RequestTarget {
   readonly pathname: string;
+  readonly #target: string;
   readonly #query: string;
   #params: URLSearchParams | undefined;
 
   constructor(raw: string | undefined) {
     const target = raw ?? "/";
+    this.#target = target;
     const q = target.indexOf("?");
     const pathname = q < 0 ? target : target.slice(0, q);
-    if (pathname.startsWith("/") && !needsParsing.test(pathname)) {
+    if (pathname.startsWith("/") && !needsParsing.test(pathname) && !target.includes("#", q)) {
       this.pathname = pathname;
       this.#query = q < 0 ? "" : target.slice(q + 1);
     } else {
@@ -28,7 +31,8 @@ export class RequestTarget {
   }
 
   get searchParams(): URLSearchParams {
-    return (this.#params ??= new URLSearchParams(this.#query));
+    // Through URL, as the handshake always read it (URL encodes what the query has raw before decoding it).
+    return (this.#params ??= new URL(this.#target, "http://localhost").searchParams);
   }
 
   /**
