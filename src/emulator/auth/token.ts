@@ -60,7 +60,23 @@ function knownPayload(token: string, key: Uint8Array): JWTPayload | undefined {
   return undefined;
 }
 
-async function verifiedPayload(token: string, key: Uint8Array): Promise<JWTPayload> {
+// Clients opened together with one URL all arrive before the first check is done: they share that check.
+const checking = new WeakMap<Uint8Array, Map<string, Promise<JWTPayload>>>();
+const maxChecking = 1024;
+
+function verifiedPayload(token: string, key: Uint8Array): Promise<JWTPayload> {
+  let inFlight = checking.get(key);
+  const pending = inFlight?.get(token);
+  if (pending !== undefined) return pending;
+  if (inFlight === undefined) checking.set(key, (inFlight = new Map()));
+  const shared = inFlight;
+  const check = verifySignature(token, key).finally(() => shared.delete(token));
+  // Bounded: past the limit, a check is simply not shared.
+  if (shared.size < maxChecking) shared.set(token, check);
+  return check;
+}
+
+async function verifySignature(token: string, key: Uint8Array): Promise<JWTPayload> {
   const { payload } = await jwtVerify(token, await cryptoKeyFor(key), {
     algorithms: ["HS256"],
     clockTolerance: clockToleranceSeconds,

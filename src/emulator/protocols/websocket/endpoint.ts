@@ -57,30 +57,49 @@ export class ClientEndpoint {
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
     // A shared listener (a closure here would keep the request and its buffers alive as long as the socket).
     socket.on("error", destroySocket);
-    void this.#upgrade(req, socket, head);
-  }
-
-  async #upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
-    let pending: Pending | Refusal;
-    try {
-      pending = await authorizeUpgrade(this.core, req);
-      if ("protocol" in pending && isProtobuf(pending.protocol)) await this.#loadProtobuf();
-    } catch (error) {
+    const failed = (error: unknown): void => {
       this.core.log(`ws upgrade failed: ${(error as Error).message}`);
       writeRefusal(socket, 500, "internal error");
+    };
+    // Most clients are decided at once; the rest (first use of a token, a connect handler) when that is done.
+    let decision: ReturnType<typeof authorizeUpgrade>;
+    try {
+      decision = authorizeUpgrade(this.core, req);
+    } catch (error) {
+      failed(error);
       return;
     }
-    if ("status" in pending) {
-      writeRefusal(socket, pending.status, pending.message);
-      this.core.log(`ws refused (${pending.status}): ${pending.message}`);
+    if (decision instanceof Promise) decision.then((d) => this.#decided(req, socket, head, d)).catch(failed);
+    else this.#decided(req, socket, head, decision);
+  }
+
+  #decided(req: IncomingMessage, socket: Duplex, head: Buffer, decision: Pending | Refusal): void {
+    if ("status" in decision) {
+      writeRefusal(socket, decision.status, decision.message);
+      this.core.log(`ws refused (${decision.status}): ${decision.message}`);
       this.core.observation.emit?.({
         kind: "refused",
         path: (req.url ?? "/").replace(/\?.*$/s, ""),
-        status: pending.status,
-        reason: pending.message,
+        status: decision.status,
+        reason: decision.message,
       });
       return;
     }
+    // Protobuf clients wait for the codec's first load.
+    if (isProtobuf(decision.protocol) && this.#protobuf === undefined) {
+      this.#loadProtobuf().then(
+        () => this.#accept(req, socket, head, decision),
+        (error: unknown) => {
+          this.core.log(`ws upgrade failed: ${(error as Error).message}`);
+          writeRefusal(socket, 500, "internal error");
+        },
+      );
+      return;
+    }
+    this.#accept(req, socket, head, decision);
+  }
+
+  #accept(req: IncomingMessage, socket: Duplex, head: Buffer, pending: Pending): void {
     if (pending.answer !== undefined) this.#answers.set(req, pending.answer);
     this.#wss.handleUpgrade(req, socket, head, (ws) => {
       // ws has its own error listener on the socket now.

@@ -35,28 +35,52 @@ export interface Refusal {
   message: string;
 }
 
-/** Checks the hub, the token and (for reliable clients) the recovery parameters; asks the connect handler. */
-export async function authorizeUpgrade(core: EmulatorCore, req: IncomingMessage): Promise<Pending | Refusal> {
+/** What the handshake decides: at once when it can, later when it waits on a token check or an event handler. */
+export type Decision = Pending | Refusal | Promise<Pending | Refusal>;
+
+/**
+ * Checks the hub, the token and (for reliable clients) the recovery parameters; asks the connect handler.
+ * A client whose token was verified before, in a hub without a connect handler, is decided without a promise.
+ */
+export function authorizeUpgrade(core: EmulatorCore, req: IncomingMessage): Decision {
   if (!validHostHeader(req.headers.host)) return { status: 400, message: "the Host header is not a valid host[:port]" };
   const url = new RequestTarget(req.url);
   const hubName = hubOf(url);
   if (typeof hubName !== "string") return hubName;
-  const offered = String(req.headers["sec-websocket-protocol"] ?? "")
-    .split(",")
-    .map((p) => p.trim())
-    .filter(Boolean);
+  const protocolHeader = req.headers["sec-websocket-protocol"];
+  const offered =
+    protocolHeader === undefined
+      ? []
+      : protocolHeader
+          .split(",")
+          .map((p) => p.trim())
+          .filter(Boolean);
   // Reliable clients come back with their connection id and reconnection token. The access token plays no
   // part: its `exp` "is only checked at the time you're making the new connection" (client-spec 2.1.2).
   const resumeId = url.get("awps_connection_id");
   if (resumeId !== null) return resumption(core, hubName, resumeId, url, offered);
-
   const checking = verifyClient(core, req, url, hubName);
-  const verified = checking instanceof Promise ? await checking : checking;
+  return checking instanceof Promise
+    ? checking.then((verified) => admit(core, req, url, hubName, offered, verified))
+    : admit(core, req, url, hubName, offered, checking);
+}
+
+/** A client whose token was checked: refused, or pending once the connect handler (if any) agrees. */
+function admit(
+  core: EmulatorCore,
+  req: IncomingMessage,
+  url: RequestTarget,
+  hubName: string,
+  offered: string[],
+  verified: ClientCheck,
+): Decision {
   if (!("claims" in verified)) return verified;
   const { claims } = verified;
+  const { protocol, answer } = choose(defaultSubprotocol(offered));
   const pending: Pending = {
     hub: hubName,
-    ...choose(defaultSubprotocol(offered)),
+    protocol,
+    answer,
     userId: typeof claims.sub === "string" && claims.sub !== "" ? claims.sub : null,
     roles: stringList(claims["role"]),
     groups: stringList(claims["webpubsub.group"]),
@@ -64,19 +88,18 @@ export async function authorizeUpgrade(core: EmulatorCore, req: IncomingMessage)
     resume: undefined,
     refuseRecovery: false,
   };
-  if (core.upstream(hubName)?.wants("system", "connect") === true) {
-    const refused = await askConnectHandler(core, req, url, offered, claims, pending);
-    if (refused !== undefined) return refused;
-  }
-  if (
-    pending.groups.length > core.maxGroupsPerConnection &&
-    new Set(pending.groups).size > core.maxGroupsPerConnection
-  ) {
+  if (core.upstream(hubName)?.wants("system", "connect") !== true) return withinGroupLimit(core, pending);
+  return askConnectHandler(core, req, url, offered, claims, pending).then(
+    (refused) => refused ?? withinGroupLimit(core, pending),
+  );
+}
+
+function withinGroupLimit(core: EmulatorCore, pending: Pending): Pending | Refusal {
+  const max = core.maxGroupsPerConnection;
+  if (pending.groups.length > max && new Set(pending.groups).size > max) {
     return {
       status: 400,
-      message:
-        `the connection would start in more than ${core.maxGroupsPerConnection} groups, ` +
-        "the most the emulator allows",
+      message: `the connection would start in more than ${max} groups, the most the emulator allows`,
     };
   }
   return pending;
