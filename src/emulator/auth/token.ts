@@ -68,7 +68,7 @@ function verifiedPayload(token: string, key: Uint8Array): Promise<JWTPayload> {
   let inFlight = checking.get(key);
   const pending = inFlight?.get(token);
   if (pending !== undefined) return pending;
-  if (inFlight === undefined) checking.set(key, (inFlight = new Map()));
+  if (inFlight === undefined) checking.set(key, (inFlight = new Map<string, Promise<JWTPayload>>()));
   const shared = inFlight;
   const check = verifySignature(token, key).finally(() => shared.delete(token));
   // Bounded: past the limit, a check is simply not shared.
