@@ -77,7 +77,7 @@ export async function run({ quick, log }) {
     },
   ];
   const concurrencies = quick ? [16, 64] : [1, 16, 64, 256];
-  const rounds = quick ? 1 : 3;
+  const rounds = quick ? 1 : 5;
   const contenders = ["undici", "webpubsub", "azure"];
   const labels = { undici: "raw undici Pool", webpubsub: "webpubsub", azure: "@azure/web-pubsub" };
 
@@ -97,6 +97,7 @@ export async function run({ quick, log }) {
           const order = contenders.map((_, i) => contenders[(i + r) % contenders.length]);
           for (const who of order) {
             await runConcurrent(sc[who], Math.min(300, counts[who]), c); // warm-up
+            globalThis.gc?.();
             res[who].push(await runConcurrent(sc[who], counts[who], c));
           }
         }
@@ -154,7 +155,7 @@ export async function run({ quick, log }) {
   return {
     tables,
     notes: [
-      "Same server process for all three contenders, which alternate order each round. @azure/web-pubsub runs N/4 requests (it is slow); rates are per second.",
+      "Same server process for all three contenders, which alternate order each round; each timed run follows a warm-up and a full GC (the runner has --expose-gc), so none pays for the garbage of the one before. @azure/web-pubsub runs N/4 requests (it is slow); rates are per second.",
       "CPU is process.cpuUsage() (user+system) of the client process only, divided by requests.",
       "On this 2-core machine the single-process node:http target server saturates near 40k req/s, so at concurrency ≥ 16 the webpubsub/undici req/s ratio is server-bound; the CPU µs/request columns are the better client-overhead comparison.",
       "The raw undici contender uses Pool.request() (the convenient public API); webpubsub drives dispatch() directly, so it can beat this 'floor'.",
