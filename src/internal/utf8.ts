@@ -13,3 +13,10 @@ export function encodeUtf8(text: string): Uint8Array<ArrayBuffer> {
 export function decodeUtf8(bytes: Uint8Array): string {
   return decoder.decode(bytes);
 }
+
+/** The longest start of `text` that fits in `maxBytes` of UTF-8, never cutting a character in half. */
+export function truncateUtf8(text: string, maxBytes: number): string {
+  const bytes = encodeUtf8(text);
+  if (bytes.length <= maxBytes) return text;
+  return decodeUtf8(bytes.subarray(0, maxBytes)).replace(/\uFFFD$/, "");
+}

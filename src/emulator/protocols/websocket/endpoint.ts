@@ -1,31 +1,28 @@
-// The WebSocket side of the emulator: upgrades, the life of a socket, and closing connections.
+// The WebSocket side of the emulator: the life of a client's socket, from open (upgrade.ts lets it in) to close.
 import { randomBytes } from "node:crypto";
 import type { IncomingMessage } from "node:http";
 import type { Duplex } from "node:stream";
-import { WebSocketServer, type RawData, type WebSocket } from "ws";
+import type { RawData, WebSocket } from "ws";
 import { ClientConnection, maxUnackedBytes, maxUnackedMessages, type ClientProtocol } from "../../state/connection";
 import type { EmulatorCore } from "../../state/core";
 import { FrameHandler } from "../json/frames";
 import { loadProtobuf, type ProtobufModule } from "../protobuf/load";
-import { writeRefusal } from "../../server";
-import { authorizeUpgrade, newConnectionId, type Pending, type Refusal } from "./handshake";
-import { SocketLink } from "./link";
+import type { Pending } from "./handshake";
+import { newConnectionId } from "../../state/ids";
+import { Upgrader } from "./upgrade";
+import { SocketLink, terminateSocket, type SocketListeners } from "./link";
+import { truncateUtf8 } from "../../../internal/utf8";
 import { Requests } from "./requests";
 import { KeepAlive } from "./keepalive";
 import { defaultKeepAliveSeconds } from "../../config/resolved";
 
-export { newConnectionId } from "./handshake";
-
-const maxFrameBytes = 1024 * 1024;
-
 /** Accepts WebSocket clients at `/client/hubs/{hub}` (and `/client/?hub=`), verifying their tokens. */
 export class ClientEndpoint {
-  readonly #wss: WebSocketServer;
+  readonly #upgrader: Upgrader;
   readonly #requests: Requests;
   readonly #frames: FrameHandler;
   /** The protobuf modules, once a protobuf client has connected (see protobuf/load.ts). */
   #protobuf: { module: ProtobufModule; frames: InstanceType<ProtobufModule["ProtobufFrames"]> } | undefined;
-  readonly #answers = new WeakMap<IncomingMessage, string>();
   /** Pings every client at its hub's `webSocketKeepAliveIntervalInSeconds`. */
   readonly keepAlive: KeepAlive;
   /** The listeners of every open socket: one set for all of them (each finds its link on the socket). */
@@ -41,71 +38,16 @@ export class ClientEndpoint {
     this.#frames = new FrameHandler(this.#requests);
     this.keepAlive = new KeepAlive((hub) => core.hubSettings(hub)?.keepAliveSeconds ?? defaultKeepAliveSeconds);
     this.#listeners = this.#sharedListeners();
-    this.#wss = new WebSocketServer({
-      noServer: true,
-      maxPayload: maxFrameBytes,
-      clientTracking: false,
-      perMessageDeflate: false,
-      // The handshake answers with what authorizeUpgrade chose (the connect handler's pick, or the default).
-      handleProtocols: (protocols, req) => {
-        const answer = this.#answers.get(req);
-        return answer !== undefined && protocols.has(answer) ? answer : false;
-      },
-    });
+    this.#upgrader = new Upgrader(
+      core,
+      // Protobuf clients wait for the codec's first load.
+      (pending) => (isProtobuf(pending.protocol) && this.#protobuf === undefined ? this.#loadProtobuf() : undefined),
+      (ws, pending) => this.#open(ws, pending),
+    );
   }
 
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
-    // A shared listener (a closure here would keep the request and its buffers alive as long as the socket).
-    socket.on("error", destroySocket);
-    const failed = (error: unknown): void => {
-      this.core.log(`ws upgrade failed: ${(error as Error).message}`);
-      writeRefusal(socket, 500, "internal error");
-    };
-    // Most clients are decided at once; the rest (first use of a token, a connect handler) when that is done.
-    let decision: ReturnType<typeof authorizeUpgrade>;
-    try {
-      decision = authorizeUpgrade(this.core, req);
-    } catch (error) {
-      failed(error);
-      return;
-    }
-    if (decision instanceof Promise) decision.then((d) => this.#decided(req, socket, head, d)).catch(failed);
-    else this.#decided(req, socket, head, decision);
-  }
-
-  #decided(req: IncomingMessage, socket: Duplex, head: Buffer, decision: Pending | Refusal): void {
-    if ("status" in decision) {
-      writeRefusal(socket, decision.status, decision.message);
-      this.core.log(`ws refused (${decision.status}): ${decision.message}`);
-      this.core.observation.emit?.({
-        kind: "refused",
-        path: (req.url ?? "/").replace(/\?.*$/s, ""),
-        status: decision.status,
-        reason: decision.message,
-      });
-      return;
-    }
-    // Protobuf clients wait for the codec's first load.
-    if (isProtobuf(decision.protocol) && this.#protobuf === undefined) {
-      this.#loadProtobuf().then(
-        () => this.#accept(req, socket, head, decision),
-        (error: unknown) => {
-          this.core.log(`ws upgrade failed: ${(error as Error).message}`);
-          writeRefusal(socket, 500, "internal error");
-        },
-      );
-      return;
-    }
-    this.#accept(req, socket, head, decision);
-  }
-
-  #accept(req: IncomingMessage, socket: Duplex, head: Buffer, pending: Pending): void {
-    if (pending.answer !== undefined) this.#answers.set(req, pending.answer);
-    this.#wss.handleUpgrade(req, socket, head, (ws) => {
-      // ws has its own error listener on the socket now.
-      socket.removeListener("error", destroySocket);
-      this.#open(ws, pending);
-    });
+    this.#upgrader.handleUpgrade(req, socket, head);
   }
 
   #open(ws: WebSocket, pending: Pending): void {
@@ -213,7 +155,7 @@ export class ClientEndpoint {
     if (pending.userId !== null) connected["userId"] = pending.userId;
     if (connection.reconnectionToken !== undefined) connected["reconnectionToken"] = connection.reconnectionToken;
     connection.sendControl(connected);
-    void this.#systemEvent(connection, "connected", "{}");
+    this.#systemEvent(connection, "connected", () => "{}");
     return connection;
   }
 
@@ -243,7 +185,7 @@ export class ClientEndpoint {
   /** Ends one connection for an error of its own (an exception handling its input, or a slow reader). */
   #closeForError(connection: ClientConnection, ws: WebSocket, reason: string, code: number): void {
     this.#drop(connection, reason);
-    ws.close(code, truncate(reason, 120));
+    ws.close(code, truncateUtf8(reason, 120));
     // A client that reads nothing never completes the close handshake.
     setTimeout(() => ws.terminate(), 1000).unref?.();
   }
@@ -291,7 +233,7 @@ export class ClientEndpoint {
       subprotocol: connection.subprotocol,
       reason,
     });
-    void this.#systemEvent(connection, "disconnected", JSON.stringify({ reason }));
+    this.#systemEvent(connection, "disconnected", () => JSON.stringify({ reason }));
     if (hub !== undefined) this.core.prune(hub);
   }
 
@@ -312,7 +254,7 @@ export class ClientEndpoint {
     const ws = connection.socket;
     connection.sendControl({ type: "system", event: "disconnected", message: reason });
     this.#drop(connection, reason);
-    ws?.close(code, truncate(reason, 120));
+    ws?.close(code, truncateUtf8(reason, 120));
   }
 
   /** Closes a connection from the server side (REST close calls): PubSub clients are told why first. */
@@ -325,13 +267,14 @@ export class ClientEndpoint {
     });
     const ws = connection.socket;
     this.#drop(connection, reason ?? "closed by the server");
-    ws?.close(1000, truncate(reason ?? "", 120));
+    ws?.close(1000, truncateUtf8(reason ?? "", 120));
   }
 
-  async #systemEvent(connection: ClientConnection, event: "connected" | "disconnected", body: string): Promise<void> {
+  /** Tells the hub's event handler, when one takes the event (no promise is made for a hub without one). */
+  #systemEvent(connection: ClientConnection, event: "connected" | "disconnected", body: () => string): void {
     const upstream = this.core.upstream(connection.hub);
-    if (upstream?.wants("system", event)) {
-      await upstream.send(connection.hub, connection, `azure.webpubsub.sys.${event}`, event, body, "application/json");
+    if (upstream?.wants("system", event) === true) {
+      void upstream.send(connection.hub, connection, `azure.webpubsub.sys.${event}`, event, body(), "application/json");
     }
   }
 
@@ -340,23 +283,8 @@ export class ClientEndpoint {
     const open = [...this.keepAlive.sockets()];
     this.keepAlive.clear();
     for (const ws of open) ws.terminate();
-    this.#wss.close();
+    this.#upgrader.close();
   }
-}
-
-interface SocketListeners {
-  ping: (this: WebSocket) => void;
-  pong: (this: WebSocket) => void;
-  message: (this: WebSocket, data: RawData, isBinary: boolean) => void;
-  close: (this: WebSocket, code: number) => void;
-}
-
-function destroySocket(this: Duplex): void {
-  this.destroy();
-}
-
-function terminateSocket(this: WebSocket): void {
-  this.terminate();
 }
 
 function isProtobuf(protocol: ClientProtocol): boolean {
@@ -365,13 +293,4 @@ function isProtobuf(protocol: ClientProtocol): boolean {
 
 function rawBytes(data: RawData): Buffer {
   return Array.isArray(data) ? Buffer.concat(data) : Buffer.isBuffer(data) ? data : Buffer.from(data);
-}
-
-function truncate(text: string, bytes: number): string {
-  return Buffer.byteLength(text) <= bytes
-    ? text
-    : Buffer.from(text)
-        .subarray(0, bytes)
-        .toString("utf8")
-        .replace(/\uFFFD$/, "");
 }

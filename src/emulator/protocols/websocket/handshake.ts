@@ -1,6 +1,5 @@
 // The WebSocket handshake of a client: which hub, whose token, which subprotocol, and (when the hub has an
 // event handler) what the blocking `connect` event says. Nothing is created until the socket is open.
-import { randomBytes } from "node:crypto";
 import type { IncomingMessage } from "node:http";
 import { clientClaims, type ClientCheck } from "../../auth/client";
 import { bearer } from "../../auth/token";
@@ -9,6 +8,7 @@ import type { EmulatorCore } from "../../state/core";
 import { validHostHeader } from "../../auth/endpoint";
 import type { ConnectReply } from "../../upstream/client";
 import { clientAudiences, RequestTarget } from "./target";
+import { newConnectionId } from "../../state/ids";
 
 const hubPattern = /^[A-Za-z][A-Za-z0-9_`,.[\]]{0,127}$/;
 
@@ -286,20 +286,4 @@ function headersAsLists(req: IncomingMessage): Record<string, string[]> {
     out[k] = Array.isArray(v) ? v : [v];
   }
   return out;
-}
-
-// Random bytes are drawn 4 KiB at a time: one call into the system's generator per 256 connection ids
-// (one per id cost a tenth of a connect).
-const idBytes = 16;
-let pool = Buffer.alloc(0);
-let used = 0;
-
-/** 16 random bytes, base64url: 22 characters. */
-export function newConnectionId(): string {
-  if (used + idBytes > pool.length) {
-    pool = randomBytes(4096);
-    used = 0;
-  }
-  used += idBytes;
-  return pool.toString("base64url", used - idBytes, used);
 }

@@ -86,7 +86,8 @@ export class KeepAlive {
     }
     queue.entries.add(entry);
     entry.keepAliveQueue = queue;
-    this.#arm(queue);
+    // A socket joining a queue is due after everyone in it: only an idle queue needs its timer set.
+    if (queue.timer === undefined) this.#arm(queue);
   }
 
   /** Sets the queue's timer for its first socket, unless it already wakes by then. */

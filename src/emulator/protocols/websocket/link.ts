@@ -1,7 +1,7 @@
 // One open client socket and the connection it carries. The endpoint's listeners are functions shared by every
 // socket (they find the link on the socket they are called on), and the read gate is made only once a client
 // leaves replies unread: an idle connection costs one small object here, not a set of closures and timers.
-import type { WebSocket } from "ws";
+import type { RawData, WebSocket } from "ws";
 import type { ClientConnection } from "../../state/connection";
 import { backpressureLimits, ReadGate } from "./backpressure";
 import type { KeepAliveEntry, KeepAliveQueue } from "./keepalive";
@@ -54,4 +54,16 @@ export class SocketLink implements KeepAliveEntry {
   end(): void {
     this.#gate?.end();
   }
+}
+
+/** The listeners the endpoint gives every socket: one set shared by all (each finds its link on its socket). */
+export interface SocketListeners {
+  ping: (this: WebSocket) => void;
+  pong: (this: WebSocket) => void;
+  message: (this: WebSocket, data: RawData, isBinary: boolean) => void;
+  close: (this: WebSocket, code: number) => void;
+}
+
+export function terminateSocket(this: WebSocket): void {
+  this.terminate();
 }

@@ -1,0 +1,94 @@
+// From an HTTP upgrade request to an open WebSocket: the handshake's decision (at once for most clients),
+// a refusal answered in plain HTTP, or the WebSocket handshake with the subprotocol the decision chose.
+import type { IncomingMessage } from "node:http";
+import type { Duplex } from "node:stream";
+import { WebSocketServer, type WebSocket } from "ws";
+import type { EmulatorCore } from "../../state/core";
+import { writeRefusal } from "../../server";
+import { authorizeUpgrade, type Decision, type Pending, type Refusal } from "./handshake";
+
+const maxFrameBytes = 1024 * 1024;
+
+export class Upgrader {
+  readonly #wss: WebSocketServer;
+  readonly #answers = new WeakMap<IncomingMessage, string>();
+
+  constructor(
+    private readonly core: EmulatorCore,
+    /** What must be ready before a client is let in (the protobuf codec, on first use); undefined when nothing. */
+    private readonly prepare: (pending: Pending) => Promise<void> | undefined,
+    /** The client is in: its socket is open. */
+    private readonly open: (ws: WebSocket, pending: Pending) => void,
+  ) {
+    this.#wss = new WebSocketServer({
+      noServer: true,
+      maxPayload: maxFrameBytes,
+      clientTracking: false,
+      perMessageDeflate: false,
+      // The handshake answers with what authorizeUpgrade chose (the connect handler's pick, or the default).
+      handleProtocols: (protocols, req) => {
+        const answer = this.#answers.get(req);
+        return answer !== undefined && protocols.has(answer) ? answer : false;
+      },
+    });
+  }
+
+  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    // A shared listener (a closure here would keep the request and its buffers alive as long as the socket).
+    socket.on("error", destroySocket);
+    const failed = (error: unknown): void => {
+      this.core.log(`ws upgrade failed: ${(error as Error).message}`);
+      writeRefusal(socket, 500, "internal error");
+    };
+    // Most clients are decided at once; the rest (first use of a token, a connect handler) when that is done.
+    let decision: Decision;
+    try {
+      decision = authorizeUpgrade(this.core, req);
+    } catch (error) {
+      failed(error);
+      return;
+    }
+    if (decision instanceof Promise) decision.then((d) => this.#decided(req, socket, head, d)).catch(failed);
+    else this.#decided(req, socket, head, decision);
+  }
+
+  #decided(req: IncomingMessage, socket: Duplex, head: Buffer, decision: Pending | Refusal): void {
+    if ("status" in decision) {
+      writeRefusal(socket, decision.status, decision.message);
+      this.core.log(`ws refused (${decision.status}): ${decision.message}`);
+      this.core.observation.emit?.({
+        kind: "refused",
+        path: (req.url ?? "/").replace(/\?.*$/s, ""),
+        status: decision.status,
+        reason: decision.message,
+      });
+      return;
+    }
+    const preparing = this.prepare(decision);
+    if (preparing === undefined) return this.#accept(req, socket, head, decision);
+    preparing.then(
+      () => this.#accept(req, socket, head, decision),
+      (error: unknown) => {
+        this.core.log(`ws upgrade failed: ${(error as Error).message}`);
+        writeRefusal(socket, 500, "internal error");
+      },
+    );
+  }
+
+  #accept(req: IncomingMessage, socket: Duplex, head: Buffer, pending: Pending): void {
+    if (pending.answer !== undefined) this.#answers.set(req, pending.answer);
+    this.#wss.handleUpgrade(req, socket, head, (ws) => {
+      // ws has its own error listener on the socket now.
+      socket.removeListener("error", destroySocket);
+      this.open(ws, pending);
+    });
+  }
+
+  close(): void {
+    this.#wss.close();
+  }
+}
+
+function destroySocket(this: Duplex): void {
+  this.destroy();
+}
