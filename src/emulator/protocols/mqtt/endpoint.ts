@@ -17,6 +17,7 @@ import { MqttLink } from "./link";
 import { loadPacketLibrary } from "./packets";
 import type { MqttConnection } from "./session";
 import { MqttSocket } from "./socket";
+import { destroySocket, refuseUpgrade } from "../websocket/upgrade";
 
 const pathPattern = /^\/clients\/mqtt\/hubs\/([^/]+)\/?$/;
 const hubPattern = /^[A-Za-z][A-Za-z0-9_`,.[\]]{0,127}$/;
@@ -52,21 +53,14 @@ export class MqttEndpoint {
   }
 
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
-    socket.on("error", () => socket.destroy());
+    socket.on("error", destroySocket);
     Promise.all([this.#authorize(req), loadPacketLibrary()]).then(
       ([handshake]) => {
-        if ("status" in handshake) {
-          writeRefusal(socket, handshake.status, handshake.message);
-          this.core.log(`mqtt refused (${handshake.status}): ${handshake.message}`);
-          this.core.observation.emit?.({
-            kind: "refused",
-            path: (req.url ?? "/").replace(/\?.*$/s, ""),
-            status: handshake.status,
-            reason: handshake.message,
-          });
-          return;
-        }
-        this.#wss.handleUpgrade(req, socket, head, (ws) => void this.#open(ws, handshake));
+        if ("status" in handshake) return refuseUpgrade(this.core, "mqtt", req, socket, handshake);
+        this.#wss.handleUpgrade(req, socket, head, (ws) => {
+          socket.removeListener("error", destroySocket);
+          void this.#open(ws, handshake);
+        });
       },
       (error: unknown) => {
         this.core.log(`mqtt upgrade failed: ${(error as Error).message}`);

@@ -53,17 +53,7 @@ export class Upgrader {
   }
 
   #decided(req: IncomingMessage, socket: Duplex, head: Buffer, decision: Pending | Refusal): void {
-    if ("status" in decision) {
-      writeRefusal(socket, decision.status, decision.message);
-      this.core.log(`ws refused (${decision.status}): ${decision.message}`);
-      this.core.observation.emit?.({
-        kind: "refused",
-        path: (req.url ?? "/").replace(/\?.*$/s, ""),
-        status: decision.status,
-        reason: decision.message,
-      });
-      return;
-    }
+    if ("status" in decision) return refuseUpgrade(this.core, "ws", req, socket, decision);
     const preparing = this.prepare(decision);
     if (preparing === undefined) return this.#accept(req, socket, head, decision);
     preparing.then(
@@ -89,6 +79,25 @@ export class Upgrader {
   }
 }
 
-function destroySocket(this: Duplex): void {
+/** The error listener of a socket being upgraded (shared: a closure would keep the request alive with it). */
+export function destroySocket(this: Duplex): void {
   this.destroy();
+}
+
+/** Answers a refused upgrade in plain HTTP, with a log line and a `refused` event for the live view. */
+export function refuseUpgrade(
+  core: EmulatorCore,
+  who: "ws" | "mqtt",
+  req: IncomingMessage,
+  socket: Duplex,
+  refusal: Refusal,
+): void {
+  writeRefusal(socket, refusal.status, refusal.message);
+  core.log(`${who} refused (${refusal.status}): ${refusal.message}`);
+  core.observation.emit?.({
+    kind: "refused",
+    path: (req.url ?? "/").replace(/\?.*$/s, ""),
+    status: refusal.status,
+    reason: refusal.message,
+  });
 }
