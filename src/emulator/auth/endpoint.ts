@@ -1,6 +1,7 @@
 // Who the emulator is on the network: the origins a token's `aud` may name (the service checks a token
 // against its own endpoint, never against the request's Host header), and which Host headers are valid.
 import { networkInterfaces, hostname } from "node:os";
+import { Memo } from "../../internal/memo";
 
 /**
  * The origins (`http://host:port`, lower case, default ports dropped) tokens may be minted for: the public
@@ -49,23 +50,19 @@ export function parsePublicEndpoint(value: string | undefined): URL | undefined 
   return url;
 }
 
-const validHosts = new Set<string>();
-const maxValidHosts = 256;
+// Every client of one emulator sends the same few Host headers: each is checked once.
+const hostChecks = new Memo<string, boolean>(256);
 
 /** Whether a Host header is a plausible `host[:port]` (a malformed one is answered 400, not parsed). */
 export function validHostHeader(host: string | undefined): boolean {
-  if (host === undefined || validHosts.has(host)) return true;
+  return host === undefined || hostChecks.get(host, plausibleHost);
+}
+
+function plausibleHost(host: string): boolean {
   if (host === "" || /[\s/\\?#@]/.test(host)) return false;
-  let valid: boolean;
   try {
-    valid = new URL(`http://${host}`).host !== "";
+    return new URL(`http://${host}`).host !== "";
   } catch {
-    valid = false;
+    return false;
   }
-  // Every client of one emulator sends the same few Host headers: remember the valid ones (bounded).
-  if (valid) {
-    if (validHosts.size >= maxValidHosts) validHosts.clear();
-    validHosts.add(host);
-  }
-  return valid;
 }

@@ -1,4 +1,5 @@
 import { jwtVerify, type JWTPayload } from "jose";
+import { Memo } from "../../internal/memo";
 
 const clockToleranceSeconds = 5;
 
@@ -102,18 +103,11 @@ function cryptoKeyFor(key: Uint8Array): Promise<CryptoKey> {
   return cached;
 }
 
-// Clients repeat the same few audiences: each is normalized once (bounded: emptied when full).
-const normalized = new Map<string, string>();
-const maxNormalized = 1024;
+// Clients repeat the same few audiences: each is normalized once.
+const normalized = new Memo<string, string>(1024);
 
 function normalizeAudience(value: string): string {
-  let v = normalized.get(value);
-  if (v === undefined) {
-    v = normalize(value);
-    if (normalized.size >= maxNormalized) normalized.clear();
-    normalized.set(value, v);
-  }
-  return v;
+  return normalized.get(value, normalize);
 }
 
 function normalize(value: string): string {

@@ -23,7 +23,6 @@ export interface DeliveryGate {
   hold(connection: ClientConnection, message: EncodedMessage): boolean;
 }
 
-/** One client connection of a hub, and the socket it currently uses (reliable ones can swap sockets). */
 const epoch = Date.now();
 /** Math.floor hands back a small integer V8 keeps inline; a plain difference of two epochs stays a double. */
 const sinceEpoch = (ms: number): number => Math.floor(ms - epoch);
@@ -31,6 +30,7 @@ const sinceEpoch = (ms: number): number => Math.floor(ms - epoch);
 /** What `groups` and `roles` read while a connection has none (most have no roles; many join no group). */
 const none: ReadonlySet<string> = new Set<string>();
 
+/** One client connection of a hub, and the socket it currently uses (reliable ones can swap sockets). */
 export class ClientConnection {
   // Made on the first group or role: an empty Set costs more than the rest of an idle connection.
   #groups: Set<string> | undefined;
@@ -125,11 +125,6 @@ export class ClientConnection {
 
   /** The custom subprotocol a simple client speaks (chosen by the connect handler or offered alone). */
   customSubprotocol: string | undefined;
-
-  /** Epoch ms when the client connected. */
-  get connectedAtMs(): number {
-    return epoch + this.#connectedAt;
-  }
 
   get connectedAt(): Date {
     return new Date(epoch + this.#connectedAt);

@@ -4,6 +4,7 @@
 //   webpubsub.joinLeaveGroups.<pattern> / webpubsub.sendToGroups.<pattern>    groups matching a wildcard pattern
 // Patterns (concept-wildcard-group-roles): `?` one character except `.`, `*` any run without `.`, `**` any
 // run including `.`, `\` escapes `\` `*` `?`, at most five `*` in all. A pattern breaking these rules grants nothing.
+import { Memo } from "../../internal/memo";
 
 export type PermissionKind = "joinLeaveGroup" | "sendToGroup";
 
@@ -39,17 +40,11 @@ export function isRoleOf(role: string, kind: PermissionKind): boolean {
 
 type Token = { kind: "char"; char: string } | { kind: "one" } | { kind: "star" } | { kind: "globstar" };
 
-const compiled = new Map<string, Token[] | null>();
+const compiled = new Memo<string, Token[] | null>(1000);
 
 /** Parses a pattern (cached); undefined when it breaks the syntax rules. */
 export function compilePattern(pattern: string): Token[] | undefined {
-  let tokens = compiled.get(pattern);
-  if (tokens === undefined) {
-    tokens = parse(pattern);
-    if (compiled.size >= 1000) compiled.clear();
-    compiled.set(pattern, tokens);
-  }
-  return tokens ?? undefined;
+  return compiled.get(pattern, parse) ?? undefined;
 }
 
 function parse(pattern: string): Token[] | null {

@@ -7,8 +7,10 @@ import type { ClientConnection, ClientProtocol } from "../../state/connection";
 import type { EmulatorCore } from "../../state/core";
 import { validHostHeader } from "../../auth/endpoint";
 import type { ConnectReply } from "../../upstream/client";
+import type { EventRoute } from "../../upstream/router";
 import { clientAudiences, RequestTarget } from "./target";
 import { newConnectionId } from "../../state/ids";
+import { Memo } from "../../../internal/memo";
 
 const hubPattern = /^[A-Za-z][A-Za-z0-9_`,.[\]]{0,127}$/;
 
@@ -88,8 +90,9 @@ function admit(
     resume: undefined,
     refuseRecovery: false,
   };
-  if (core.upstream(hubName)?.wants("system", "connect") !== true) return withinGroupLimit(core, pending);
-  return askConnectHandler(core, req, url, offered, claims, pending).then(
+  const upstream = core.upstream(hubName);
+  if (upstream?.wants("system", "connect") !== true) return withinGroupLimit(core, pending);
+  return askConnectHandler(upstream, req, url, offered, claims, pending).then(
     (refused) => refused ?? withinGroupLimit(core, pending),
   );
 }
@@ -107,28 +110,29 @@ function withinGroupLimit(core: EmulatorCore, pending: Pending): Pending | Refus
 
 /** The hub a client asks for: `/client/hubs/{hub}`, or `/client?hub={hub}`. */
 function hubOf(url: RequestTarget): string | Refusal {
-  const known = hubOfPath.get(url.pathname);
-  if (known !== undefined) return known;
-  let hubName: string | null;
-  const m = /^\/client\/hubs\/([^/]+)\/?$/.exec(url.pathname);
-  if (m !== null) {
-    try {
-      hubName = decodeURIComponent(m[1] as string);
-    } catch {
-      return { status: 400, message: "the hub name in the path is not validly percent-encoded" };
-    }
-  } else if (url.pathname === "/client" || url.pathname === "/client/") hubName = url.get("hub");
-  else return { status: 404, message: `no client endpoint at ${url.pathname}; use /client/hubs/{hub}` };
-  if (hubName === null || !hubPattern.test(hubName)) return { status: 400, message: "invalid or missing hub name" };
-  if (m !== null) {
-    // Clients of a hub ask for the same path: remember its hub (bounded: emptied when full).
-    if (hubOfPath.size >= 256) hubOfPath.clear();
-    hubOfPath.set(url.pathname, hubName);
-  }
-  return hubName;
+  const { pathname } = url;
+  if (pathname === "/client" || pathname === "/client/") return validHub(url.get("hub"));
+  return hubInPath.get(pathname, parseHubPath);
 }
 
-const hubOfPath = new Map<string, string>();
+// Clients of a hub ask for the same path: each path is read once.
+const hubInPath = new Memo<string, string | Refusal>(256);
+
+function parseHubPath(pathname: string): string | Refusal {
+  const m = /^\/client\/hubs\/([^/]+)\/?$/.exec(pathname);
+  if (m === null) return { status: 404, message: `no client endpoint at ${pathname}; use /client/hubs/{hub}` };
+  try {
+    return validHub(decodeURIComponent(m[1] as string));
+  } catch {
+    return { status: 400, message: "the hub name in the path is not validly percent-encoded" };
+  }
+}
+
+function validHub(hubName: string | null): string | Refusal {
+  return hubName !== null && hubPattern.test(hubName)
+    ? hubName
+    : { status: 400, message: "invalid or missing hub name" };
+}
 
 /** A reliable client coming back: the same connection when it may resume, else a new one told to start over. */
 function resumption(
@@ -175,17 +179,15 @@ function verifyClient(
   return clientClaims(core, hubName, token, audiences);
 }
 
-/** The blocking `connect` event, when the hub's event handler wants it: its answer completes `pending`. */
+/** The blocking `connect` event, for a hub whose event handler takes it: its answer completes `pending`. */
 async function askConnectHandler(
-  core: EmulatorCore,
+  upstream: EventRoute,
   req: IncomingMessage,
   url: RequestTarget,
   offered: string[],
   claims: Record<string, unknown>,
   pending: Pending,
 ): Promise<Refusal | undefined> {
-  const upstream = core.upstream(pending.hub);
-  if (!upstream?.wants("system", "connect")) return undefined;
   const provisionalId = newConnectionId();
   const body = JSON.stringify({
     claims: claimsAsLists(claims),

@@ -30,7 +30,6 @@ export interface KeepAliveQueue {
   readonly intervalMs: number;
   readonly entries: Set<KeepAliveEntry>;
   timer: NodeJS.Timeout | undefined;
-  wakeAt: number;
 }
 
 export class KeepAlive {
@@ -81,7 +80,7 @@ export class KeepAlive {
     const intervalMs = this.intervalSeconds(entry.hub) * 1000;
     let queue = this.#queues.get(intervalMs);
     if (queue === undefined) {
-      queue = { intervalMs, entries: new Set(), timer: undefined, wakeAt: Infinity };
+      queue = { intervalMs, entries: new Set(), timer: undefined };
       this.#queues.set(intervalMs, queue);
     }
     queue.entries.add(entry);
@@ -90,21 +89,17 @@ export class KeepAlive {
     if (queue.timer === undefined) this.#arm(queue);
   }
 
-  /** Sets the queue's timer for its first socket, unless it already wakes by then. */
+  /** Sets an idle queue's timer for its first socket. */
   #arm(queue: KeepAliveQueue): void {
     const first = queue.entries.values().next();
     if (first.done === true) return;
     const due = first.value.lastPingAt + queue.intervalMs;
-    if (queue.timer !== undefined && queue.wakeAt <= due) return;
-    clearTimeout(queue.timer);
-    queue.wakeAt = due;
     queue.timer = setTimeout(() => this.#wake(queue), Math.max(0, due - clock()));
     queue.timer.unref();
   }
 
   #wake(queue: KeepAliveQueue): void {
     queue.timer = undefined;
-    queue.wakeAt = Infinity;
     const now = clock();
     // Sockets due within a twentieth of the interval go now too: one wake-up for a burst of connections.
     const horizon = now + Math.min(250, queue.intervalMs / 20);
@@ -118,7 +113,7 @@ export class KeepAlive {
     // Pinged sockets wait for their next ping at their hub's interval now (it may have changed).
     for (const entry of moved) this.#enqueue(entry);
     if (queue.entries.size === 0) this.#drop(queue);
-    else this.#arm(queue);
+    else if (queue.timer === undefined) this.#arm(queue);
   }
 
   /** Pings one socket; false when it is gone or was cut for missing too many pings. */

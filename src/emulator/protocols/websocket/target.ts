@@ -1,6 +1,7 @@
 // Where a connecting client asks to go: the path and query of its upgrade request, and the token audiences
 // that name that place. Both are worked out on every connect, so both take the short way when they can.
 import type { EmulatorCore } from "../../state/core";
+import { Memo } from "../../../internal/memo";
 
 // A path with no percent sign, backslash or dot segment (and a target with no fragment) reads the same raw as
 // after WHATWG URL parsing
@@ -61,22 +62,19 @@ export class RequestTarget {
 }
 
 // The audiences a client token may name for one path: the same few for every client of a hub. Kept per
-// hub and path (bounded), and worked out again when the emulator's origins change (it started listening).
-const audienceCache = new Map<string, { origins: readonly string[]; audiences: string[] }>();
-const maxCached = 256;
+// hub and path, for the emulator's origins as they are (they change once, when it starts listening).
+const audiencesFor = new WeakMap<readonly string[], Memo<string, string[]>>();
 
 /** The client endpoint at the emulator's own origins (http form), never at what the Host header says. */
 export function clientAudiences(core: EmulatorCore, hubName: string, pathname: string): string[] {
   const origins = core.origins();
-  const key = `${hubName}\n${pathname}`;
-  const cached = audienceCache.get(key);
-  if (cached !== undefined && cached.origins === origins) return cached.audiences;
-  const audiences = origins.flatMap((origin) => [
-    `${origin}/client/hubs/${hubName}`,
-    `${origin}${pathname}`,
-    `${origin}/client/?hub=${hubName}`,
-  ]);
-  if (audienceCache.size >= maxCached) audienceCache.clear();
-  audienceCache.set(key, { origins, audiences });
-  return audiences;
+  let memo = audiencesFor.get(origins);
+  if (memo === undefined) audiencesFor.set(origins, (memo = new Memo(256)));
+  return memo.get(`${hubName}\n${pathname}`, () =>
+    origins.flatMap((origin) => [
+      `${origin}/client/hubs/${hubName}`,
+      `${origin}${pathname}`,
+      `${origin}/client/?hub=${hubName}`,
+    ]),
+  );
 }

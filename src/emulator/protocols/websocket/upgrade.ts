@@ -36,10 +36,7 @@ export class Upgrader {
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
     // A shared listener (a closure here would keep the request and its buffers alive as long as the socket).
     socket.on("error", destroySocket);
-    const failed = (error: unknown): void => {
-      this.core.log(`ws upgrade failed: ${(error as Error).message}`);
-      writeRefusal(socket, 500, "internal error");
-    };
+    const failed = (error: unknown): void => this.#failed(socket, error);
     // Most clients are decided at once; the rest (first use of a token, a connect handler) when that is done.
     let decision: Decision;
     try {
@@ -58,11 +55,14 @@ export class Upgrader {
     if (preparing === undefined) return this.#accept(req, socket, head, decision);
     preparing.then(
       () => this.#accept(req, socket, head, decision),
-      (error: unknown) => {
-        this.core.log(`ws upgrade failed: ${(error as Error).message}`);
-        writeRefusal(socket, 500, "internal error");
-      },
+      (error: unknown) => this.#failed(socket, error),
     );
+  }
+
+  /** An exception on the way: the client gets a 500, the log the reason. */
+  #failed(socket: Duplex, error: unknown): void {
+    this.core.log(`ws upgrade failed: ${(error as Error).message}`);
+    writeRefusal(socket, 500, "internal error");
   }
 
   #accept(req: IncomingMessage, socket: Duplex, head: Buffer, pending: Pending): void {
