@@ -8,7 +8,6 @@ import {
   importAzure,
   importWebpubsub,
   median,
-  ratio,
   runConcurrent,
   startBenchServer,
   table,
@@ -23,6 +22,8 @@ const BIG = new Uint8Array(64 * 1024).fill(97);
 // A fixed, precomputed header for the raw floor (the server does not check it).
 const FIXED_AUTH =
   "Bearer eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJhdWQiOiJodHRwOi8vMTI3LjAuMC4xL2FwaS9odWJzL2JlbmNoLzpzZW5kIiwiZXhwIjo0MTAyNDQ0ODAwfQ.c2lnbmF0dXJlc2lnbmF0dXJlc2lnbmF0dXJlc2lnbmF0dXI";
+
+const times = (x) => (Number.isFinite(x) ? `${fmt(x, 2)}×` : "n/a");
 
 export async function run({ quick, log }) {
   const server = await startBenchServer();
@@ -77,7 +78,7 @@ export async function run({ quick, log }) {
     },
   ];
   const concurrencies = quick ? [16, 64] : [1, 16, 64, 256];
-  const rounds = quick ? 1 : 5;
+  const rounds = quick ? 1 : 7;
   const contenders = ["undici", "webpubsub", "azure"];
   const labels = { undici: "raw undici Pool", webpubsub: "webpubsub", azure: "@azure/web-pubsub" };
 
@@ -105,10 +106,19 @@ export async function run({ quick, log }) {
         for (const who of contenders) {
           m[who] = { rate: median(res[who].map((x) => x.rate)), cpu: median(res[who].map((x) => x.cpuPerReq)) };
         }
+        // Each round runs the three back to back: the ratios are the medians of each round's own ratio, so a
+        // drift in the machine's speed between rounds cancels out.
+        const paired = (a, b, f) => median(res[a].map((x, i) => f(x) / f(res[b][i])));
+        const r = {
+          rate: paired("webpubsub", "undici", (x) => x.rate),
+          rateAzure: paired("webpubsub", "azure", (x) => x.rate),
+          cpu: paired("webpubsub", "undici", (x) => x.cpuPerReq),
+          cpuAzure: paired("azure", "webpubsub", (x) => x.cpuPerReq),
+        };
         log(
           `  ${sc.id} c=${c}: undici ${fmt(m.undici.rate)} req/s, webpubsub ${fmt(m.webpubsub.rate)} req/s, ` +
             `@azure/web-pubsub ${fmt(m.azure.rate)} req/s | cpu µs/req ${fmt(m.undici.cpu)} / ${fmt(m.webpubsub.cpu)} / ${fmt(m.azure.cpu)} ` +
-            `| wps/undici ${ratio(m.webpubsub.rate, m.undici.rate)}, wps/@azure ${ratio(m.webpubsub.rate, m.azure.rate)}`,
+            `| wps/undici ${times(r.rate)} (CPU ${times(r.cpu)}), wps/@azure ${times(r.rateAzure)}`,
         );
         rows.push([
           String(c),
@@ -116,15 +126,15 @@ export async function run({ quick, log }) {
           fmt(m.undici.rate),
           fmt(m.webpubsub.rate),
           fmt(m.azure.rate),
-          ratio(m.webpubsub.rate, m.undici.rate),
-          ratio(m.webpubsub.rate, m.azure.rate),
+          times(r.rate),
+          times(r.rateAzure),
           fmt(m.undici.cpu, 1),
           fmt(m.webpubsub.cpu, 1),
           fmt(m.azure.cpu, 1),
-          ratio(m.webpubsub.cpu, m.undici.cpu),
-          ratio(m.azure.cpu, m.webpubsub.cpu),
+          times(r.cpu),
+          times(r.cpuAzure),
         ]);
-        summary.push({ scenario: sc.id, c, ...m });
+        summary.push({ scenario: sc.id, c, ...m, ratios: r });
       }
       tables.push({
         title: `${sc.id} (req/s median of ${rounds} round${rounds > 1 ? "s" : ""}; client CPU µs per request)`,
@@ -155,7 +165,8 @@ export async function run({ quick, log }) {
   return {
     tables,
     notes: [
-      "Same server process for all three contenders, which alternate order each round; each timed run follows a warm-up and a full GC (the runner has --expose-gc), so none pays for the garbage of the one before. @azure/web-pubsub runs N/4 requests (it is slow); rates are per second.",
+      "Same server process for all three contenders, which run back to back in each round, in an order that rotates; each timed run follows a warm-up and a full GC (the runner has --expose-gc), so none pays for the garbage of the one before. @azure/web-pubsub runs N/4 requests (it is slow); rates are per second.",
+      "The req/s and CPU columns are medians over the rounds; the ratio columns are the medians of each round's own ratio, so a drift in the machine's speed between rounds cancels out.",
       "CPU is process.cpuUsage() (user+system) of the client process only, divided by requests.",
       "On this 2-core machine the single-process node:http target server saturates near 40k req/s, so at concurrency ≥ 16 the webpubsub/undici req/s ratio is server-bound; the CPU µs/request columns are the better client-overhead comparison.",
       "The raw undici contender uses Pool.request() (the convenient public API); webpubsub drives dispatch() directly, so it can beat this 'floor'.",

@@ -28,10 +28,26 @@ export async function connectAll(url, n, subprotocol) {
         }),
       );
     }
-    await Promise.all(batch);
+    await withinMinute(Promise.all(batch), () => {
+      const open = sockets.filter((ws) => ws.readyState === WebSocket.OPEN).length;
+      return `only ${open} of ${sockets.length} clients opened within 60 s (${url.replace(/\?.*$/s, "")})`;
+    });
   }
   const connectMs = performance.now() - t0;
   return { sockets, state, connectMs };
+}
+
+/** A hang (a client neither opened nor refused) fails the benchmark with counts instead of stalling it. */
+async function withinMinute(promise, describe) {
+  let timer;
+  const expired = new Promise((_, reject) => {
+    timer = setTimeout(() => reject(new Error(describe())), 60_000);
+  });
+  try {
+    return await Promise.race([promise, expired]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 let nextRound = 0;
