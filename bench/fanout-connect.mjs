@@ -26,13 +26,15 @@ async function oneRound({ target, n, emulatorUrl }) {
     await sleep(500);
     const rssConnected = await child.rss();
     for (const ws of sockets) ws.terminate();
+    const seen = await page?.close();
+    page = undefined;
     return {
       connPerSec: (n * 1000) / connectMs,
       cpuPerConnUs: cpuUs / n,
       rssBefore,
       rssConnected,
       perConn: (rssConnected - rssBefore) / n,
-      events: page?.stats.events ?? 0,
+      events: seen?.events ?? 0,
     };
   } finally {
     await page?.close();

@@ -14,7 +14,7 @@ export async function measureLiveView({ n, rounds, cycles, log, makeSend, makeUr
     await sleep(300);
     const label = "live view";
     await sendRounds({ label, sender, state, n, rounds: 1, warmUp: false });
-    // Warm-up: the first fetch() in this process loads its HTTP stack; keep that out of the figures.
+    // Warm-up: the first opening compiles the emulator's feed and state paths; keep that out of the figures.
     const warm = await openLiveView(child.info.liveViewUrl, n);
     await sendRounds({ label, sender, state, n, rounds: 1, warmUp: false });
     await warm.close();
@@ -42,9 +42,9 @@ export async function measureLiveView({ n, rounds, cycles, log, makeSend, makeUr
       cpuOpen += (await cpu()) - c0;
       rssOpen = Math.max(rssOpen, await child.rss());
       await sleep(200);
-      events += page.stats.events;
-      polls += page.stats.polls;
-      await page.close();
+      const stats = await page.close();
+      events += stats.events;
+      polls += stats.polls;
       await sleep(500);
     };
     // Alternate which phase goes first, so neither always follows the other.

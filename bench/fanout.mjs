@@ -95,7 +95,7 @@ export async function run({ quick, log }) {
   const rows = [];
   const protocolRows = [];
   const connectRows = [];
-  const connectRounds = quick ? 2 : 7;
+  const connectRounds = quick ? 2 : 9;
   const viewRows = [];
   for (const n of sizes) {
     const e = await measureTarget({ ...emulatorTarget, n, rounds, log });
@@ -217,7 +217,7 @@ export async function run({ quick, log }) {
       "Emulator started with recordMessages: false. The emulator send is a webpubsub REST sendToAll; the floor send is an undici POST whose body the ws server broadcasts with ws.send() per client.",
       `Connect rate: ${BATCH} clients connect at a time, all with one client-access URL; rate is N over the time until the last is open, after ${200} warm-up clients came and went. Server CPU is the server process's process.cpuUsage() (all its threads) over the connect, per client. RSS per connection is (RSS with N open − RSS before) / N, read 0.5 s after the last one opened. Each round runs the three back to back, in rotating order; the ratio columns are the medians of each round's own ratio (so a drift in the machine's speed between rounds cancels out), the other columns medians over the rounds. "Live view" runs the emulator with ui: true and its page open throughout (the event feed gets one event per connection).`,
       "Times include the REST round trip and the clients' own receive processing (same for both); the machine has 2 cores shared by clients and server.",
-      `Live view: the emulator runs with ui: true; the page is opened the way the browser opens it (its event feed read as it arrives, and its state poll, which lists every connection: every 3 s, 10 s at 10k connections), from the bench process. The page is opened and closed ${quick ? 2 : 4} times (each opening replays the history); each median is over all rounds of its state.`,
+      `Live view: the emulator runs with ui: true; the page is opened the way the browser opens it (its event feed read as it arrives, and its state poll, which lists every connection: every 3 s, 10 s at 10k connections), from a process of its own, as a browser tab would be. The page is opened and closed ${quick ? 2 : 4} times (each opening replays the history); each median is over all rounds of its state.`,
     ],
   };
 }

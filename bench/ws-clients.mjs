@@ -1,7 +1,7 @@
 // What the emulator benchmarks drive: `ws` clients opened in batches, each counting the round a fan-out message
 // carries, and the live view opened the way its page opens it.
 import WebSocket from "ws";
-import { sleep } from "./util.mjs";
+import { sleep, startChild } from "./util.mjs";
 
 export const BATCH = 500;
 
@@ -78,47 +78,16 @@ export async function sendRounds({ label, sender, state, n, rounds, warmUp }) {
 }
 
 /**
- * Opens the live view as its page does: the event feed (Server-Sent Events, read as fast as they come)
- * and its state poll (every 3 s, or 1 ms per connection when there are more: 10 s at 10k, as the page
- * does). Returns how many events arrived and a function that closes it.
+ * Opens the live view as its page does, from its own process (bench/liveview-page-proc.mjs), as a browser
+ * tab would. `close()` closes it and resolves to how many events, bytes and state polls it received.
  */
 export async function openLiveView(url, connections) {
-  const base = new URL(url);
-  const auth = { authorization: `Bearer ${base.searchParams.get("token")}` };
-  const controller = new AbortController();
-  const stats = { events: 0, bytes: 0, polls: 0 };
-  const response = await fetch(new URL("/ui/api/events", base), { headers: auth, signal: controller.signal });
-  if (response.status !== 200) throw new Error(`live view feed answered ${response.status}`);
-  const reading = (async () => {
-    const decoder = new TextDecoder();
-    try {
-      for await (const chunk of response.body) {
-        const text = decoder.decode(chunk, { stream: true });
-        stats.bytes += chunk.length;
-        stats.events += (text.match(/"kind":/g) ?? []).length;
-      }
-    } catch {
-      // aborted when the page closes
-    }
-  })();
-  const poll = async () => {
-    const r = await fetch(new URL("/ui/api/state?hub=&filter=", base), {
-      headers: auth,
-      signal: controller.signal,
-    }).catch(() => undefined);
-    if (r) {
-      await r.arrayBuffer().catch(() => {});
-      stats.polls++;
-    }
-  };
-  await poll();
-  const timer = setInterval(poll, Math.min(30_000, Math.max(3000, connections)));
+  const page = await startChild("liveview-page-proc.mjs", [url, String(connections)]);
   return {
-    stats,
     async close() {
-      clearInterval(timer);
-      controller.abort();
-      await reading;
+      const stats = await page.ask("close");
+      await page.close();
+      return stats;
     },
   };
 }
