@@ -1,4 +1,5 @@
-// The emulator remembers tokens it has verified (many clients share one URL), but never past their expiry.
+// The emulator remembers tokens it has verified and client URLs it has admitted (many clients share one URL),
+// but never past their expiry, and never for another emulator: the URL's path and query are the same there.
 import { SignJWT } from "jose";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { startEmulator, type Emulator } from "../../../src/emulator/index";
@@ -42,5 +43,20 @@ describe("verified-token cache", () => {
     socket.close();
     const tampered = url.slice(0, -2) + (url.at(-2) === "A" ? "B" : "A") + url.at(-1);
     expect(await refusedStatus(tampered)).toBe(401);
+  });
+
+  it("a client URL admitted by one emulator is not taken as admitted by another with the same key", async () => {
+    const url = await clientUrl(60);
+    const socket = new TestSocket(url);
+    await socket.opened;
+    socket.close();
+    // The same path and query (the token names the first emulator's origin) at a second emulator.
+    const other = await startEmulator({ port: 0, accessKey: key });
+    try {
+      const elsewhere = url.replace(`:${emulator.port}/`, `:${other.port}/`);
+      expect(await refusedStatus(elsewhere)).toBe(401);
+    } finally {
+      await other.close();
+    }
   });
 });

@@ -8,11 +8,9 @@ import type { EmulatorCore } from "../../state/core";
 import { validHostHeader } from "../../auth/endpoint";
 import type { ConnectReply } from "../../upstream/client";
 import type { EventRoute } from "../../upstream/router";
-import { clientAudiences, RequestTarget } from "./target";
+import { clientAudiences, hubOf, RequestTarget, type Refusal } from "./target";
 import { newConnectionId } from "../../state/ids";
-import { Memo } from "../../../internal/memo";
-
-const hubPattern = /^[A-Za-z][A-Za-z0-9_`,.[\]]{0,127}$/;
+import { admittedBefore, rememberAdmitted } from "./admitted";
 
 /** A client that passed the handshake checks, waiting for its socket. */
 export interface Pending {
@@ -31,11 +29,7 @@ export interface Pending {
   id?: string;
 }
 
-/** Why the handshake is refused, as an HTTP status and a plain message. */
-export interface Refusal {
-  status: number;
-  message: string;
-}
+export type { Refusal };
 
 /** What the handshake decides: at once when it can, later when it waits on a token check or an event handler. */
 export type Decision = Pending | Refusal | Promise<Pending | Refusal>;
@@ -46,9 +40,6 @@ export type Decision = Pending | Refusal | Promise<Pending | Refusal>;
  */
 export function authorizeUpgrade(core: EmulatorCore, req: IncomingMessage): Decision {
   if (!validHostHeader(req.headers.host)) return { status: 400, message: "the Host header is not a valid host[:port]" };
-  const url = new RequestTarget(req.url);
-  const hubName = hubOf(url);
-  if (typeof hubName !== "string") return hubName;
   const protocolHeader = req.headers["sec-websocket-protocol"];
   const offered =
     protocolHeader === undefined
@@ -57,6 +48,12 @@ export function authorizeUpgrade(core: EmulatorCore, req: IncomingMessage): Deci
           .split(",")
           .map((p) => p.trim())
           .filter(Boolean);
+  const raw = req.url ?? "/";
+  const known = admittedBefore(raw, core.keyBytes, core.origins());
+  if (known !== undefined) return admit(core, req, undefined, known.hub, offered, known);
+  const url = new RequestTarget(raw);
+  const hubName = hubOf(url);
+  if (typeof hubName !== "string") return hubName;
   // Reliable clients come back with their connection id and reconnection token. The access token plays no
   // part: its `exp` "is only checked at the time you're making the new connection" (client-spec 2.1.2).
   const resumeId = url.get("awps_connection_id");
@@ -71,7 +68,8 @@ export function authorizeUpgrade(core: EmulatorCore, req: IncomingMessage): Deci
 function admit(
   core: EmulatorCore,
   req: IncomingMessage,
-  url: RequestTarget,
+  /** Undefined for a client URL admitted before: read again only for a connect handler. */
+  url: RequestTarget | undefined,
   hubName: string,
   offered: string[],
   verified: ClientCheck,
@@ -92,7 +90,7 @@ function admit(
   };
   const upstream = core.upstream(hubName);
   if (upstream?.wants("system", "connect") !== true) return withinGroupLimit(core, pending);
-  return askConnectHandler(upstream, req, url, offered, claims, pending).then(
+  return askConnectHandler(upstream, req, url ?? new RequestTarget(req.url), offered, claims, pending).then(
     (refused) => refused ?? withinGroupLimit(core, pending),
   );
 }
@@ -106,32 +104,6 @@ function withinGroupLimit(core: EmulatorCore, pending: Pending): Pending | Refus
     };
   }
   return pending;
-}
-
-/** The hub a client asks for: `/client/hubs/{hub}`, or `/client?hub={hub}`. */
-function hubOf(url: RequestTarget): string | Refusal {
-  const { pathname } = url;
-  if (pathname === "/client" || pathname === "/client/") return validHub(url.get("hub"));
-  return hubInPath.get(pathname, parseHubPath);
-}
-
-// Clients of a hub ask for the same path: each path is read once.
-const hubInPath = new Memo<string, string | Refusal>(256);
-
-function parseHubPath(pathname: string): string | Refusal {
-  const m = /^\/client\/hubs\/([^/]+)\/?$/.exec(pathname);
-  if (m === null) return { status: 404, message: `no client endpoint at ${pathname}; use /client/hubs/{hub}` };
-  try {
-    return validHub(decodeURIComponent(m[1] as string));
-  } catch {
-    return { status: 400, message: "the hub name in the path is not validly percent-encoded" };
-  }
-}
-
-function validHub(hubName: string | null): string | Refusal {
-  return hubName !== null && hubPattern.test(hubName)
-    ? hubName
-    : { status: 400, message: "invalid or missing hub name" };
 }
 
 /** A reliable client coming back: the same connection when it may resume, else a new one told to start over. */
@@ -174,9 +146,16 @@ function verifyClient(
   url: RequestTarget,
   hubName: string,
 ): ClientCheck | Promise<ClientCheck> {
-  const token = url.get("access_token") ?? bearer(req.headers.authorization);
+  const inQuery = url.get("access_token");
+  const token = inQuery ?? bearer(req.headers.authorization);
   const audiences = clientAudiences(core, hubName, url.pathname);
-  return clientClaims(core, hubName, token, audiences);
+  const check = clientClaims(core, hubName, token, audiences);
+  if (inQuery === null) return check;
+  const remember = (verified: ClientCheck): ClientCheck => {
+    if ("claims" in verified) rememberAdmitted(req.url ?? "/", core.keyBytes, core.origins(), hubName, verified.claims);
+    return verified;
+  };
+  return check instanceof Promise ? check.then(remember) : remember(check);
 }
 
 /** The blocking `connect` event, for a hub whose event handler takes it: its answer completes `pending`. */

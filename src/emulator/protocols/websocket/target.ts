@@ -1,11 +1,19 @@
-// Where a connecting client asks to go: the path and query of its upgrade request, and the token audiences
-// that name that place. Both are worked out on every connect, so both take the short way when they can.
+// Where a connecting client asks to go: the path and query of its upgrade request, the hub they name, and the
+// token audiences that name that place. All are worked out on every connect, so all take the short way they can.
 import type { EmulatorCore } from "../../state/core";
 import { Memo } from "../../../internal/memo";
 
 // A path with no percent sign, backslash or dot segment (and a target with no fragment) reads the same raw as
 // after WHATWG URL parsing
 // (what parsing would still change, spaces or a backtick say, fails the hub name check either way).
+const hubPattern = /^[A-Za-z][A-Za-z0-9_`,.[\]]{0,127}$/;
+
+/** Why the handshake is refused, as an HTTP status and a plain message. */
+export interface Refusal {
+  status: number;
+  message: string;
+}
+
 const needsParsing = /[%\\]|(?:^|\/)\.{1,2}(?:\/|$)/;
 
 /** The parts of a request target the handshake reads: its path, and its query read as URLSearchParams reads it. */
@@ -77,4 +85,30 @@ export function clientAudiences(core: EmulatorCore, hubName: string, pathname: s
       `${origin}/client/?hub=${hubName}`,
     ]),
   );
+}
+
+/** The hub a client asks for: `/client/hubs/{hub}`, or `/client?hub={hub}`. */
+export function hubOf(url: RequestTarget): string | Refusal {
+  const { pathname } = url;
+  if (pathname === "/client" || pathname === "/client/") return validHub(url.get("hub"));
+  return hubInPath.get(pathname, parseHubPath);
+}
+
+// Clients of a hub ask for the same path: each path is read once.
+const hubInPath = new Memo<string, string | Refusal>(256);
+
+function parseHubPath(pathname: string): string | Refusal {
+  const m = /^\/client\/hubs\/([^/]+)\/?$/.exec(pathname);
+  if (m === null) return { status: 404, message: `no client endpoint at ${pathname}; use /client/hubs/{hub}` };
+  try {
+    return validHub(decodeURIComponent(m[1] as string));
+  } catch {
+    return { status: 400, message: "the hub name in the path is not validly percent-encoded" };
+  }
+}
+
+function validHub(hubName: string | null): string | Refusal {
+  return hubName !== null && hubPattern.test(hubName)
+    ? hubName
+    : { status: 400, message: "invalid or missing hub name" };
 }
