@@ -2,7 +2,7 @@
 // the emulator with its live view open (the page's event feed and state poll running). Rounds alternate the
 // order of the three, so each sees the same machine load; each figure is the median over the rounds.
 import { connectAll, openLiveView } from "./ws-clients.mjs";
-import { HUB, fmt, fmtBytes, median, sleep, startChild } from "./util.mjs";
+import { HUB, fmt, fmtBytes, median, ratio, sleep, startChild } from "./util.mjs";
 
 const warmUp = 200;
 
@@ -69,13 +69,6 @@ export async function measureConnects({ n, rounds, log, emulatorUrl }) {
       rssConnected: median(rs.map((x) => x.rssConnected)),
     };
   }
-  // Each round runs the three back to back: its own ratios cancel a drift in the machine's speed between
-  // rounds. The ratios reported are the medians of these per-round ratios.
-  const perRound = (t, f) => median(results[t].map((x, i) => f(x, results.floor[i])));
-  for (const t of ["emulator", "liveview"]) {
-    summary[t].rateRatio = perRound(t, (x, floor) => floor.connPerSec / x.connPerSec);
-    summary[t].rssRatio = perRound(t, (x, floor) => x.perConn / floor.perConn);
-  }
   return summary;
 }
 
@@ -100,15 +93,13 @@ export function connectRow(n, { floor, emulator, liveview }) {
     fmt(floor.connPerSec),
     fmt(emulator.connPerSec),
     fmt(liveview.connPerSec),
-    times(emulator.rateRatio),
-    times(liveview.rateRatio),
+    ratio(floor.connPerSec, emulator.connPerSec),
+    ratio(floor.connPerSec, liveview.connPerSec),
     `${fmt(floor.cpuPerConnUs)} / ${fmt(emulator.cpuPerConnUs)} / ${fmt(liveview.cpuPerConnUs)}`,
     fmtBytes(floor.perConn),
     fmtBytes(emulator.perConn),
     fmtBytes(liveview.perConn),
-    times(emulator.rssRatio),
-    times(liveview.rssRatio),
+    ratio(emulator.perConn, floor.perConn),
+    ratio(liveview.perConn, floor.perConn),
   ];
 }
-
-const times = (x) => (Number.isFinite(x) ? `${fmt(x, 2)}×` : "n/a");

@@ -106,14 +106,11 @@ export async function run({ quick, log }) {
         for (const who of contenders) {
           m[who] = { rate: median(res[who].map((x) => x.rate)), cpu: median(res[who].map((x) => x.cpuPerReq)) };
         }
-        // Each round runs the three back to back: the ratios are the medians of each round's own ratio, so a
-        // drift in the machine's speed between rounds cancels out.
-        const paired = (a, b, f) => median(res[a].map((x, i) => f(x) / f(res[b][i])));
         const r = {
-          rate: paired("webpubsub", "undici", (x) => x.rate),
-          rateAzure: paired("webpubsub", "azure", (x) => x.rate),
-          cpu: paired("webpubsub", "undici", (x) => x.cpuPerReq),
-          cpuAzure: paired("azure", "webpubsub", (x) => x.cpuPerReq),
+          rate: m.webpubsub.rate / m.undici.rate,
+          rateAzure: m.webpubsub.rate / m.azure.rate,
+          cpu: m.webpubsub.cpu / m.undici.cpu,
+          cpuAzure: m.azure.cpu / m.webpubsub.cpu,
         };
         log(
           `  ${sc.id} c=${c}: undici ${fmt(m.undici.rate)} req/s, webpubsub ${fmt(m.webpubsub.rate)} req/s, ` +
@@ -166,7 +163,7 @@ export async function run({ quick, log }) {
     tables,
     notes: [
       "Same server process for all three contenders, which run back to back in each round, in an order that rotates; each timed run follows a warm-up and a full GC (the runner has --expose-gc), so none pays for the garbage of the one before. @azure/web-pubsub runs N/4 requests (it is slow); rates are per second.",
-      "The req/s and CPU columns are medians over the rounds; the ratio columns are the medians of each round's own ratio, so a drift in the machine's speed between rounds cancels out.",
+      "The req/s and CPU columns are medians over the rounds; each ratio column is the ratio of two of those medians.",
       "CPU is process.cpuUsage() (user+system) of the client process only, divided by requests.",
       "On this 2-core machine the single-process node:http target server saturates near 40k req/s, so at concurrency ≥ 16 the webpubsub/undici req/s ratio is server-bound; the CPU µs/request columns are the better client-overhead comparison.",
       "The raw undici contender uses Pool.request() (the convenient public API); webpubsub drives dispatch() directly, so it can beat this 'floor'.",
