@@ -3,9 +3,6 @@
 import type { EmulatorCore } from "../../state/core";
 import { Memo } from "../../../internal/memo";
 
-// A path with no percent sign, backslash or dot segment (and a target with no fragment) reads the same raw as
-// after WHATWG URL parsing
-// (what parsing would still change, spaces or a backtick say, fails the hub name check either way).
 const hubPattern = /^[A-Za-z][A-Za-z0-9_`,.[\]]{0,127}$/;
 
 /** Why the handshake is refused, as an HTTP status and a plain message. */
@@ -14,6 +11,9 @@ export interface Refusal {
   message: string;
 }
 
+// A path with no percent sign, backslash or dot segment (and a target with no fragment) reads the same raw as
+// after WHATWG URL parsing
+// (what parsing would still change, spaces or a backtick say, fails the hub name check either way).
 const needsParsing = /[%\\]|(?:^|\/)\.{1,2}(?:\/|$)/;
 
 /** The parts of a request target the handshake reads: its path, and its query read as URLSearchParams reads it. */
