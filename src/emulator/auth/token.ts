@@ -56,9 +56,14 @@ function knownPayload(token: string, key: Uint8Array): JWTPayload | undefined {
   const cache = verified.get(key);
   const hit = cache?.get(token);
   if (hit === undefined) return undefined;
-  if ((hit.exp as number) + clockToleranceSeconds > Date.now() / 1000) return hit;
+  if (unexpired(hit)) return hit;
   cache?.delete(token);
   return undefined;
+}
+
+/** Whether claims verified before are still in force: their `exp`, with the same tolerance as the check. */
+export function unexpired(claims: { exp?: unknown }): boolean {
+  return typeof claims.exp === "number" && claims.exp + clockToleranceSeconds > Date.now() / 1000;
 }
 
 // Clients opened together with one URL all arrive before the first check is done: they share that check.

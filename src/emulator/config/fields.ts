@@ -3,8 +3,7 @@
 import { EmulatorConfigError } from "./error";
 import { resolveUrlTemplate } from "./template";
 import { defaultKeepAliveSeconds, systemEventNames, type SystemEventName } from "./resolved";
-
-const hubPattern = /^[A-Za-z][A-Za-z0-9_`,.[\]]{0,127}$/;
+import { isValidHub } from "../../internal/validate";
 
 /** What to do with a property: read it, or accept it with a notice saying why it has no effect here. */
 export type KeyRule = "read" | { ignored: string };
@@ -87,7 +86,7 @@ export class Scope {
   }
 
   hubName(name: string, path: string): string {
-    if (!hubPattern.test(name))
+    if (!isValidHub(name))
       this.fail(
         path,
         `${show(name)} is not a valid hub name (a letter, then up to 127 letters, digits or any of _ \` , . [ ])`,

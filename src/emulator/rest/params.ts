@@ -6,6 +6,7 @@ import type { EmulatorCore } from "../state/core";
 import type { Hub } from "../state/hub";
 import { HttpFailure } from "./errors";
 import { supportedApiVersions, type ApiVersion } from "./respond";
+import { isValidHub } from "../../internal/validate";
 
 export const versionRank = new Map<string, number>(supportedApiVersions.map((v, i) => [v, i]));
 
@@ -103,10 +104,8 @@ export function intParam(value: string, name: string, min: number, max: number):
   return n;
 }
 
-const hubPattern = /^[A-Za-z][A-Za-z0-9_`,.[\]]{0,127}$/;
-
 export function checkHub(name: string): string {
-  if (!hubPattern.test(name)) {
+  if (!isValidHub(name)) {
     throw new HttpFailure(
       400,
       "Error.BadRequest",

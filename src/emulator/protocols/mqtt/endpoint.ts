@@ -18,9 +18,9 @@ import { loadPacketLibrary } from "./packets";
 import type { MqttConnection } from "./session";
 import { MqttSocket } from "./socket";
 import { destroySocket, refuseUpgrade } from "../websocket/upgrade";
+import { isValidHub } from "../../../internal/validate";
 
 const pathPattern = /^\/clients\/mqtt\/hubs\/([^/]+)\/?$/;
-const hubPattern = /^[A-Za-z][A-Za-z0-9_`,.[\]]{0,127}$/;
 
 export interface MqttEndpointOptions {
   /** The longest an interrupted session is kept. */
@@ -82,7 +82,7 @@ export class MqttEndpoint {
     } catch {
       return { status: 400, message: "invalid request URL" };
     }
-    if (!hubPattern.test(hub)) return { status: 400, message: "invalid hub name" };
+    if (!isValidHub(hub)) return { status: 400, message: "invalid hub name" };
     const token = url.searchParams.get("access_token") ?? bearer(req.headers.authorization);
     // The audience is the emulator's own endpoint, never the Host header (fidelity hook, issue 13 item 11).
     const checked = await clientClaims(

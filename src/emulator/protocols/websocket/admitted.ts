@@ -2,17 +2,15 @@
 // was verified for that URL, the next client asking for the same URL is known by one look-up: same hub, same
 // claims, as long as the key and the emulator's origins (the token's audiences) are the same ones and the token
 // has not expired. Only URLs that carry the token (`access_token`) are kept: the URL is then the whole input.
+import { unexpired } from "../../auth/token";
+
 const maxAdmitted = 256;
-// The same tolerance as the token check (auth/token.ts).
-const clockToleranceSeconds = 5;
 
 interface Admitted {
   key: Uint8Array;
   origins: readonly string[];
   hub: string;
   claims: Record<string, unknown>;
-  /** Epoch seconds after which the token has expired (its `exp` and the tolerance). */
-  until: number;
 }
 
 const admitted = new Map<string, Admitted>();
@@ -25,7 +23,7 @@ export function admittedBefore(
 ): { hub: string; claims: Record<string, unknown> } | undefined {
   const known = admitted.get(url);
   if (known === undefined) return undefined;
-  if (known.key === key && known.origins === origins && known.until > Date.now() / 1000) return known;
+  if (known.key === key && known.origins === origins && unexpired(known.claims)) return known;
   admitted.delete(url);
   return undefined;
 }
@@ -38,9 +36,8 @@ export function rememberAdmitted(
   hub: string,
   claims: Record<string, unknown>,
 ): void {
-  const exp = claims["exp"];
-  if (typeof exp !== "number") return;
+  if (!unexpired(claims)) return;
   // Full, it is emptied rather than tracking use; the URLs that keep coming are verified again once.
   if (admitted.size >= maxAdmitted) admitted.clear();
-  admitted.set(url, { key, origins, hub, claims, until: exp + clockToleranceSeconds });
+  admitted.set(url, { key, origins, hub, claims });
 }

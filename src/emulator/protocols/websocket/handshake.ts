@@ -152,7 +152,7 @@ function verifyClient(
   const check = clientClaims(core, hubName, token, audiences);
   if (inQuery === null) return check;
   const remember = (verified: ClientCheck): ClientCheck => {
-    if ("claims" in verified) rememberAdmitted(req.url ?? "/", core.keyBytes, core.origins(), hubName, verified.claims);
+    if ("claims" in verified) rememberAdmitted(url.raw, core.keyBytes, core.origins(), hubName, verified.claims);
     return verified;
   };
   return check instanceof Promise ? check.then(remember) : remember(check);

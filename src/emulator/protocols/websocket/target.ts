@@ -2,8 +2,7 @@
 // token audiences that name that place. All are worked out on every connect, so all take the short way they can.
 import type { EmulatorCore } from "../../state/core";
 import { Memo } from "../../../internal/memo";
-
-const hubPattern = /^[A-Za-z][A-Za-z0-9_`,.[\]]{0,127}$/;
+import { isValidHub } from "../../../internal/validate";
 
 /** Why the handshake is refused, as an HTTP status and a plain message. */
 export interface Refusal {
@@ -19,13 +18,14 @@ const needsParsing = /[%\\]|(?:^|\/)\.{1,2}(?:\/|$)/;
 /** The parts of a request target the handshake reads: its path, and its query read as URLSearchParams reads it. */
 export class RequestTarget {
   readonly pathname: string;
-  readonly #target: string;
+  /** The request target as it came (`req.url`). */
+  readonly raw: string;
   readonly #query: string;
   #params: URLSearchParams | undefined;
 
   constructor(raw: string | undefined) {
     const target = raw ?? "/";
-    this.#target = target;
+    this.raw = target;
     const q = target.indexOf("?");
     const pathname = q < 0 ? target : target.slice(0, q);
     if (pathname.startsWith("/") && !needsParsing.test(pathname) && !target.includes("#", q)) {
@@ -41,7 +41,7 @@ export class RequestTarget {
 
   get searchParams(): URLSearchParams {
     // Through URL, as the handshake always read it (URL encodes what the query has raw before decoding it).
-    return (this.#params ??= new URL(this.#target, "http://localhost").searchParams);
+    return (this.#params ??= new URL(this.raw, "http://localhost").searchParams);
   }
 
   /**
@@ -108,7 +108,5 @@ function parseHubPath(pathname: string): string | Refusal {
 }
 
 function validHub(hubName: string | null): string | Refusal {
-  return hubName !== null && hubPattern.test(hubName)
-    ? hubName
-    : { status: 400, message: "invalid or missing hub name" };
+  return isValidHub(hubName) ? hubName : { status: 400, message: "invalid or missing hub name" };
 }
