@@ -13,6 +13,8 @@ export interface Settings {
   port: number;
   accessKey: string;
   log: (line: string) => void;
+  /** Whether `log` goes anywhere (hot paths skip building lines nobody reads). */
+  logging: boolean;
   reconnectionGraceMs: number;
   recordMessages: boolean;
   maxBodyBytes: number;
@@ -47,6 +49,7 @@ export function resolveOptions(options: EmulatorOptions, config?: ResolvedConfig
     port,
     accessKey,
     log: options.log === undefined ? () => {} : escapingLog(options.log),
+    logging: options.log !== undefined,
     reconnectionGraceMs: options.reconnectionGraceMs ?? 30_000,
     recordMessages: options.recordMessages ?? true,
     maxBodyBytes: options.maxBodyBytes ?? 16 * 1024 * 1024,

@@ -97,8 +97,15 @@ export function createEmulatorServer(requestTimeoutMs: number, handlers: Handler
   };
 }
 
+/** The error listener of a socket being upgraded (shared: a closure would keep the request alive with it). */
+export function destroySocket(this: Duplex): void {
+  this.destroy();
+}
+
 /** Answers a refused upgrade with a plain HTTP response and closes the socket. */
 export function writeRefusal(socket: Duplex, status: number, message: string): void {
+  // Nothing else listens for this socket's errors any more (a client gone before reading the answer).
+  if (socket.listenerCount("error") === 0) socket.on("error", destroySocket);
   const body = `${message}\n`;
   socket.end(
     `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? "Error"}\r\n` +

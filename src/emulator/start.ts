@@ -116,7 +116,7 @@ function createCore(
   return {
     accessKey: settings.accessKey,
     keyBytes: new TextEncoder().encode(settings.accessKey),
-    log: settings.log,
+    log: settings.logging ? settings.log : undefined,
     reconnectionGraceMs: settings.reconnectionGraceMs,
     recordMessages: settings.recordMessages,
     observation,

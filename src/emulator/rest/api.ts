@@ -47,11 +47,11 @@ export class RestApi {
       await this.#route(req, res);
     } catch (error) {
       if (error instanceof HttpFailure) {
-        this.core.log(`${req.method} ${pathOf(req)} → ${error.status} ${error.code}`);
+        this.core.log?.(`${req.method} ${pathOf(req)} → ${error.status} ${error.code}`);
         sendFailure(req, res, error);
         return;
       }
-      this.core.log(`${req.method} ${pathOf(req)} → 500: ${(error as Error).message}`);
+      this.core.log?.(`${req.method} ${pathOf(req)} → 500: ${(error as Error).message}`);
       sendFailure(
         req,
         res,
@@ -88,7 +88,7 @@ export class RestApi {
     } finally {
       this.core.prune(hub);
     }
-    this.core.log(`${method} ${url.pathname} → ${res.statusCode}`);
+    this.core.log?.(`${method} ${url.pathname} → ${res.statusCode}`);
   }
 
   async #readBody(req: IncomingMessage): Promise<Buffer> {

@@ -9,7 +9,8 @@ import type { DeliveryGate } from "./connection";
 export interface EmulatorCore {
   readonly accessKey: string;
   readonly keyBytes: Uint8Array;
-  readonly log: (line: string) => void;
+  /** The log; undefined when nobody reads it (call it as `log?.(...)`: the line is then never built). */
+  readonly log: ((line: string) => void) | undefined;
   /** How long a dropped reliable connection waits for its client to reconnect. */
   readonly reconnectionGraceMs: number;
   readonly recordMessages: boolean;

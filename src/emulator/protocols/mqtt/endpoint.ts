@@ -7,7 +7,7 @@ import type { IConnectPacket } from "mqtt-packet";
 import { WebSocketServer, type WebSocket } from "ws";
 import { clientClaims } from "../../auth/client";
 import { bearer } from "../../auth/token";
-import { writeRefusal } from "../../server";
+import { destroySocket, writeRefusal } from "../../server";
 import type { EmulatorCore } from "../../state/core";
 import { V5 } from "./codes";
 import { decideConnect, type MqttHandshake } from "./connect";
@@ -17,7 +17,7 @@ import { MqttLink } from "./link";
 import { loadPacketLibrary } from "./packets";
 import type { MqttConnection } from "./session";
 import { MqttSocket } from "./socket";
-import { destroySocket, refuseUpgrade } from "../websocket/upgrade";
+import { refuseUpgrade } from "../websocket/upgrade";
 import { isValidHub } from "../../../internal/validate";
 
 const pathPattern = /^\/clients\/mqtt\/hubs\/([^/]+)\/?$/;
@@ -63,7 +63,7 @@ export class MqttEndpoint {
         });
       },
       (error: unknown) => {
-        this.core.log(`mqtt upgrade failed: ${(error as Error).message}`);
+        this.core.log?.(`mqtt upgrade failed: ${(error as Error).message}`);
         writeRefusal(socket, 500, "internal error");
       },
     );

@@ -104,13 +104,13 @@ function onPublish(ctx: LinkContext, packet: IPublishPacket): void {
   let code: number = V5.success;
   if (event !== null) {
     eventRequest(ctx, event[1] as string, packet, payload).catch((error: unknown) =>
-      core.log(`mqtt ${session.connectionId} event request failed: ${(error as Error).message}`),
+      core.log?.(`mqtt ${session.connectionId} event request failed: ${(error as Error).message}`),
     );
   } else if (topic.startsWith(reservedPrefix)) {
     code = V5.topicNameInvalid;
   } else if (!hasRole(session.roles, "sendToGroup", topic)) {
     code = V5.notAuthorized;
-    core.log(`mqtt ${session.connectionId} may not publish to '${topic}' (no sendToGroup role)`);
+    core.log?.(`mqtt ${session.connectionId} may not publish to '${topic}' (no sendToGroup role)`);
   } else {
     const dataType = dataTypeOf(v5 ? packet.properties?.contentType : undefined);
     if (dataType === "json" && !isJson(payload)) code = V5.payloadFormatInvalid;
@@ -232,7 +232,7 @@ function onSubscribe(ctx: LinkContext, packet: ISubscribePacket): void {
       return s.qos;
     }
     if (!hasRole(session.roles, "joinLeaveGroup", topic)) {
-      core.log(`mqtt ${session.connectionId} may not subscribe to '${topic}' (no joinLeaveGroup role)`);
+      core.log?.(`mqtt ${session.connectionId} may not subscribe to '${topic}' (no joinLeaveGroup role)`);
       return refuse(V5.notAuthorized);
     }
     if (!hub.fits(session, [topic], core.maxGroupsPerConnection - reserved)) return refuse(V5.quotaExceeded);

@@ -49,7 +49,7 @@ export class SessionLifecycle {
     const otherUser = session !== undefined && session.userId !== decision.userId;
     if (session !== undefined && otherUser) {
       session.lastDisconnect = { reason: "session taken over by another user", initiatedByClient: false, packet: null };
-      this.core.log(`mqtt ${session.connectionId}: not resumed for a connection of another user; new session`);
+      this.core.log?.(`mqtt ${session.connectionId}: not resumed for a connection of another user; new session`);
     }
     if (session !== undefined && (clean || otherUser)) {
       this.end(session, link.physicalId);
@@ -69,7 +69,7 @@ export class SessionLifecycle {
     link.write(this.#connack(link, present, decision, capped));
     const version = link.version === 5 ? "5.0" : "3.1.1";
     const resumed = present ? "session resumed" : "new session";
-    this.core.log(`mqtt ${session.connectionId} connected to hub ${hub.name} (MQTT ${version}, ${resumed})`);
+    this.core.log?.(`mqtt ${session.connectionId} connected to hub ${hub.name} (MQTT ${version}, ${resumed})`);
     const observed = { hub: hub.name, connectionId: session.connectionId, userId: session.userId, subprotocol: "mqtt" };
     if (present) {
       this.core.observation.emit?.({ kind: "recovered", ...observed });
@@ -144,7 +144,7 @@ export class SessionLifecycle {
 
   /** A failed CONNACK (when the version has a code for the problem), then the connection ends. */
   refuse(link: MqttLink, code: number | undefined, reason: string, userProperties?: Record<string, string[]>): void {
-    this.core.log(`mqtt connection refused: ${reason}`);
+    this.core.log?.(`mqtt connection refused: ${reason}`);
     if (code !== undefined) {
       if (link.version === 5) {
         const properties: NonNullable<IConnackPacket["properties"]> = { reasonString: reason };
@@ -208,7 +208,7 @@ export class SessionLifecycle {
     hub?.remove(session);
     session.closed = true;
     const why = session.lastDisconnect.reason === null ? "" : `: ${session.lastDisconnect.reason}`;
-    this.core.log(`mqtt ${session.connectionId} session ended${why}`);
+    this.core.log?.(`mqtt ${session.connectionId} session ended${why}`);
     this.core.observation.emit?.({
       kind: "disconnected",
       hub: session.hub,
@@ -264,7 +264,7 @@ export class SessionLifecycle {
     const members = hub?.groups.get(will.topic);
     if (hub === undefined || members === undefined) return;
     if (!hasRole(session.roles, "sendToGroup", will.topic)) {
-      this.core.log(`mqtt ${session.connectionId}: will not published, no permission to send to '${will.topic}'`);
+      this.core.log?.(`mqtt ${session.connectionId}: will not published, no permission to send to '${will.topic}'`);
       return;
     }
     const props = will.properties;

@@ -45,7 +45,7 @@ export class MqttSocket {
       (bytes) => this.#observe(bytes),
     );
     this.#connectTimer = setTimeout(() => {
-      parts.core.log("mqtt connection closed: no CONNECT in time");
+      parts.core.log?.("mqtt connection closed: no CONNECT in time");
       this.link.close();
     }, mqttLimits.connectTimeoutMs);
     this.#connectTimer.unref?.();
@@ -86,7 +86,7 @@ export class MqttSocket {
           for (const p of this.#early.splice(0)) if (!this.link.closed) handlePacket(this.#context(s), p);
       },
       (error: unknown) => {
-        this.parts.core.log(`mqtt connect failed: ${(error as Error).message}`);
+        this.parts.core.log?.(`mqtt connect failed: ${(error as Error).message}`);
         this.link.close();
       },
     );
@@ -109,7 +109,7 @@ export class MqttSocket {
   #violation(code: number, reason: string): void {
     const { link } = this;
     const session = this.#session;
-    this.parts.core.log(`mqtt ${session?.connectionId ?? "(connecting)"} connection closed: ${reason}`);
+    this.parts.core.log?.(`mqtt ${session?.connectionId ?? "(connecting)"} connection closed: ${reason}`);
     if (session !== undefined)
       session.lastDisconnect = {
         reason,

@@ -10,7 +10,7 @@ import { loadProtobuf, type ProtobufModule } from "../protobuf/load";
 import type { Pending } from "./handshake";
 import { newConnectionId } from "../../state/ids";
 import { Upgrader } from "./upgrade";
-import { SocketLink, terminateSocket, type SocketListeners } from "./link";
+import { ClientSocket, type SocketEvents } from "./socket";
 import { truncateUtf8 } from "../../../internal/utf8";
 import { Requests } from "./requests";
 import { KeepAlive } from "./keepalive";
@@ -25,8 +25,8 @@ export class ClientEndpoint {
   #protobuf: { module: ProtobufModule; frames: InstanceType<ProtobufModule["ProtobufFrames"]> } | undefined;
   /** Pings every client at its hub's `webSocketKeepAliveIntervalInSeconds`. */
   readonly keepAlive: KeepAlive;
-  /** The listeners of every open socket: one set for all of them (each finds its link on the socket). */
-  readonly #listeners: SocketListeners;
+  /** What every open socket's events call: one set for all of them. */
+  readonly #events: SocketEvents;
   /** A client that leaves too much unread is closed with the reason. */
   readonly #slowClient = (connection: ClientConnection, reason: string): void => {
     const ws = connection.socket;
@@ -37,12 +37,13 @@ export class ClientEndpoint {
     this.#requests = new Requests(core, (connection, reason) => this.close(connection, reason));
     this.#frames = new FrameHandler(this.#requests);
     this.keepAlive = new KeepAlive((hub) => core.hubSettings(hub)?.keepAliveSeconds ?? defaultKeepAliveSeconds);
-    this.#listeners = this.#sharedListeners();
+    this.#events = this.#socketEvents();
     this.#upgrader = new Upgrader(
       core,
       // Protobuf clients wait for the codec's first load.
       (pending) => (isProtobuf(pending.protocol) && this.#protobuf === undefined ? this.#loadProtobuf() : undefined),
       (ws, pending) => this.#open(ws, pending),
+      ClientSocket,
     );
   }
 
@@ -50,55 +51,37 @@ export class ClientEndpoint {
     this.#upgrader.handleUpgrade(req, socket, head);
   }
 
-  #open(ws: WebSocket, pending: Pending): void {
-    ws.on("error", terminateSocket);
+  #open(ws: ClientSocket, pending: Pending): void {
     if (pending.refuseRecovery) {
-      this.core.log("ws reconnection refused: unknown connection or reconnection token");
+      ws.on("error", terminateSocket);
+      this.core.log?.("ws reconnection refused: unknown connection or reconnection token");
       ws.close(1008, "Connection recovery failed");
       return;
     }
     const connection = pending.resume !== undefined ? this.#resume(ws, pending.resume) : this.#create(ws, pending);
     connection.onSlowClient = this.#slowClient;
-    this.keepAlive.add(new SocketLink(ws, connection));
-    ws.on("ping", this.#listeners.ping);
-    ws.on("pong", this.#listeners.pong);
-    ws.on("message", this.#listeners.message);
-    ws.on("close", this.#listeners.close);
+    ws.connection = connection;
+    ws.events = this.#events;
+    this.keepAlive.add(ws);
   }
 
-  #sharedListeners(): SocketListeners {
-    // eslint-disable-next-line @typescript-eslint/no-this-alias -- the listeners' own `this` is the socket
-    const endpoint = this;
+  #socketEvents(): SocketEvents {
     return {
-      ping(this: WebSocket): void {
-        SocketLink.of(this)?.checkBackpressure();
-      },
-      pong(this: WebSocket): void {
-        const link = SocketLink.of(this);
-        if (link !== undefined) link.missed = 0;
-      },
-      message(this: WebSocket, data: RawData, isBinary: boolean): void {
-        const link = SocketLink.of(this);
-        if (link === undefined) return;
-        link.missed = 0;
+      message: (ws, data, isBinary) => {
+        const connection = ws.connection;
+        if (connection === undefined) return;
         try {
-          endpoint.#onMessage(link.connection, data, isBinary);
+          this.#onMessage(connection, data, isBinary);
         } catch (error) {
-          endpoint.#closeForError(
-            link.connection,
-            this,
-            `internal error handling a frame: ${(error as Error).message}`,
-            1011,
-          );
+          this.#closeForError(connection, ws, `internal error handling a frame: ${(error as Error).message}`, 1011);
         }
-        link.checkBackpressure();
+        ws.checkBackpressure();
       },
-      close(this: WebSocket, code: number): void {
-        const link = SocketLink.of(this);
-        if (link === undefined) return;
-        link.end();
-        endpoint.keepAlive.remove(link);
-        endpoint.#onClose(this, link.connection, code);
+      close: (ws, code) => {
+        const connection = ws.connection;
+        if (connection === undefined) return;
+        this.keepAlive.remove(ws);
+        this.#onClose(ws, connection, code);
       },
     };
   }
@@ -108,7 +91,7 @@ export class ClientEndpoint {
     if (connection.graceTimer !== undefined) clearTimeout(connection.graceTimer);
     connection.graceTimer = undefined;
     connection.socket = ws;
-    this.core.log(`ws ${connection.connectionId} recovered (hub ${connection.hub})`);
+    this.core.log?.(`ws ${connection.connectionId} recovered (hub ${connection.hub})`);
     this.core.observation.emit?.({
       kind: "recovered",
       hub: connection.hub,
@@ -147,15 +130,18 @@ export class ClientEndpoint {
       subprotocol: connection.subprotocol,
     });
     hub.add(connection, pending.groups);
-    this.core.log(
+    this.core.log?.(
       `ws ${id} connected to hub ${hub.name}${pending.userId === null ? "" : ` as ${pending.userId}`} (${pending.protocol})`,
     );
-    // The schema's `userId` is a string when the connection has one, and absent otherwise (never null).
-    const connected: Record<string, unknown> = { type: "system", event: "connected", connectionId: id };
-    if (pending.userId !== null) connected["userId"] = pending.userId;
-    if (connection.reconnectionToken !== undefined) connected["reconnectionToken"] = connection.reconnectionToken;
-    connection.sendControl(connected);
-    this.#systemEvent(connection, "connected", () => "{}");
+    // PubSub clients are told their connection id; simple clients get no protocol frames.
+    if (pending.protocol !== "simple") {
+      // The schema's `userId` is a string when the connection has one, and absent otherwise (never null).
+      const connected: Record<string, unknown> = { type: "system", event: "connected", connectionId: id };
+      if (pending.userId !== null) connected["userId"] = pending.userId;
+      if (connection.reconnectionToken !== undefined) connected["reconnectionToken"] = connection.reconnectionToken;
+      connection.sendControl(connected);
+    }
+    this.#systemEvent(connection, "connected", emptyObject);
     return connection;
   }
 
@@ -224,7 +210,7 @@ export class ClientEndpoint {
     const hub = this.core.existingHub(connection.hub);
     hub?.remove(connection);
     connection.closed = true;
-    this.core.log(`ws ${connection.connectionId} disconnected: ${reason}`);
+    this.core.log?.(`ws ${connection.connectionId} disconnected: ${reason}`);
     this.core.observation.emit?.({
       kind: "disconnected",
       hub: connection.hub,
@@ -286,6 +272,12 @@ export class ClientEndpoint {
     this.#upgrader.close();
   }
 }
+
+function terminateSocket(this: WebSocket): void {
+  this.terminate();
+}
+
+const emptyObject = (): string => "{}";
 
 function isProtobuf(protocol: ClientProtocol): boolean {
   return protocol === "protobuf" || protocol === "protobufReliable";

@@ -6,17 +6,19 @@
 //
 // Cost: no timer per socket. Sockets wait in one queue per interval, in the order they are due (a socket
 // moves to the back when pinged, so each queue stays sorted), and one timer per queue wakes for its front.
-import type { WebSocket } from "ws";
-
 const toleratedMisses = 3;
+/** WebSocket.OPEN */
+const open = 1;
 
 /** Whole ms on a monotonic clock: a small integer, stored in the entry itself (no heap number per socket). */
 const clock = (): number => Math.floor(performance.now());
 
-/** What keep-alive keeps per socket (the endpoint's record of the socket; its owner resets `missed`). */
+/** A socket keep-alive pings (the endpoint's client socket, which resets `missed` when the client is heard from). */
 export interface KeepAliveEntry {
-  readonly ws: WebSocket;
   readonly hub: string;
+  readonly readyState: number;
+  ping(): void;
+  terminate(): void;
   /** When the socket was last pinged (or joined), on keep-alive's own clock. */
   lastPingAt: number;
   /** Pings not answered since the client was last heard from. */
@@ -63,8 +65,8 @@ export class KeepAlive {
   }
 
   /** Every socket being pinged (every open client socket). */
-  *sockets(): Iterable<WebSocket> {
-    for (const queue of this.#queues.values()) for (const entry of queue.entries) yield entry.ws;
+  *sockets(): Iterable<KeepAliveEntry> {
+    for (const queue of this.#queues.values()) yield* queue.entries;
   }
 
   /** Stops every timer (emulator shutdown). */
@@ -118,15 +120,14 @@ export class KeepAlive {
 
   /** Pings one socket; false when it is gone or was cut for missing too many pings. */
   #ping(entry: KeepAliveEntry, now: number): boolean {
-    const { ws } = entry;
-    if (ws.readyState !== ws.OPEN) return false;
+    if (entry.readyState !== open) return false;
     if (entry.missed >= toleratedMisses) {
-      ws.terminate();
+      entry.terminate();
       return false;
     }
     entry.missed++;
     entry.lastPingAt = now;
-    ws.ping();
+    entry.ping();
     return true;
   }
 

@@ -78,7 +78,7 @@ export class Requests {
         return;
       }
       case "invalid":
-        this.core.log(`ws ${connection.connectionId}: ${request.message}`);
+        this.core.log?.(`ws ${connection.connectionId}: ${request.message}`);
         return ack({ name: "Forbidden", message: request.message });
     }
   }

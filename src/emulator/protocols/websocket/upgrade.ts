@@ -3,8 +3,9 @@
 import type { IncomingMessage } from "node:http";
 import type { Duplex } from "node:stream";
 import { WebSocketServer, type WebSocket } from "ws";
+import type { ClientSocket } from "./socket";
 import type { EmulatorCore } from "../../state/core";
-import { writeRefusal } from "../../server";
+import { destroySocket, writeRefusal } from "../../server";
 import { authorizeUpgrade, type Decision, type Pending, type Refusal } from "./handshake";
 
 const maxFrameBytes = 1024 * 1024;
@@ -18,10 +19,13 @@ export class Upgrader {
     /** What must be ready before a client is let in (the protobuf codec, on first use); undefined when nothing. */
     private readonly prepare: (pending: Pending) => Promise<void> | undefined,
     /** The client is in: its socket is open. */
-    private readonly open: (ws: WebSocket, pending: Pending) => void,
+    private readonly open: (ws: ClientSocket, pending: Pending) => void,
+    /** The class every socket is made as. */
+    Socket: typeof ClientSocket,
   ) {
     this.#wss = new WebSocketServer({
       noServer: true,
+      WebSocket: Socket,
       maxPayload: maxFrameBytes,
       clientTracking: false,
       perMessageDeflate: false,
@@ -34,25 +38,27 @@ export class Upgrader {
   }
 
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
-    // A shared listener (a closure here would keep the request and its buffers alive as long as the socket).
-    socket.on("error", destroySocket);
-    const failed = (error: unknown): void => this.#failed(socket, error);
     // Most clients are decided at once; the rest (first use of a token, a connect handler) when that is done.
     let decision: Decision;
     try {
       decision = authorizeUpgrade(this.core, req);
     } catch (error) {
-      failed(error);
+      this.#failed(socket, error);
       return;
     }
-    if (decision instanceof Promise) decision.then((d) => this.#decided(req, socket, head, d)).catch(failed);
-    else this.#decided(req, socket, head, decision);
+    if (decision instanceof Promise) {
+      // Node's server no longer listens for the socket's errors, and ws does not yet: a client that goes away
+      // meanwhile must not become an unhandled error. (Decided at once, ws takes the socket in this same turn.)
+      watchErrors(socket);
+      decision.then((d) => this.#decided(req, socket, head, d)).catch((error: unknown) => this.#failed(socket, error));
+    } else this.#decided(req, socket, head, decision);
   }
 
   #decided(req: IncomingMessage, socket: Duplex, head: Buffer, decision: Pending | Refusal): void {
     if ("status" in decision) return refuseUpgrade(this.core, "ws", req, socket, decision);
     const preparing = this.prepare(decision);
     if (preparing === undefined) return this.#accept(req, socket, head, decision);
+    watchErrors(socket);
     preparing.then(
       () => this.#accept(req, socket, head, decision),
       (error: unknown) => this.#failed(socket, error),
@@ -61,7 +67,7 @@ export class Upgrader {
 
   /** An exception on the way: the client gets a 500, the log the reason. */
   #failed(socket: Duplex, error: unknown): void {
-    this.core.log(`ws upgrade failed: ${(error as Error).message}`);
+    this.core.log?.(`ws upgrade failed: ${(error as Error).message}`);
     writeRefusal(socket, 500, "internal error");
   }
 
@@ -70,7 +76,7 @@ export class Upgrader {
     this.#wss.handleUpgrade(req, socket, head, (ws) => {
       // ws has its own error listener on the socket now.
       socket.removeListener("error", destroySocket);
-      this.open(ws, pending);
+      this.open(ws as ClientSocket, pending);
     });
   }
 
@@ -79,9 +85,9 @@ export class Upgrader {
   }
 }
 
-/** The error listener of a socket being upgraded (shared: a closure would keep the request alive with it). */
-export function destroySocket(this: Duplex): void {
-  this.destroy();
+/** Ends the socket on an error until ws takes it (once: the listener is shared). */
+function watchErrors(socket: Duplex): void {
+  if (!socket.listeners("error").includes(destroySocket)) socket.on("error", destroySocket);
 }
 
 /** Answers a refused upgrade in plain HTTP, with a log line and a `refused` event for the live view. */
@@ -93,7 +99,7 @@ export function refuseUpgrade(
   refusal: Refusal,
 ): void {
   writeRefusal(socket, refusal.status, refusal.message);
-  core.log(`${who} refused (${refusal.status}): ${refusal.message}`);
+  core.log?.(`${who} refused (${refusal.status}): ${refusal.message}`);
   core.observation.emit?.({
     kind: "refused",
     path: (req.url ?? "/").replace(/\?.*$/s, ""),
