@@ -12,7 +12,9 @@ const maxFrameBytes = 1024 * 1024;
 
 export class Upgrader {
   readonly #wss: WebSocketServer;
-  readonly #answers = new WeakMap<IncomingMessage, string>();
+  /** The handshake under way (see #accept) and the subprotocol it answers with. */
+  #answeringReq: IncomingMessage | undefined;
+  #answer: string | undefined;
 
   constructor(
     private readonly core: EmulatorCore,
@@ -31,7 +33,7 @@ export class Upgrader {
       perMessageDeflate: false,
       // The handshake answers with what authorizeUpgrade chose (the connect handler's pick, or the default).
       handleProtocols: (protocols, req) => {
-        const answer = this.#answers.get(req);
+        const answer = this.#answeringReq === req ? this.#answer : undefined;
         return answer !== undefined && protocols.has(answer) ? answer : false;
       },
     });
@@ -72,12 +74,18 @@ export class Upgrader {
   }
 
   #accept(req: IncomingMessage, socket: Duplex, head: Buffer, pending: Pending): void {
-    if (pending.answer !== undefined) this.#answers.set(req, pending.answer);
-    this.#wss.handleUpgrade(req, socket, head, (ws) => {
-      // ws has its own error listener on the socket now.
-      socket.removeListener("error", destroySocket);
-      this.open(ws as ClientSocket, pending);
-    });
+    // Without a verifyClient hook, ws asks handleProtocols within this call: the answer needs no map.
+    this.#answeringReq = req;
+    this.#answer = pending.answer;
+    try {
+      this.#wss.handleUpgrade(req, socket, head, (ws) => {
+        // ws has its own error listener on the socket now.
+        socket.removeListener("error", destroySocket);
+        this.open(ws as ClientSocket, pending);
+      });
+    } finally {
+      this.#answeringReq = this.#answer = undefined;
+    }
   }
 
   close(): void {
