@@ -6,33 +6,16 @@
 //
 // Cost: no timer per socket. Sockets wait in one queue per interval, in the order they are due (a socket
 // moves to the back when pinged, so each queue stays sorted), and one timer per queue wakes for its front.
+import { KeepAliveQueue, type KeepAliveEntry } from "./keepalive-queue";
+
+export type { KeepAliveEntry } from "./keepalive-queue";
+
 const toleratedMisses = 3;
 /** WebSocket.OPEN */
 const open = 1;
 
 /** Whole ms on a monotonic clock: a small integer, stored in the entry itself (no heap number per socket). */
 const clock = (): number => Math.floor(performance.now());
-
-/** A socket keep-alive pings (the endpoint's client socket, which resets `missed` when the client is heard from). */
-export interface KeepAliveEntry {
-  readonly hub: string;
-  readonly readyState: number;
-  ping(): void;
-  terminate(): void;
-  /** When the socket was last pinged (or joined), on keep-alive's own clock. */
-  lastPingAt: number;
-  /** Pings not answered since the client was last heard from. */
-  missed: number;
-  /** The queue the socket waits in (keep-alive's own bookkeeping). */
-  keepAliveQueue: KeepAliveQueue | undefined;
-}
-
-/** Sockets with the same interval, in due order, and the timer that wakes for the first of them. */
-export interface KeepAliveQueue {
-  readonly intervalMs: number;
-  readonly entries: Set<KeepAliveEntry>;
-  timer: NodeJS.Timeout | undefined;
-}
 
 export class KeepAlive {
   readonly #queues = new Map<number, KeepAliveQueue>();
@@ -51,14 +34,13 @@ export class KeepAlive {
   remove(entry: KeepAliveEntry): void {
     const queue = entry.keepAliveQueue;
     if (queue === undefined) return;
-    queue.entries.delete(entry);
-    entry.keepAliveQueue = undefined;
-    if (queue.entries.size === 0) this.#drop(queue);
+    queue.unlink(entry);
+    if (queue.size === 0) this.#drop(queue);
   }
 
   /** The settings changed: each socket's next ping moves to its last ping plus the new interval. */
   reschedule(): void {
-    const all = [...this.#queues.values()].flatMap((q) => [...q.entries]);
+    const all = [...this.#queues.values()].flatMap((q) => [...q.entries()]);
     this.clear();
     all.sort((a, b) => a.lastPingAt - b.lastPingAt);
     for (const entry of all) this.#enqueue(entry);
@@ -66,14 +48,14 @@ export class KeepAlive {
 
   /** Every socket being pinged (every open client socket). */
   *sockets(): Iterable<KeepAliveEntry> {
-    for (const queue of this.#queues.values()) yield* queue.entries;
+    for (const queue of this.#queues.values()) yield* queue.entries();
   }
 
   /** Stops every timer (emulator shutdown). */
   clear(): void {
     for (const queue of this.#queues.values()) {
       clearTimeout(queue.timer);
-      for (const entry of queue.entries) entry.keepAliveQueue = undefined;
+      for (const entry of queue.entries()) queue.unlink(entry);
     }
     this.#queues.clear();
   }
@@ -82,20 +64,19 @@ export class KeepAlive {
     const intervalMs = this.intervalSeconds(entry.hub) * 1000;
     let queue = this.#queues.get(intervalMs);
     if (queue === undefined) {
-      queue = { intervalMs, entries: new Set(), timer: undefined };
+      queue = new KeepAliveQueue(intervalMs);
       this.#queues.set(intervalMs, queue);
     }
-    queue.entries.add(entry);
-    entry.keepAliveQueue = queue;
+    queue.append(entry);
     // A socket joining a queue is due after everyone in it: only an idle queue needs its timer set.
     if (queue.timer === undefined) this.#arm(queue);
   }
 
   /** Sets an idle queue's timer for its first socket. */
   #arm(queue: KeepAliveQueue): void {
-    const first = queue.entries.values().next();
-    if (first.done === true) return;
-    const due = first.value.lastPingAt + queue.intervalMs;
+    const first = queue.first;
+    if (first === undefined) return;
+    const due = first.lastPingAt + queue.intervalMs;
     queue.timer = setTimeout(() => this.#wake(queue), Math.max(0, due - clock()));
     queue.timer.unref();
   }
@@ -106,15 +87,14 @@ export class KeepAlive {
     // Sockets due within a twentieth of the interval go now too: one wake-up for a burst of connections.
     const horizon = now + Math.min(250, queue.intervalMs / 20);
     const moved: KeepAliveEntry[] = [];
-    for (const entry of queue.entries) {
+    for (const entry of queue.entries()) {
       if (entry.lastPingAt + queue.intervalMs > horizon) break;
-      queue.entries.delete(entry);
-      entry.keepAliveQueue = undefined;
+      queue.unlink(entry);
       if (this.#ping(entry, now)) moved.push(entry);
     }
     // Pinged sockets wait for their next ping at their hub's interval now (it may have changed).
     for (const entry of moved) this.#enqueue(entry);
-    if (queue.entries.size === 0) this.#drop(queue);
+    if (queue.size === 0) this.#drop(queue);
     else if (queue.timer === undefined) this.#arm(queue);
   }
 

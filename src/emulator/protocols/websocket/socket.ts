@@ -5,7 +5,7 @@
 import { WebSocket, type RawData } from "ws";
 import type { ClientConnection } from "../../state/connection";
 import { backpressureLimits, ReadGate } from "./backpressure";
-import type { KeepAliveQueue } from "./keepalive";
+import type { KeepAliveEntry, KeepAliveQueue } from "./keepalive-queue";
 
 /** What the endpoint does on a socket's events: one set for all its sockets. */
 export interface SocketEvents {
@@ -13,7 +13,7 @@ export interface SocketEvents {
   close(socket: ClientSocket, code: number): void;
 }
 
-export class ClientSocket extends WebSocket {
+export class ClientSocket extends WebSocket implements KeepAliveEntry {
   /** The connection this socket carries; undefined for a socket opened only to be closed (refused recovery). */
   connection: ClientConnection | undefined = undefined;
   /** Set when the endpoint takes the socket; until then its events go to listeners only. */
@@ -22,8 +22,10 @@ export class ClientSocket extends WebSocket {
   lastPingAt = 0;
   /** Pings not answered since the client was last heard from. */
   missed = 0;
-  /** The keep-alive queue the socket waits in. */
+  /** The keep-alive queue the socket waits in, and its neighbours there. */
   keepAliveQueue: KeepAliveQueue | undefined = undefined;
+  keepAlivePrev: KeepAliveEntry | undefined = undefined;
+  keepAliveNext: KeepAliveEntry | undefined = undefined;
   /** Made when the client first has more than `pauseBytes` of replies unread (then it may pause reading). */
   #gate: ReadGate | undefined = undefined;
 
