@@ -1,7 +1,8 @@
 import type WebSocket from "ws";
-import { decode, type EncodedMessage, type ReceivedMessage } from "./messages";
+import type { EncodedMessage, ReceivedMessage } from "./messages";
 import { highWaterBytes, Outbox } from "./outbox";
 import { Backlog, type Frame } from "./backlog";
+import { ConnectionExtras } from "./extras";
 
 export { maxUnackedBytes, maxUnackedMessages } from "./backlog";
 
@@ -35,31 +36,14 @@ export class ClientConnection {
   // Made on the first group or role: an empty Set costs more than the rest of an idle connection.
   #groups: Set<string> | undefined;
   #roles: Set<string> | undefined;
-  /** Connection state set by event handlers (`ce-connectionState`). */
-  state: string | undefined;
+  /** What only some connections need, made on first use (see extras.ts). */
+  #extras: ConnectionExtras<ClientConnection> | undefined;
   socket: WebSocket | undefined;
-  readonly reconnectionToken: string | undefined;
-  /** Reliable: what the client has not acknowledged (none on other connections). */
-  readonly #backlog: Backlog | undefined;
-  /** Frames waiting for this socket when the client reads slower than it is sent to. */
-  #outbox: Outbox | undefined;
-  /** Called when a reliable client's unacknowledged backlog passes the service's capacity. */
-  onBacklogFull: ((connection: ClientConnection) => void) | undefined;
   /**
    * Set by the endpoint: how a client that leaves too much unread is closed (the reason says so). One function
    * shared by every connection of an endpoint: an idle connection carries no closures of its own.
    */
   onSlowClient: ((connection: ClientConnection, reason: string) => void) | undefined;
-
-  /** Bytes waiting for this connection's socket besides the socket's own buffer. */
-  get unsentBytes(): number {
-    return this.#outbox?.waitingBytes ?? 0;
-  }
-  graceTimer: NodeJS.Timeout | undefined;
-  // Made on first use: most connections never send an ackId, and only tests await their messages.
-  #ackIds: Set<number | bigint> | undefined;
-  #waiters: { resolve: (m: ReceivedMessage) => void; timer: NodeJS.Timeout }[] | undefined;
-  #inbox: ReceivedMessage[] | undefined;
   // Times are kept as ms since `epoch`: small integers, stored in the object itself (an epoch ms is past 2^31
   // and would take a heap number of its own for each field of each connection).
   readonly #connectedAt = sinceEpoch(Date.now());
@@ -78,8 +62,48 @@ export class ClientConnection {
     private readonly record: boolean,
   ) {
     this.setRoles(roles);
-    this.reconnectionToken = reconnectionToken;
-    if (protocol === "reliable" || protocol === "protobufReliable") this.#backlog = new Backlog();
+    if (reconnectionToken !== undefined) this.#more.reconnectionToken = reconnectionToken;
+    if (protocol === "reliable" || protocol === "protobufReliable") this.#more.backlog = new Backlog();
+  }
+
+  get #more(): ConnectionExtras<ClientConnection> {
+    return (this.#extras ??= new ConnectionExtras());
+  }
+
+  /** Connection state set by event handlers (`ce-connectionState`). */
+  get state(): string | undefined {
+    return this.#extras?.state;
+  }
+
+  set state(value: string | undefined) {
+    if (value !== undefined || this.#extras !== undefined) this.#more.state = value;
+  }
+
+  get reconnectionToken(): string | undefined {
+    return this.#extras?.reconnectionToken;
+  }
+
+  /** Called when a reliable client's unacknowledged backlog passes the service's capacity. */
+  get onBacklogFull(): ((connection: ClientConnection) => void) | undefined {
+    return this.#extras?.onBacklogFull;
+  }
+
+  set onBacklogFull(hook: ((connection: ClientConnection) => void) | undefined) {
+    this.#more.onBacklogFull = hook;
+  }
+
+  /** Reliable, dropped: the timer that ends it unless its client comes back. */
+  get graceTimer(): NodeJS.Timeout | undefined {
+    return this.#extras?.graceTimer;
+  }
+
+  set graceTimer(timer: NodeJS.Timeout | undefined) {
+    if (timer !== undefined || this.#extras !== undefined) this.#more.graceTimer = timer;
+  }
+
+  /** Bytes waiting for this connection's socket besides the socket's own buffer. */
+  get unsentBytes(): number {
+    return this.#extras?.outbox?.waitingBytes ?? 0;
   }
 
   /** The groups the connection is in (change them through its hub's `join` and `leave`). */
@@ -124,7 +148,13 @@ export class ClientConnection {
   }
 
   /** The custom subprotocol a simple client speaks (chosen by the connect handler or offered alone). */
-  customSubprotocol: string | undefined;
+  get customSubprotocol(): string | undefined {
+    return this.#extras?.customSubprotocol;
+  }
+
+  set customSubprotocol(name: string | undefined) {
+    if (name !== undefined || this.#extras !== undefined) this.#more.customSubprotocol = name;
+  }
 
   get connectedAt(): Date {
     return new Date(epoch + this.#connectedAt);
@@ -173,7 +203,7 @@ export class ClientConnection {
       this.write(data, binary, expiresAt);
       return;
     }
-    const backlog = this.#backlog;
+    const backlog = this.#extras?.backlog;
     if (backlog === undefined) {
       const frame = this.frame(message);
       this.write(frame, typeof frame !== "string", expiresAt);
@@ -197,15 +227,17 @@ export class ClientConnection {
   protected write(data: Frame, binary: boolean, expiresAt: number | undefined): void {
     const socket = this.socket;
     if (socket?.readyState !== 1) return;
-    let outbox = this.#outbox;
+    let outbox = this.#extras?.outbox;
     if (outbox?.socket !== socket) {
-      outbox?.discard();
-      this.#outbox = outbox = undefined;
+      if (outbox !== undefined) {
+        outbox.discard();
+        this.#more.outbox = outbox = undefined;
+      }
       if (socket.bufferedAmount <= highWaterBytes) {
         socket.send(data, { binary });
         return;
       }
-      this.#outbox = outbox = new Outbox(socket, (reason) => this.onSlowClient?.(this, reason));
+      this.#more.outbox = outbox = new Outbox(socket, (reason) => this.onSlowClient?.(this, reason));
     }
     outbox.send(data, binary, expiresAt);
   }
@@ -234,13 +266,13 @@ export class ClientConnection {
 
   /** Reliable: the client has everything up to `sequenceId`. */
   acknowledge(sequenceId: number): void {
-    this.#backlog?.acknowledge(sequenceId);
+    this.#extras?.backlog?.acknowledge(sequenceId);
   }
 
   /** Reliable: re-sends what the client has not acknowledged, after it reconnected. */
   replay(): void {
     // "messages that are not consumed by the client within the specified TTL will be dropped" (messageTtlSeconds)
-    const backlog = this.#backlog;
+    const backlog = this.#extras?.backlog;
     if (backlog === undefined) return;
     backlog.forgetExpired();
     for (const { frame, expiresAt } of backlog.frames()) this.write(frame, typeof frame !== "string", expiresAt);
@@ -248,7 +280,7 @@ export class ClientConnection {
 
   /** False when this ackId was seen before on this connection (the service answers `Duplicate`). */
   rememberAck(ackId: number | bigint): boolean {
-    const seen = (this.#ackIds ??= new Set());
+    const seen = (this.#more.ackIds ??= new Set());
     if (seen.has(ackId)) return false;
     if (seen.size >= 10_000) seen.delete(seen.values().next().value as number | bigint);
     seen.add(ackId);
@@ -257,39 +289,21 @@ export class ClientConnection {
 
   /** Resolves with the next message this connection receives (or one already queued for inspection). */
   nextMessage(timeoutMs: number): Promise<ReceivedMessage> {
-    const queued = this.#inbox?.shift();
-    if (queued !== undefined) return Promise.resolve(queued);
-    return new Promise((resolve, reject) => {
-      const waiter = {
-        resolve,
-        timer: setTimeout(() => {
-          const i = this.#waiters?.indexOf(waiter) ?? -1;
-          if (i >= 0) this.#waiters?.splice(i, 1);
-          reject(new Error(`connection ${this.connectionId} received no message within ${timeoutMs} ms`));
-        }, timeoutMs),
-      };
-      (this.#waiters ??= []).push(waiter);
-    });
+    return this.#more.nextMessage(this.connectionId, timeoutMs);
   }
 
   #record(message: EncodedMessage): void {
-    const waiter = this.#waiters?.shift();
-    if (waiter !== undefined) {
-      clearTimeout(waiter.timer);
-      waiter.resolve(decode(message.message));
-    } else if (this.record) {
-      const inbox = (this.#inbox ??= []);
-      inbox.push(decode(message.message));
-      if (inbox.length > 1000) inbox.shift();
-    }
+    if (this.record || this.#extras?.waiters?.length) this.#more.received(message, this.record);
   }
 
   dispose(): void {
     this.closed = true;
-    if (this.graceTimer !== undefined) clearTimeout(this.graceTimer);
-    for (const w of this.#waiters?.splice(0) ?? []) clearTimeout(w.timer);
-    this.#inbox = undefined;
-    this.#backlog?.clear();
-    this.#outbox?.discard();
+    const extras = this.#extras;
+    if (extras === undefined) return;
+    if (extras.graceTimer !== undefined) clearTimeout(extras.graceTimer);
+    for (const w of extras.waiters?.splice(0) ?? []) clearTimeout(w.timer);
+    extras.inbox = undefined;
+    extras.backlog?.clear();
+    extras.outbox?.discard();
   }
 }

@@ -2,7 +2,7 @@
 // a refusal answered in plain HTTP, or the WebSocket handshake with the subprotocol the decision chose.
 import type { IncomingMessage } from "node:http";
 import type { Duplex } from "node:stream";
-import { WebSocketServer, type WebSocket } from "ws";
+import { WebSocketServer } from "ws";
 import type { ClientSocket } from "./socket";
 import type { EmulatorCore } from "../../state/core";
 import { destroySocket, writeRefusal } from "../../server";
