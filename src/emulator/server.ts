@@ -102,10 +102,18 @@ export function destroySocket(this: Duplex): void {
   this.destroy();
 }
 
+/**
+ * Ends an upgraded socket on an error while nothing else handles its errors: Node's server no longer does once
+ * it emitted `upgrade`, and ws does only once it holds the socket. Once per socket (the listener is shared).
+ */
+export function watchErrors(socket: Duplex): void {
+  if (!socket.listeners("error").includes(destroySocket)) socket.on("error", destroySocket);
+}
+
 /** Answers a refused upgrade with a plain HTTP response and closes the socket. */
 export function writeRefusal(socket: Duplex, status: number, message: string): void {
-  // Nothing else listens for this socket's errors any more (a client gone before reading the answer).
-  if (socket.listenerCount("error") === 0) socket.on("error", destroySocket);
+  // A client gone before reading the answer must not become an unhandled error.
+  watchErrors(socket);
   const body = `${message}\n`;
   socket.end(
     `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? "Error"}\r\n` +

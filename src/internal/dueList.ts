@@ -5,29 +5,31 @@
 // Node's own timer lists, one list per delay and one Node timer for its first task serve them all: scheduling
 // and cancelling a task are a few pointer updates, and the list's timer only moves when it fires.
 
+import { Chain, type ChainNode } from "./chain";
+
 // Timers can fire up to a millisecond early on the libuv clock; a task due within this is run.
 const slackMs = 1;
 
 /** Something that runs once its delay has passed, unless cancelled first. A task is in one list at a time. */
-export abstract class DueTask {
+export abstract class DueTask implements ChainNode<DueTask> {
   /** When it falls due, on the `performance.now()` clock. */
   dueAt = 0;
   dueList: DueList | undefined;
-  duePrev: DueTask | undefined;
-  dueNext: DueTask | undefined;
+  chainPrev: DueTask | undefined;
+  chainNext: DueTask | undefined;
 
   /** Called once the delay has passed (never early); the task is out of its list by then. */
   abstract due(): void;
 }
 
-class DueList {
-  head: DueTask | undefined;
-  tail: DueTask | undefined;
+class DueList extends Chain<DueTask> {
   timer: ReturnType<typeof setTimeout> | undefined;
   /** Whether the timer keeps the process alive: exactly while the list holds a task, as a per-task timer would. */
   refed = false;
 
-  constructor(readonly delay: number) {}
+  constructor(readonly delay: number) {
+    super();
+  }
 }
 
 const lists = new Map<number, DueList>();
@@ -43,11 +45,7 @@ export function schedule(task: DueTask, ms: number): void {
   }
   task.dueAt = performance.now() + delay;
   task.dueList = list;
-  task.duePrev = list.tail;
-  task.dueNext = undefined;
-  if (list.tail === undefined) list.head = task;
-  else list.tail.dueNext = task;
-  list.tail = task;
+  list.push(task);
   if (list.timer === undefined) {
     list.timer = setTimeout(fire, delay, list);
     list.refed = true;
@@ -64,26 +62,22 @@ export function cancel(task: DueTask): void {
   unlink(list, task);
   // An empty list keeps its timer armed (the next task of this delay reuses it), but no longer keeps the
   // process alive: when it fires with nothing due, the list is dropped.
-  if (list.head === undefined && list.refed) {
+  if (list.first === undefined && list.refed) {
     keepAlive(list.timer, false);
     list.refed = false;
   }
 }
 
 function unlink(list: DueList, task: DueTask): void {
-  const { duePrev: prev, dueNext: next } = task;
-  if (prev === undefined) list.head = next;
-  else prev.dueNext = next;
-  if (next === undefined) list.tail = prev;
-  else next.duePrev = prev;
-  task.dueList = task.duePrev = task.dueNext = undefined;
+  list.unlink(task);
+  task.dueList = undefined;
 }
 
 function fire(list: DueList): void {
   list.timer = undefined;
   list.refed = false;
   const now = performance.now() + slackMs;
-  for (let task = list.head; task !== undefined && task.dueAt <= now; task = list.head) {
+  for (let task = list.first; task !== undefined && task.dueAt <= now; task = list.first) {
     unlink(list, task);
     try {
       task.due();
@@ -94,7 +88,7 @@ function fire(list: DueList): void {
       });
     }
   }
-  const head = list.head;
+  const head = list.first;
   if (head !== undefined) {
     list.timer = setTimeout(fire, Math.max(1, Math.ceil(head.dueAt - performance.now())), list);
     list.refed = true;

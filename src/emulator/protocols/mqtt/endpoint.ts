@@ -7,7 +7,7 @@ import type { IConnectPacket } from "mqtt-packet";
 import { WebSocketServer, type WebSocket } from "ws";
 import { clientClaims } from "../../auth/client";
 import { bearer } from "../../auth/token";
-import { destroySocket, writeRefusal } from "../../server";
+import { destroySocket, watchErrors, writeRefusal } from "../../server";
 import type { EmulatorCore } from "../../state/core";
 import { V5 } from "./codes";
 import { decideConnect, type MqttHandshake } from "./connect";
@@ -53,7 +53,7 @@ export class MqttEndpoint {
   }
 
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
-    socket.on("error", destroySocket);
+    watchErrors(socket);
     Promise.all([this.#authorize(req), loadPacketLibrary()]).then(
       ([handshake]) => {
         if ("status" in handshake) return refuseUpgrade(this.core, "mqtt", req, socket, handshake);

@@ -34,13 +34,13 @@ export class KeepAlive {
   remove(entry: KeepAliveEntry): void {
     const queue = entry.keepAliveQueue;
     if (queue === undefined) return;
-    queue.unlink(entry);
+    queue.remove(entry);
     if (queue.size === 0) this.#drop(queue);
   }
 
   /** The settings changed: each socket's next ping moves to its last ping plus the new interval. */
   reschedule(): void {
-    const all = [...this.#queues.values()].flatMap((q) => [...q.entries()]);
+    const all = [...this.#queues.values()].flatMap((q) => [...q.nodes()]);
     this.clear();
     all.sort((a, b) => a.lastPingAt - b.lastPingAt);
     for (const entry of all) this.#enqueue(entry);
@@ -48,14 +48,14 @@ export class KeepAlive {
 
   /** Every socket being pinged (every open client socket). */
   *sockets(): Iterable<KeepAliveEntry> {
-    for (const queue of this.#queues.values()) yield* queue.entries();
+    for (const queue of this.#queues.values()) yield* queue.nodes();
   }
 
   /** Stops every timer (emulator shutdown). */
   clear(): void {
     for (const queue of this.#queues.values()) {
       clearTimeout(queue.timer);
-      for (const entry of queue.entries()) queue.unlink(entry);
+      for (const entry of queue.nodes()) queue.remove(entry);
     }
     this.#queues.clear();
   }
@@ -87,9 +87,9 @@ export class KeepAlive {
     // Sockets due within a twentieth of the interval go now too: one wake-up for a burst of connections.
     const horizon = now + Math.min(250, queue.intervalMs / 20);
     const moved: KeepAliveEntry[] = [];
-    for (const entry of queue.entries()) {
+    for (const entry of queue.nodes()) {
       if (entry.lastPingAt + queue.intervalMs > horizon) break;
-      queue.unlink(entry);
+      queue.remove(entry);
       if (this.#ping(entry, now)) moved.push(entry);
     }
     // Pinged sockets wait for their next ping at their hub's interval now (it may have changed).

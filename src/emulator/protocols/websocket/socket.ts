@@ -24,8 +24,8 @@ export class ClientSocket extends WebSocket implements KeepAliveEntry {
   missed = 0;
   /** The keep-alive queue the socket waits in, and its neighbours there. */
   keepAliveQueue: KeepAliveQueue | undefined = undefined;
-  keepAlivePrev: KeepAliveEntry | undefined = undefined;
-  keepAliveNext: KeepAliveEntry | undefined = undefined;
+  chainPrev: KeepAliveEntry | undefined = undefined;
+  chainNext: KeepAliveEntry | undefined = undefined;
   /** Made when the client first has more than `pauseBytes` of replies unread (then it may pause reading). */
   #gate: ReadGate | undefined = undefined;
 

@@ -5,7 +5,7 @@ import type { Duplex } from "node:stream";
 import { WebSocketServer } from "ws";
 import type { ClientSocket } from "./socket";
 import type { EmulatorCore } from "../../state/core";
-import { destroySocket, writeRefusal } from "../../server";
+import { destroySocket, watchErrors, writeRefusal } from "../../server";
 import { authorizeUpgrade, type Decision, type Pending, type Refusal } from "./handshake";
 
 const maxFrameBytes = 1024 * 1024;
@@ -49,8 +49,7 @@ export class Upgrader {
       return;
     }
     if (decision instanceof Promise) {
-      // Node's server no longer listens for the socket's errors, and ws does not yet: a client that goes away
-      // meanwhile must not become an unhandled error. (Decided at once, ws takes the socket in this same turn.)
+      // A client may go away while this is decided. (Decided at once, ws takes the socket in this same turn.)
       watchErrors(socket);
       decision.then((d) => this.#decided(req, socket, head, d)).catch((error: unknown) => this.#failed(socket, error));
     } else this.#decided(req, socket, head, decision);
@@ -91,11 +90,6 @@ export class Upgrader {
   close(): void {
     this.#wss.close();
   }
-}
-
-/** Ends the socket on an error until ws takes it (once: the listener is shared). */
-function watchErrors(socket: Duplex): void {
-  if (!socket.listeners("error").includes(destroySocket)) socket.on("error", destroySocket);
 }
 
 /** Answers a refused upgrade in plain HTTP, with a log line and a `refused` event for the live view. */
